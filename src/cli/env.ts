@@ -1,0 +1,52 @@
+import process from "node:process";
+
+/** Where output goes: a sink for text. */
+export interface TextSink {
+  write(text: string): void;
+}
+
+/**
+ * Everything a command may touch of the outside world, passed in so that
+ * commands run in-process in tests against a temporary directory.
+ */
+export interface CliEnv {
+  /** Arguments after the program name. */
+  readonly args: readonly string[];
+  /** Directory relative paths are resolved against. */
+  readonly cwd: string;
+  /** Results for scripts. */
+  readonly stdout: TextSink;
+  /** Progress and messages for people. */
+  readonly stderr: TextSink;
+  /** True when stderr is a terminal: progress bars instead of plain lines. */
+  readonly interactive: boolean;
+  /** The clock, for creation dates. */
+  readonly now: () => Date;
+}
+
+/**
+ * The environment of the running process.
+ *
+ * @example
+ * ```ts
+ * const code = await runCli(processEnv());
+ * ```
+ */
+export function processEnv(): CliEnv {
+  const encoder = new TextEncoder();
+  const sink = (stream: typeof Deno.stdout): TextSink => ({
+    write(text: string) {
+      const bytes = encoder.encode(text);
+      let written = 0;
+      while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+    },
+  });
+  return {
+    args: Deno.args,
+    cwd: process.cwd(),
+    stdout: sink(Deno.stdout),
+    stderr: sink(Deno.stderr),
+    interactive: Deno.stderr.isTerminal(),
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,33 @@
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/**
+ * A byte count for people, in binary units.
+ *
+ * @example
+ * ```ts
+ * formatBytes(1536); // "1.5 KiB"
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} B`;
+  const digits = value >= 100 || Number.isInteger(value) ? 0 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+/**
+ * A count with thousands separators, for people.
+ *
+ * @example
+ * ```ts
+ * formatCount(1234567); // "1,234,567"
+ * ```
+ */
+export function formatCount(count: number): string {
+  return count.toLocaleString("en-US");
+}

@@ -1,0 +1,78 @@
+import { Command, CommanderError } from "commander";
+import { BencodeError } from "../bencode/mod.ts";
+import { MetainfoError } from "../metainfo/mod.ts";
+import { StorageError } from "../storage/mod.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+import { infoCommand } from "./info.ts";
+import { makeTorrentCommand } from "./make_torrent.ts";
+import { VERSION } from "./version.ts";
+
+/** Exit code for a command line that cannot be parsed (as getopt tools do). */
+export const EXIT_USAGE = 2;
+/** Exit code for a command that failed. */
+export const EXIT_FAILURE = 1;
+
+/** Errors whose message is written for the user: printed as one line. */
+const USER_ERRORS = [CommandError, MetainfoError, StorageError, BencodeError];
+
+function buildProgram(env: CliEnv): Command {
+  const program = new Command("p2p")
+    .description("peer-to-peer file sharing over the BitTorrent protocol")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("Usage: p2p [options] [command]\nRun 'p2p --help' for the commands.")
+    .configureOutput({
+      writeOut: (text) => env.stdout.write(text),
+      writeErr: (text) => env.stderr.write(text),
+      outputError: (text, write) => write(`p2p: ${text.replace(/^error: /, "")}`),
+    })
+    .exitOverride();
+  for (const command of [makeTorrentCommand(env), infoCommand(env)]) {
+    const name = `p2p ${command.name()}`;
+    program.addCommand(
+      command
+        .exitOverride()
+        .configureOutput(program.configureOutput())
+        .showHelpAfterError(`Usage: ${name} ${command.usage()}\nRun '${name} --help' for details.`),
+    );
+  }
+  return program;
+}
+
+/**
+ * Runs the command line in `env` and returns the exit code. Only this layer
+ * prints errors: one line, `p2p: <message>`, never a stack trace.
+ *
+ * @example
+ * ```ts
+ * Deno.exit(await runCli(processEnv()));
+ * ```
+ */
+export async function runCli(env: CliEnv): Promise<number> {
+  const program = buildProgram(env);
+  if (env.args.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...env.args], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are how commander ends after printing them.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    env.stderr.write(`p2p: ${describeError(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (USER_ERRORS.some((kind) => error instanceof kind)) return (error as Error).message;
+  if (error instanceof Deno.errors.PermissionDenied) return `permission denied: ${error.message}`;
+  if (error instanceof Error && "code" in error && error.code === "ENOSPC") {
+    return `no space left on device: ${error.message}`;
+  }
+  if (error instanceof Error) return `unexpected error: ${error.message}`;
+  return `unexpected error: ${String(error)}`;
+}

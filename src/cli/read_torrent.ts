@@ -1,0 +1,51 @@
+import { resolve } from "node:path";
+import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+
+/** Largest .torrent file read: 64 MiB, far beyond any real one, so garbage cannot fill memory. */
+export const MAX_TORRENT_FILE_SIZE = 64 * 1024 * 1024;
+
+/**
+ * Reads and validates a .torrent named on the command line; every command
+ * that takes a torrent file goes through here.
+ *
+ * @throws {CommandError} when the file cannot be read; {@link MetainfoError} when it is malformed.
+ * @example
+ * ```ts
+ * const torrent = await readTorrentFile(env, "x.torrent");
+ * ```
+ */
+export async function readTorrentFile(env: CliEnv, path: string): Promise<Metainfo> {
+  const absolutePath = resolve(env.cwd, path);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(absolutePath, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new CommandError(`no such file: ${path}`);
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new CommandError(`permission denied: ${path}`);
+    }
+    throw error;
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile) throw new CommandError(`not a file: ${path}`);
+    if (info.size > MAX_TORRENT_FILE_SIZE) {
+      throw new CommandError(`${path} is ${info.size} bytes: too large for a .torrent`);
+    }
+    const bytes = new Uint8Array(await new Response(file.readable).arrayBuffer());
+    return parseMetainfo(bytes);
+  } catch (error) {
+    if (error instanceof Error && error.name === "MetainfoError") {
+      error.message = `${path}: ${error.message}`;
+    }
+    throw error;
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // already closed by the readable stream
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Data on disk: finding the files of a new torrent, mapping pieces onto
+ * files, and hashing pieces on every core.
+ *
+ * @module
+ */
+export { StorageError } from "./errors.ts";
+export type { HashedFile } from "./hash_protocol.ts";
+export { type FileSpan, fileSpans, pieceSize, type PlacedFile } from "./layout.ts";
+export { hashPieces, type HashPiecesInput, type HashPiecesOptions } from "./piece_hasher.ts";
+export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";

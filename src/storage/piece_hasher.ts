@@ -1,0 +1,85 @@
+import { StorageError } from "./errors.ts";
+import type { HashedFile, HashTask, HashWorkerMessage } from "./hash_protocol.ts";
+
+/** Less data than this per worker is not worth a worker's start-up (about 20 ms). */
+const MIN_BYTES_PER_WORKER = 64 * 1024 * 1024;
+
+/** What to hash: the torrent's files on disk and its piece length. */
+export interface HashPiecesInput {
+  readonly files: readonly HashedFile[];
+  readonly pieceLength: number;
+}
+
+/** Tuning and reporting for {@link hashPieces}. */
+export interface HashPiecesOptions {
+  /** Called with the number of bytes hashed since the last call. */
+  readonly onProgress?: (bytes: number) => void;
+  /** Workers to use; by default one per core, fewer for small data. */
+  readonly workers?: number;
+}
+
+/**
+ * SHA-1 of every piece of the data, computed in parallel: each Web Worker
+ * reads its own contiguous range of pieces from the files and hashes it.
+ *
+ * @returns the concatenated 20-byte hashes, in piece order.
+ * @throws {StorageError} when a file cannot be read or changed meanwhile.
+ * @example
+ * ```ts
+ * const hashes = await hashPieces({ files, pieceLength: 262144 });
+ * ```
+ */
+export async function hashPieces(
+  input: HashPiecesInput,
+  options: HashPiecesOptions = {},
+): Promise<Uint8Array> {
+  const last = input.files[input.files.length - 1];
+  const totalLength = last ? last.offset + last.length : 0;
+  const pieceCount = Math.ceil(totalLength / input.pieceLength);
+  if (pieceCount === 0) return new Uint8Array(0);
+  const workerCount = Math.max(
+    1,
+    Math.min(
+      options.workers ?? navigator.hardwareConcurrency,
+      Math.ceil(totalLength / MIN_BYTES_PER_WORKER),
+      pieceCount,
+    ),
+  );
+  const piecesPerWorker = Math.ceil(pieceCount / workerCount);
+  const ranges: HashTask[] = [];
+  for (let first = 0; first < pieceCount; first += piecesPerWorker) {
+    ranges.push({
+      files: input.files,
+      pieceLength: input.pieceLength,
+      totalLength,
+      firstPiece: first,
+      endPiece: Math.min(pieceCount, first + piecesPerWorker),
+    });
+  }
+  const parts = await Promise.all(ranges.map((task) => runWorker(task, options.onProgress)));
+  const hashes = new Uint8Array(pieceCount * 20);
+  parts.forEach((part, i) => hashes.set(part, ranges[i].firstPiece * 20));
+  return hashes;
+}
+
+function runWorker(task: HashTask, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+  const worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
+  return new Promise<Uint8Array>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<HashWorkerMessage>) => {
+      const message = event.data;
+      if (message.type === "progress") {
+        onProgress?.(message.bytes);
+        return;
+      }
+      worker.terminate();
+      if (message.type === "done") resolve(message.hashes);
+      else reject(new StorageError(message.message));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      reject(new StorageError(`hash worker failed: ${event.message}`));
+    };
+    worker.postMessage(task);
+  });
+}
