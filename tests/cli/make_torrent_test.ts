@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { pieceHashesOf, runP2p, testBytes, withTempDir } from "../helpers.ts";
+
+Deno.test("make-torrent writes a single-file torrent that info reads back", async () => {
+  await withTempDir(async (dir) => {
+    const data = testBytes(100_000);
+    await Deno.writeFile(join(dir, "eBook.txt"), data);
+    const made = await runP2p(
+      dir,
+      "make-torrent",
+      "eBook.txt",
+      "-t",
+      "http://127.0.0.1:6969/announce",
+      "-t",
+      "http://127.0.0.2:6969/announce",
+      "-l",
+      "32K",
+      "-c",
+      "a comment",
+      "-s",
+      "lab",
+      "-p",
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(
+      made.stderr,
+      /\[1\/3\] Searching[\s\S]*\[2\/3\] Hashing 1 file, 97\.7 KiB in 4 pieces/,
+    );
+    const bytes = await Deno.readFile(join(dir, "eBook.txt.torrent"));
+    const torrent = parseMetainfo(bytes);
+    assert.equal(made.stdout, `${torrent.infoHashHex}  ${join(dir, "eBook.txt.torrent")}\n`);
+    assert.deepEqual(torrent.pieceHashes, pieceHashesOf(data, 32768));
+    assert.deepEqual(torrent.trackerTiers, [["http://127.0.0.1:6969/announce"], [
+      "http://127.0.0.2:6969/announce",
+    ]]);
+    assert.equal(torrent.private, true);
+    assert.equal(torrent.source, "lab");
+    assert.equal(torrent.comment, "a comment");
+    assert.equal(torrent.createdBy, "p2p/0.1.0");
+    assert.equal(torrent.creationDate, Date.parse("2024-12-01T00:00:00Z") / 1000);
+
+    const shown = await runP2p(dir, "info", "eBook.txt.torrent");
+    assert.equal(shown.code, 0);
+    for (
+      const line of [
+        "name        eBook.txt",
+        `info hash   ${torrent.infoHashHex}`,
+        "size        97.7 KiB (100,000 bytes)",
+        "pieces      4 of 32 KiB (32,768 bytes)",
+        "private     yes",
+        "created     2024-12-01T00:00:00.000Z",
+        "created by  p2p/0.1.0",
+        "comment     a comment",
+        "source      lab",
+        "trackers    http://127.0.0.1:6969/announce",
+        "            http://127.0.0.2:6969/announce",
+        "files       1",
+        "    97.7 KiB  eBook.txt",
+      ]
+    ) assert.ok(shown.stdout.includes(line + "\n"), `missing "${line}" in:\n${shown.stdout}`);
+
+    const json = JSON.parse((await runP2p(dir, "info", "--json", "eBook.txt.torrent")).stdout);
+    assert.equal(json.infoHash, torrent.infoHashHex);
+    assert.equal(json.totalLength, 100_000);
+    assert.deepEqual(json.files, [{ path: "eBook.txt", length: 100_000 }]);
+  });
+});
+
+Deno.test("make-torrent of a directory, with --json, --name and --no-date, is reproducible", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "src/sub"), { recursive: true });
+    await Deno.writeFile(join(dir, "src/b.bin"), testBytes(20_000, 2));
+    await Deno.writeFile(join(dir, "src/sub/a.bin"), testBytes(30_000, 3));
+    await Deno.writeFile(join(dir, "src/zero"), new Uint8Array(0));
+    const args = ["make-torrent", "src", "--no-date", "--json", "-q", "-n", "Pack"];
+    const first = await runP2p(dir, ...args, "-o", "one.torrent");
+    const second = await runP2p(dir, ...args, "-o", "two.torrent");
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stderr, "");
+    const result = JSON.parse(first.stdout);
+    assert.equal(result.name, "Pack");
+    assert.equal(result.files, 3);
+    assert.equal(result.totalLength, 50_000);
+    assert.deepEqual(
+      await Deno.readFile(join(dir, "one.torrent")),
+      await Deno.readFile(join(dir, "two.torrent")),
+    );
+    assert.equal(JSON.parse(second.stdout).infoHash, result.infoHash);
+    const torrent = parseMetainfo(await Deno.readFile(join(dir, "one.torrent")));
+    assert.equal(torrent.creationDate, undefined);
+    assert.deepEqual(torrent.files.map((f) => f.path.join("/")), ["b.bin", "sub/a.bin", "zero"]);
+  });
+});
+
+Deno.test("make-torrent never clobbers without --force and leaves no temporary file", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "f.txt"), "data");
+    await Deno.writeTextFile(join(dir, "f.txt.torrent"), "precious");
+    const refused = await runP2p(dir, "make-torrent", "f.txt");
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /already exists \(use --force to overwrite\)\n$/);
+    assert.equal(await Deno.readTextFile(join(dir, "f.txt.torrent")), "precious");
+    const forced = await runP2p(dir, "make-torrent", "f.txt", "--force", "-q");
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(parseMetainfo(await Deno.readFile(join(dir, "f.txt.torrent"))).name, "f.txt");
+    const leftovers = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(leftovers, ["f.txt", "f.txt.torrent"]);
+  });
+});
+
+const failures: [string, string[], number, RegExp][] = [
+  [
+    "a missing file",
+    ["make-torrent", "nope.bin"],
+    1,
+    /\np2p: no such file or directory: .*nope\.bin\n$/,
+  ],
+  [
+    "an unknown flag",
+    ["make-torrent", "--frobnicate", "x"],
+    2,
+    /^p2p: unknown option '--frobnicate'\nUsage: p2p make-torrent/,
+  ],
+  ["an unknown command", ["frobnicate"], 2, /^p2p: unknown command 'frobnicate'\nUsage: p2p/],
+  ["a bad piece length", ["make-torrent", "-l", "3K", "x"], 2, /must be a power of two/],
+  ["a missing path", ["make-torrent"], 2, /missing required argument 'path'/],
+  [
+    "a missing output directory",
+    ["make-torrent", "f.txt", "-o", "no/such/dir/x.torrent"],
+    1,
+    /output directory does not exist/,
+  ],
+  [
+    "info of a missing torrent",
+    ["info", "missing.torrent"],
+    1,
+    /^p2p: no such file: missing\.torrent\n$/,
+  ],
+  [
+    "info of garbage",
+    ["info", "garbage.torrent"],
+    1,
+    /^p2p: garbage\.torrent: not a torrent: invalid bencode at byte 0: unexpected byte 0x3c\n$/,
+  ],
+  ["info of a directory", ["info", "."], 1, /^p2p: not a file: \.\n$/],
+];
+
+for (const [name, args, code, message] of failures) {
+  Deno.test(`p2p reports ${name} in one line, exit ${code}`, async () => {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(join(dir, "f.txt"), "data");
+      await Deno.writeTextFile(join(dir, "garbage.torrent"), "<html>");
+      const run = await runP2p(dir, ...args);
+      assert.equal(run.code, code, run.stderr);
+      assert.match(run.stderr, message);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+    });
+  });
+}
+
+Deno.test("p2p --help, --version and help for a command", async () => {
+  const help = await runP2p(".", "--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: p2p \[options\] \[command\][\s\S]*make-torrent[\s\S]*info/);
+  const version = await runP2p(".", "--version");
+  assert.deepEqual([version.code, version.stdout], [0, "0.1.0\n"]);
+  const commandHelp = await runP2p(".", "make-torrent", "--help");
+  assert.equal(commandHelp.code, 0);
+  assert.match(commandHelp.stdout, /--piece-length <size>/);
+  const bare = await runP2p(".");
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /Usage: p2p/);
+});

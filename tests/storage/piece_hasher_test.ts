@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { hashPieces, StorageError } from "../../src/storage/mod.ts";
+import { pieceHashesOf, testBytes, withTempDir } from "../helpers.ts";
+
+Deno.test("hashPieces matches SHA-1 of each piece across file boundaries, any worker count", async () => {
+  await withTempDir(async (dir) => {
+    const sizes = [70_000, 0, 1, 16_384, 123_457];
+    const data = testBytes(sizes.reduce((a, b) => a + b), 7);
+    let offset = 0;
+    const files = [];
+    for (const [i, length] of sizes.entries()) {
+      const absolutePath = join(dir, `f${i}`);
+      await Deno.writeFile(absolutePath, data.subarray(offset, offset + length));
+      files.push({ absolutePath, offset, length });
+      offset += length;
+    }
+    for (const workers of [1, 2, 5]) {
+      let progressed = 0;
+      const hashes = await hashPieces({ files, pieceLength: 16384 }, {
+        workers,
+        onProgress: (bytes) => (progressed += bytes),
+      });
+      assert.deepEqual(hashes, pieceHashesOf(data, 16384), `${workers} workers`);
+      assert.equal(progressed, data.length);
+    }
+  });
+});
+
+Deno.test("hashPieces reports a file that shrank since it was listed", async () => {
+  await withTempDir(async (dir) => {
+    const absolutePath = join(dir, "f");
+    await Deno.writeFile(absolutePath, testBytes(1000));
+    await assert.rejects(
+      () => hashPieces({ files: [{ absolutePath, offset: 0, length: 5000 }], pieceLength: 16384 }),
+      (error: unknown) => error instanceof StorageError && /shorter/.test(error.message),
+    );
+  });
+});
