@@ -1,0 +1,39 @@
+/**
+ * `deno task bench [SECTION ...] [--size-mib N] [--runs N] [--dir DIR]`:
+ * measures p2p against real BitTorrent programs on this machine, side by
+ * side in one run, and prints ratios and whether each target holds.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { benchMakeTorrent } from "./bench/make_torrent.ts";
+
+const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
+  "make-torrent": benchMakeTorrent,
+};
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    "size-mib": { type: "string", default: "1024" },
+    runs: { type: "string", default: "3" },
+    dir: { type: "string" },
+  },
+});
+const chosen = positionals.length > 0 ? positionals : Object.keys(SECTIONS);
+const unknown = chosen.filter((name) => !(name in SECTIONS));
+if (unknown.length > 0) {
+  console.error(
+    `bench: unknown section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}`,
+  );
+  Deno.exit(2);
+}
+const dir = values.dir ?? await Deno.makeTempDir({ prefix: "p2p-bench-" });
+try {
+  for (const name of chosen) {
+    await SECTIONS[name](dir, Number(values["size-mib"]), Number(values.runs));
+  }
+} finally {
+  if (!values.dir) await Deno.remove(dir, { recursive: true });
+}

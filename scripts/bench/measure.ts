@@ -1,0 +1,103 @@
+/**
+ * Timing and peak memory of whole commands, for benchmarks run side by
+ * side: every figure is the median wall time of several runs and the
+ * largest peak resident set size seen (GNU time's %M).
+ *
+ * @module
+ */
+
+/** One measured command. */
+export interface Measurement {
+  readonly label: string;
+  /** Median wall time, seconds. */
+  readonly seconds: number;
+  /** Largest peak resident memory over the runs, bytes. */
+  readonly peakBytes: number;
+}
+
+const GNU_TIME = "/usr/bin/time";
+
+/**
+ * Runs `command` `runs` times under GNU time and returns its median time and
+ * peak memory. A failing run aborts the benchmark with the command's output.
+ */
+export async function measure(
+  label: string,
+  command: string[],
+  options: { runs: number; cwd?: string; before?: () => Promise<void> },
+): Promise<Measurement> {
+  const times: number[] = [];
+  let peakBytes = 0;
+  const report = await Deno.makeTempFile({ prefix: "p2p-bench-time-" });
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      await options.before?.();
+      const output = await new Deno.Command(GNU_TIME, {
+        args: ["-f", "%e %M", "-o", report, ...command],
+        cwd: options.cwd,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!output.success) {
+        const stderr = new TextDecoder().decode(output.stderr);
+        throw new Error(`${label} failed (exit ${output.code}): ${stderr.slice(-2000)}`);
+      }
+      const [seconds, kilobytes] = (await Deno.readTextFile(report)).trim().split("\n").at(-1)!
+        .split(" ").map(Number);
+      times.push(seconds);
+      peakBytes = Math.max(peakBytes, kilobytes * 1024);
+    }
+  } finally {
+    await Deno.remove(report);
+  }
+  times.sort((a, b) => a - b);
+  return { label, seconds: times[Math.floor(times.length / 2)], peakBytes };
+}
+
+/** Prints measurements as a table, with each time as a ratio to the first row. */
+export function printTable(title: string, rows: readonly Measurement[]): void {
+  console.log(`\n${title}`);
+  console.log(
+    `  ${"program".padEnd(34)}${"time".padStart(9)}${"ratio".padStart(8)}${"peak".padStart(10)}`,
+  );
+  for (const row of rows) {
+    const ratio = row.seconds / rows[0].seconds;
+    console.log(
+      `  ${row.label.padEnd(34)}${row.seconds.toFixed(2).padStart(8)}s${
+        ratio.toFixed(2).padStart(8)
+      }${(row.peakBytes / 2 ** 20).toFixed(0).padStart(7)} MB`,
+    );
+  }
+}
+
+/** Prints whether a target holds, as PASS or MISS with the figure. */
+export function printTarget(description: string, holds: boolean, figure: string): void {
+  console.log(`  ${holds ? "PASS" : "MISS"}  ${description}: ${figure}`);
+}
+
+/** Writes `bytes` of random data to `path` unless a file of that size is already there. */
+export async function ensureRandomFile(path: string, bytes: number): Promise<void> {
+  const existing = await Deno.stat(path).catch(() => null);
+  if (existing?.size === bytes) return;
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    const chunk = new Uint8Array(1 << 20);
+    for (let written = 0; written < bytes; written += chunk.length) {
+      for (let i = 0; i < chunk.length; i += 65536) {
+        crypto.getRandomValues(chunk.subarray(i, i + 65536));
+      }
+      const part = chunk.subarray(0, Math.min(chunk.length, bytes - written));
+      for (let done = 0; done < part.length;) done += await file.write(part.subarray(done));
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** Reads a file once so every contender starts from a warm page cache. */
+export async function warmCache(path: string): Promise<void> {
+  const file = await Deno.open(path);
+  const buffer = new Uint8Array(1 << 20);
+  while ((await file.read(buffer)) !== null) { /* reading is the point */ }
+  file.close();
+}
