@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts talk to the person running them
 /**
  * `deno task bench [SECTION ...] [--size-mib N] [--runs N] [--dir DIR]`:
  * measures p2p against real BitTorrent programs on this machine, side by

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts talk to the person running them
 /**
  * Timing and peak memory of whole commands, for benchmarks run side by
  * side: every figure is the median wall time of several runs and the

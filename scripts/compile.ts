@@ -1,0 +1,80 @@
+// deno-lint-ignore-file no-console -- scripts talk to the person running them
+/**
+ * `deno task compile [--target TARGET] [--output PATH]`: builds the single
+ * executable `dist/p2p` with `deno compile`, the permissions p2p needs baked
+ * in, the npm packages and the hash worker embedded.
+ *
+ * `deno compile` needs Deno's `denort` runtime for the target, which it
+ * downloads; where that cannot be had, point `DENORT_BIN` at a denort binary
+ * of this Deno's version for the target.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** The targets `deno compile --target` takes. */
+const TARGETS = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+  "x86_64-pc-windows-msvc",
+];
+
+/** What p2p touches: its files, the network, its environment and the core count. */
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-net", "--allow-env", "--allow-sys"];
+
+/** Modules loaded at run time by `new Worker(...)`, which the module graph does not show. */
+const WORKER_MODULES = ["src/storage/hash_worker.ts"];
+
+function fail(message: string, code = 1): never {
+  console.error(`compile: ${message}`);
+  Deno.exit(code);
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { target: { type: "string" }, output: { type: "string" } },
+});
+if (values.target && !TARGETS.includes(values.target)) {
+  fail(`unknown target "${values.target}"; targets: ${TARGETS.join(", ")}`, 2);
+}
+const denort = Deno.env.get("DENORT_BIN");
+if (denort !== undefined && !(await Deno.stat(denort).then((s) => s.isFile, () => false))) {
+  fail(`DENORT_BIN is set to ${denort}, which is not a file`);
+}
+const root = new URL("..", import.meta.url).pathname;
+const defaultName = values.target?.includes("windows") ? "dist/p2p.exe" : "dist/p2p";
+const output = values.output ?? defaultName;
+const args = [
+  "compile",
+  ...PERMISSIONS,
+  ...WORKER_MODULES.flatMap((module) => ["--include", module]),
+  ...(values.target ? ["--target", values.target] : []),
+  "--output",
+  output,
+  "main.ts",
+];
+const result = await new Deno.Command(Deno.execPath(), {
+  args,
+  cwd: root,
+  stdout: "inherit",
+  stderr: "piped",
+  env: { NO_COLOR: "1" },
+}).output();
+const stderr = new TextDecoder().decode(result.stderr);
+if (!result.success) {
+  const runtimeMissing = denort === undefined &&
+    /denort|download|dns error|lookup address|Failed (fetching|downloading)/i.test(stderr);
+  if (runtimeMissing) {
+    fail(
+      `deno compile could not download the denort runtime (${Deno.version.deno}, ${
+        values.target ?? "this platform"
+      }); set DENORT_BIN to a denort binary of that version and target`,
+    );
+  }
+  const firstError = stderr.split("\n").find((line) => /error/i.test(line)) ?? stderr.trim();
+  fail(`deno compile failed: ${firstError.replace(/^error:\s*/i, "")}`);
+}
+await Deno.stderr.write(result.stderr);
+console.error(`compile: wrote ${output}`);

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withTempDir } from "../helpers.ts";
+
+const COMPILE = new URL("../../scripts/compile.ts", import.meta.url).pathname;
+
+async function compile(args: string[], env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", COMPILE, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("compile refuses an unknown target and a DENORT_BIN that is not there", async () => {
+  const target = await compile(["--target", "pdp11"], {});
+  assert.equal(target.code, 2);
+  assert.match(
+    target.stderr,
+    /^compile: unknown target "pdp11"; targets: x86_64-unknown-linux-gnu/,
+  );
+  const missing = await compile([], { DENORT_BIN: "/nonexistent/denort" });
+  assert.equal(missing.code, 1);
+  assert.equal(
+    missing.stderr,
+    "compile: DENORT_BIN is set to /nonexistent/denort, which is not a file\n",
+  );
+});
+
+Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker", async () => {
+  await withTempDir(async (dir) => {
+    const output = join(dir, "p2p");
+    // Any file stands in for denort here: deno compile appends the program to it.
+    const run = await compile(["--output", output], { DENORT_BIN: Deno.execPath() });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /hash_worker\.ts/);
+    assert.match(run.stderr, /commander/);
+    assert.match(run.stderr, /compile: wrote /);
+    assert.ok((await Deno.stat(output)).size > (await Deno.stat(Deno.execPath())).size);
+  });
+});
