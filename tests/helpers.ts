@@ -27,6 +27,7 @@ export async function runP2p(cwd: string, ...args: string[]): Promise<CliRun> {
     stderr: { write: (text) => void (stderr += text) },
     interactive: false,
     now: () => new Date("2024-12-01T00:00:00Z"),
+    stopRequested: () => new AbortController().signal,
   };
   const code = await runCli(env);
   return { code, stdout, stderr };

@@ -6,6 +6,6 @@
  * @module
  */
 export { decode, MAX_NESTING_DEPTH } from "./decode.ts";
-export { type EncodableValue, encode } from "./encode.ts";
+export { binaryKeyedDict, type EncodableValue, encode } from "./encode.ts";
 export { BencodeError } from "./errors.ts";
 export { BencodeDict, type BencodeValue } from "./types.ts";

@@ -22,6 +22,12 @@ export interface CliEnv {
   readonly interactive: boolean;
   /** The clock, for creation dates. */
   readonly now: () => Date;
+  /**
+   * A signal aborted when the user asks a long-running command to stop
+   * (SIGINT or SIGTERM); its reason is the signal's name. Commands that run
+   * until stopped call it; others leave Ctrl-C its default meaning.
+   */
+  readonly stopRequested: () => AbortSignal;
 }
 
 /**
@@ -48,5 +54,12 @@ export function processEnv(): CliEnv {
     stderr: sink(Deno.stderr),
     interactive: Deno.stderr.isTerminal(),
     now: () => new Date(),
+    stopRequested: () => {
+      const controller = new AbortController();
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        Deno.addSignalListener(signal, () => controller.abort(signal));
+      }
+      return controller.signal;
+    },
   };
 }

@@ -2,10 +2,12 @@ import { Command, CommanderError } from "commander";
 import { BencodeError } from "../bencode/mod.ts";
 import { MetainfoError } from "../metainfo/mod.ts";
 import { StorageError } from "../storage/mod.ts";
+import { TrackerError } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { infoCommand } from "./info.ts";
 import { makeTorrentCommand } from "./make_torrent.ts";
+import { trackerCommand } from "./tracker.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be parsed (as getopt tools do). */
@@ -14,7 +16,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
 /** Errors whose message is written for the user: printed as one line. */
-const USER_ERRORS = [CommandError, MetainfoError, StorageError, BencodeError];
+const USER_ERRORS = [CommandError, MetainfoError, StorageError, BencodeError, TrackerError];
 
 function buildProgram(env: CliEnv): Command {
   const program = new Command("p2p")
@@ -27,7 +29,7 @@ function buildProgram(env: CliEnv): Command {
       outputError: (text, write) => write(`p2p: ${text.replace(/^error: /, "")}`),
     })
     .exitOverride();
-  for (const command of [makeTorrentCommand(env), infoCommand(env)]) {
+  for (const command of [makeTorrentCommand(env), infoCommand(env), trackerCommand(env)]) {
     const name = `p2p ${command.name()}`;
     program.addCommand(
       command

@@ -6,7 +6,7 @@
  */
 export { createMetainfo, type NewTorrent, type NewTorrentFile } from "./create.ts";
 export { MetainfoError } from "./errors.ts";
-export { toHex } from "./hex.ts";
+export { fromHex, toHex } from "./hex.ts";
 export {
   HASH_LENGTH,
   MAX_PATH_DEPTH,

@@ -1,0 +1,112 @@
+import { Command, InvalidArgumentError } from "commander";
+import { resolve } from "node:path";
+import { Catalog, DEFAULT_INTERVAL, startTracker } from "../tracker/mod.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+
+interface TrackerCommandOptions {
+  host: string;
+  port: number;
+  data: string;
+  interval: number;
+  closed?: boolean;
+  publishToken?: string;
+  trustProxy?: boolean;
+  quiet?: boolean;
+}
+
+/** Default port of BitTorrent trackers. */
+export const DEFAULT_TRACKER_PORT = 6969;
+
+function integerOption(min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+/**
+ * `p2p tracker`: runs the HTTP tracker and catalog until SIGINT or SIGTERM.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(trackerCommand(env));
+ * ```
+ */
+export function trackerCommand(env: CliEnv): Command {
+  return new Command("tracker")
+    .description("run a BitTorrent HTTP tracker with a catalog of published torrents")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option(
+      "-p, --port <port>",
+      "port to listen on (0: any free port)",
+      integerOption(0, 65535),
+      DEFAULT_TRACKER_PORT,
+    )
+    .option("-d, --data <dir>", "directory of the catalog database", "p2p-tracker-data")
+    .option(
+      "--interval <seconds>",
+      "seconds between announces",
+      integerOption(10, 86400),
+      DEFAULT_INTERVAL,
+    )
+    .option("--closed", "serve only published torrents")
+    .option("--publish-token <token>", "require 'Authorization: Bearer <token>' to publish")
+    .option(
+      "--trust-proxy",
+      "take peer addresses from X-Forwarded-For or ip= (behind a proxy only)",
+    )
+    .option("-q, --quiet", "no log lines")
+    .action((options: TrackerCommandOptions) => runTracker(env, options));
+}
+
+async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<void> {
+  const dataDirectory = resolve(env.cwd, options.data);
+  let catalog: Catalog;
+  try {
+    catalog = await Catalog.open(dataDirectory);
+  } catch (error) {
+    throw new CommandError(
+      `cannot open the catalog in ${dataDirectory}: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
+  const stop = env.stopRequested();
+  const log = (line: string) => {
+    if (!options.quiet) env.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  try {
+    const tracker = await startTracker({
+      hostname: options.host,
+      port: options.port,
+      catalog,
+      interval: options.interval,
+      closed: options.closed === true,
+      publishToken: options.publishToken,
+      trustProxy: options.trustProxy === true,
+      log,
+      signal: stop,
+    }).catch((error) => {
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new CommandError(`port ${options.port} on ${options.host} is already in use`);
+      }
+      if (error instanceof Deno.errors.AddrNotAvailable) {
+        throw new CommandError(`cannot listen on ${options.host}: no such local address`);
+      }
+      throw error;
+    });
+    env.stdout.write(`listening on ${tracker.announceUrl}\n`);
+    log(
+      `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
+        (options.closed ? " (closed: published torrents only)" : ""),
+    );
+    await tracker.finished;
+    log(`stopped (${stop.reason ?? "shutdown"})`);
+  } finally {
+    catalog.close();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The BitTorrent HTTP tracker: pure announce and scrape codecs (BEP 3, 7,
+ * 23, 48), the server with its swarm registry and persistent catalog, and
+ * the client that seed, get, publish and fetch use.
+ *
+ * @module
+ */
+export {
+  type AnnounceEvent,
+  type AnnounceRequest,
+  DEFAULT_NUMWANT,
+  encodeAnnounceAnswer,
+  encodeFailure,
+  MAX_NUMWANT,
+  parseAnnounce,
+} from "./announce.ts";
+export { Catalog, type CatalogEntry, MAX_SEARCH_RESULTS } from "./catalog.ts";
+export {
+  type AnnounceParameters,
+  type AnnounceResponse,
+  buildAnnounceUrl,
+  parseAnnounceResponse,
+  parseScrapeResponse,
+  scrapeUrlOf,
+} from "./client_protocol.ts";
+export { TrackerError } from "./errors.ts";
+export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address.ts";
+export { parseQuery, percentEncode, type RawQuery } from "./query.ts";
+export { encodeScrapeAnswer, parseScrape, type ScrapeCounts } from "./scrape.ts";
+export {
+  DEFAULT_INTERVAL,
+  type RunningTracker,
+  startTracker,
+  type TrackerOptions,
+} from "./server.ts";
+export { binaryKey, SwarmRegistry } from "./swarm_registry.ts";

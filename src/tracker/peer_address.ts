@@ -1,0 +1,120 @@
+/** A peer as a tracker hands it out: address, port and (optionally) its id. */
+export interface PeerAddress {
+  /** Dotted IPv4 or textual IPv6, without brackets. */
+  readonly ip: string;
+  readonly port: number;
+  readonly peerId?: Uint8Array;
+}
+
+/** Bytes of one compact IPv4 peer (BEP 23): four address bytes, two port bytes. */
+export const COMPACT_IPV4_LENGTH = 6;
+/** Bytes of one compact IPv6 peer (BEP 7): sixteen address bytes, two port bytes. */
+export const COMPACT_IPV6_LENGTH = 18;
+
+/** The four bytes of a dotted IPv4 address, or null if it is not one. */
+export function parseIpv4(ip: string): Uint8Array | null {
+  const parts = ip.split(".");
+  if (parts.length !== 4) return null;
+  const bytes = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    if (!/^\d{1,3}$/.test(parts[i]) || Number(parts[i]) > 255) return null;
+    bytes[i] = Number(parts[i]);
+  }
+  return bytes;
+}
+
+/** The sixteen bytes of a textual IPv6 address (IPv4-mapped forms included), or null. */
+export function parseIpv6(ip: string): Uint8Array | null {
+  if (!ip.includes(":")) return null;
+  let text = ip;
+  const tail: number[] = [];
+  const lastColon = text.lastIndexOf(":");
+  if (text.includes(".", lastColon)) {
+    const v4 = parseIpv4(text.slice(lastColon + 1));
+    if (!v4) return null;
+    tail.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+    const prefix = text.slice(0, lastColon + 1);
+    text = prefix.endsWith("::") ? prefix : prefix.slice(0, -1);
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const group = (part: string) => (part === "" ? [] : part.split(":"));
+  const head = group(halves[0]);
+  const rest = halves.length === 2 ? group(halves[1]) : [];
+  const groups = [...head, ...rest];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  const total = groups.length + tail.length;
+  if (halves.length === 1 ? total !== 8 : total > 7) return null;
+  const words = [
+    ...head.map((g) => parseInt(g, 16)),
+    ...Array(8 - total).fill(0),
+    ...rest.map((g) => parseInt(g, 16)),
+    ...tail,
+  ];
+  const bytes = new Uint8Array(16);
+  words.forEach((word, i) => {
+    bytes[i * 2] = word >> 8;
+    bytes[i * 2 + 1] = word & 0xff;
+  });
+  return bytes;
+}
+
+/**
+ * The compact form of a peer (BEP 23 for IPv4, BEP 7 for IPv6), or null if
+ * the address is neither.
+ *
+ * @example
+ * ```ts
+ * compactPeer("127.0.0.1", 6881); // 6 bytes: 7f 00 00 01 1a e1
+ * ```
+ */
+export function compactPeer(ip: string, port: number): Uint8Array | null {
+  const address = parseIpv4(ip) ?? parseIpv6(ip);
+  if (!address) return null;
+  const bytes = new Uint8Array(address.length + 2);
+  bytes.set(address);
+  bytes[address.length] = port >> 8;
+  bytes[address.length + 1] = port & 0xff;
+  return bytes;
+}
+
+function formatIpv6(bytes: Uint8Array): string {
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  // The longest run of zero words (two or more) collapses to "::".
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== "0") {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === "0") j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  if (bestStart < 0) return words.join(":");
+  return `${words.slice(0, bestStart).join(":")}::${words.slice(bestStart + bestLength).join(":")}`;
+}
+
+/**
+ * Reads a run of compact peers: 6 bytes each for IPv4, 18 for IPv6.
+ *
+ * @returns the peers, or null if the length is not a whole number of entries.
+ * @example
+ * ```ts
+ * parseCompactPeers(bytes, COMPACT_IPV4_LENGTH);
+ * ```
+ */
+export function parseCompactPeers(bytes: Uint8Array, entryLength: number): PeerAddress[] | null {
+  if (bytes.length % entryLength !== 0) return null;
+  const peers: PeerAddress[] = [];
+  for (let offset = 0; offset < bytes.length; offset += entryLength) {
+    const address = bytes.subarray(offset, offset + entryLength - 2);
+    const port = (bytes[offset + entryLength - 2] << 8) | bytes[offset + entryLength - 1];
+    const ip = entryLength === COMPACT_IPV4_LENGTH ? address.join(".") : formatIpv6(address);
+    peers.push({ ip, port });
+  }
+  return peers;
+}

@@ -1,0 +1,53 @@
+import { binaryKeyedDict, encode } from "../bencode/mod.ts";
+import { TrackerError } from "./errors.ts";
+import type { RawQuery } from "./query.ts";
+
+/** Most torrents one scrape may ask about. */
+export const MAX_SCRAPE_HASHES = 100;
+
+/** A swarm's figures in a scrape answer (BEP 48). */
+export interface ScrapeCounts {
+  /** Seeders. */
+  readonly complete: number;
+  /** Leechers. */
+  readonly incomplete: number;
+  /** Completed downloads ever reported. */
+  readonly downloaded: number;
+}
+
+/**
+ * The info hashes a scrape asks about: one or more `info_hash` of 20 bytes.
+ *
+ * @throws {TrackerError} when none is given, one is malformed, or too many are.
+ * @example
+ * ```ts
+ * parseScrape(parseQuery("info_hash=%AA...")); // [Uint8Array(20)]
+ * ```
+ */
+export function parseScrape(query: RawQuery): Uint8Array[] {
+  const hashes = query.get("info_hash") ?? [];
+  if (hashes.length === 0) throw new TrackerError("scrape needs at least one info_hash");
+  if (hashes.length > MAX_SCRAPE_HASHES) {
+    throw new TrackerError(`scrape of more than ${MAX_SCRAPE_HASHES} torrents at once`);
+  }
+  for (const hash of hashes) {
+    if (hash.length !== 20) {
+      throw new TrackerError(`info_hash must be 20 bytes, got ${hash.length}`);
+    }
+  }
+  return hashes;
+}
+
+/**
+ * Encodes a scrape answer: `files` keyed by raw info hash.
+ *
+ * @example
+ * ```ts
+ * encodeScrapeAnswer([[hash, { complete: 1, incomplete: 0, downloaded: 3 }]]);
+ * ```
+ */
+export function encodeScrapeAnswer(entries: readonly [Uint8Array, ScrapeCounts][]): Uint8Array {
+  return encode({
+    files: binaryKeyedDict(entries.map(([hash, counts]) => [hash, { ...counts }])),
+  });
+}

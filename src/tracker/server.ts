@@ -1,0 +1,284 @@
+import { fromHex, MetainfoError, toHex } from "../metainfo/mod.ts";
+import {
+  type AnnounceRequest,
+  DEFAULT_NUMWANT,
+  encodeAnnounceAnswer,
+  encodeFailure,
+  MAX_NUMWANT,
+  parseAnnounce,
+} from "./announce.ts";
+import type { Catalog } from "./catalog.ts";
+import { TrackerError } from "./errors.ts";
+import { compactPeer } from "./peer_address.ts";
+import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
+import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
+import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
+
+/** Largest .torrent accepted by POST /torrents. */
+export const MAX_PUBLISH_BYTES = 16 * 1024 * 1024;
+/** Longest a request body may take to arrive: slow clients are cut off. */
+export const BODY_TIMEOUT_MS = 10_000;
+/** Default seconds between announces, as opentracker uses. */
+export const DEFAULT_INTERVAL = 1800;
+/** Longest a peer should wait before asking again for more peers. */
+export const MAX_MIN_INTERVAL = 60;
+
+/** How a tracker is run. */
+export interface TrackerOptions {
+  readonly hostname: string;
+  readonly port: number;
+  readonly catalog: Catalog;
+  /** Seconds between announces; peers silent for two intervals expire. */
+  readonly interval: number;
+  /** Serve only published torrents (like opentracker's whitelist). */
+  readonly closed: boolean;
+  /** When set, publishing needs `Authorization: Bearer <token>`. */
+  readonly publishToken?: string;
+  /** Take the peer's address from `X-Forwarded-For` or `ip` (only behind a trusted proxy). */
+  readonly trustProxy: boolean;
+  /** One line per event, for people. */
+  readonly log: (line: string) => void;
+  /** Aborting it shuts the tracker down. */
+  readonly signal: AbortSignal;
+}
+
+/** A running tracker. */
+export interface RunningTracker {
+  /** The announce URL, with the port actually bound. */
+  readonly announceUrl: string;
+  readonly registry: SwarmRegistry;
+  /** Settles when the server has shut down. */
+  readonly finished: Promise<void>;
+}
+
+const BENCODE_HEADERS = { "content-type": "text/plain; charset=binary" };
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+function bencoded(body: Uint8Array, status = 200): Response {
+  return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: BENCODE_HEADERS });
+}
+
+function json(value: unknown, status = 200): Response {
+  return new Response(JSON.stringify(value), { status, headers: JSON_HEADERS });
+}
+
+function plain(text: string, status: number): Response {
+  return new Response(text + "\n", { status, headers: { "content-type": "text/plain" } });
+}
+
+/** "::ffff:1.2.3.4" (an IPv4 peer on a dual-stack socket) is the IPv4 peer 1.2.3.4. */
+function normalizeIp(ip: string): string {
+  return ip.toLowerCase().startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  let difference = left.length ^ right.length;
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    difference |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  }
+  return difference === 0;
+}
+
+async function readBody(request: Request): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_PUBLISH_BYTES) throw new TrackerError("the torrent is too large");
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const timer = setTimeout(() => reader.cancel().catch(() => {}), BODY_TIMEOUT_MS);
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > MAX_PUBLISH_BYTES) throw new TrackerError("the torrent is too large");
+      chunks.push(value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/**
+ * Starts `p2p tracker`'s HTTP server: BEP 3 announce (BEP 23 compact, BEP 7
+ * peers6), BEP 48 scrape, and the catalog (`POST /torrents`,
+ * `GET /torrents?q=`, `GET /torrents/<hash>.torrent`).
+ *
+ * @example
+ * ```ts
+ * const tracker = await startTracker({ hostname: "127.0.0.1", port: 0, ... });
+ * console.log(tracker.announceUrl);
+ * ```
+ */
+export async function startTracker(options: TrackerOptions): Promise<RunningTracker> {
+  const registry = new SwarmRegistry({
+    interval: options.interval,
+    minInterval: Math.min(MAX_MIN_INTERVAL, options.interval),
+  });
+  const { catalog, log } = options;
+  const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
+
+  const torrentLabel = (infoHash: Uint8Array) => {
+    const hex = toHex(infoHash);
+    const name = catalog.entry(hex)?.name;
+    return name ? `${name} [${hex.slice(0, 8)}]` : `[${hex.slice(0, 8)}]`;
+  };
+  const logEvents = (events: SwarmEvent[]) => {
+    for (const { kind, infoHash, peer } of events) {
+      const who = `${peer.name ?? "peer"} ${peer.ip}:${peer.port}`;
+      const role = peer.left === 0 ? "seeder" : "leecher";
+      const what = {
+        joined: `joined ${torrentLabel(infoHash)} as ${role}`,
+        completed: `completed ${torrentLabel(infoHash)}`,
+        left: `left ${torrentLabel(infoHash)}`,
+        expired: `expired from ${torrentLabel(infoHash)} (silent for two intervals)`,
+      }[kind];
+      log(`${who} ${what}`);
+    }
+  };
+
+  function announce(query: string, remoteIp: string, headers: Headers): Response {
+    const request: AnnounceRequest = parseAnnounce(parseQuery(query), limits);
+    if (options.closed && !catalog.has(toHex(request.infoHash))) {
+      throw new TrackerError("unknown torrent: this tracker serves only published torrents");
+    }
+    let ip = remoteIp;
+    if (options.trustProxy) {
+      ip = headers.get("x-forwarded-for")?.split(",")[0].trim() || request.ip || remoteIp;
+    }
+    ip = normalizeIp(ip);
+    const compact = compactPeer(ip, request.port);
+    if (!compact) throw new TrackerError(`cannot use the address "${ip}"`);
+    const { answer, events } = registry.announce(request, ip, compact);
+    if (events.length > 0) logEvents(events);
+    return bencoded(encodeAnnounceAnswer(answer, request));
+  }
+
+  function scrape(query: string): Response {
+    const hashes = parseScrape(parseQuery(query));
+    return bencoded(encodeScrapeAnswer(hashes.map((hash) => [hash, registry.scrape(hash)])));
+  }
+
+  async function publish(request: Request): Promise<Response> {
+    if (options.publishToken !== undefined) {
+      const given = request.headers.get("authorization") ?? "";
+      if (!timingSafeEqual(given, `Bearer ${options.publishToken}`)) {
+        return json({ error: "publishing needs the tracker's token" }, 401);
+      }
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBody(request);
+    } catch (error) {
+      if (error instanceof TrackerError) return json({ error: error.message }, 413);
+      throw error;
+    }
+    try {
+      const publisher = request.headers.get("x-p2p-peer-name")?.slice(0, 64) || undefined;
+      const { torrent, added } = catalog.publish(bytes, publisher);
+      if (added) {
+        log(
+          `${publisher ?? "a peer"} published ${torrent.name} [${torrent.infoHashHex.slice(0, 8)}]`,
+        );
+      }
+      return json({ infoHash: torrent.infoHashHex, name: torrent.name, added }, added ? 201 : 200);
+    } catch (error) {
+      if (error instanceof MetainfoError) {
+        return json({ error: `not a valid torrent: ${error.message}` }, 400);
+      }
+      throw error;
+    }
+  }
+
+  function search(url: URL): Response {
+    const text = url.searchParams.get("q") ?? "";
+    return json(
+      catalog.search(text).map((entry) => {
+        const counts = registry.scrape(fromHex(entry.infoHash));
+        return { ...entry, seeders: counts.complete, leechers: counts.incomplete };
+      }),
+    );
+  }
+
+  function download(hex: string): Response {
+    const bytes = catalog.metainfo(hex);
+    if (!bytes) return json({ error: `no published torrent ${hex}` }, 404);
+    return new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: {
+        "content-type": "application/x-bittorrent",
+        "content-disposition": `attachment; filename="${hex}.torrent"`,
+      },
+    });
+  }
+
+  async function handle(request: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+    const rawUrl = request.url;
+    if (rawUrl.length > MAX_QUERY_LENGTH + 1024) {
+      return bencoded(encodeFailure("request URL too long"), 414);
+    }
+    const pathStart = rawUrl.indexOf("/", rawUrl.indexOf("//") + 2);
+    const queryStart = rawUrl.indexOf("?", pathStart);
+    const path = rawUrl.slice(pathStart, queryStart < 0 ? undefined : queryStart);
+    const query = queryStart < 0 ? "" : rawUrl.slice(queryStart + 1);
+    const remote = info.remoteAddr as Deno.NetAddr;
+    try {
+      if (path === "/announce" && request.method === "GET") {
+        return announce(query, remote.hostname, request.headers);
+      }
+      if (path === "/scrape" && request.method === "GET") return scrape(query);
+      if (path === "/torrents" && request.method === "POST") return await publish(request);
+      if (path === "/torrents" && request.method === "GET") return search(new URL(rawUrl));
+      const match = /^\/torrents\/([0-9a-fA-F]{40})\.torrent$/.exec(path);
+      if (match && request.method === "GET") return download(match[1].toLowerCase());
+      if (path === "/" && request.method === "GET") {
+        const { swarms, peers } = registry.size;
+        return plain(
+          `p2p tracker: ${swarms} swarms, ${peers} peers, ${catalog.size} published`,
+          200,
+        );
+      }
+      return plain(`no such resource: ${request.method} ${path.slice(0, 100)}`, 404);
+    } catch (error) {
+      if (error instanceof TrackerError) return bencoded(encodeFailure(error.message));
+      log(
+        `internal error on ${path.slice(0, 100)}: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+      return bencoded(encodeFailure("internal tracker error"), 500);
+    }
+  }
+
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    signal: options.signal,
+    onListen: (address) => listening.resolve(address),
+    onError: (error) => {
+      log(`internal error: ${error instanceof Error ? error.message : error}`);
+      return bencoded(encodeFailure("internal tracker error"), 500);
+    },
+  }, handle);
+  const address = await listening.promise;
+  const expiry = setInterval(
+    () => logEvents(registry.expire()),
+    Math.min(options.interval * 500, 60_000),
+  );
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return {
+    announceUrl: `http://${host}:${address.port}/announce`,
+    registry,
+    finished: server.finished.finally(() => clearInterval(expiry)),
+  };
+}
