@@ -34,3 +34,16 @@ export {
   type TrackerOptions,
 } from "./server.ts";
 export { binaryKey, SwarmRegistry } from "./swarm_registry.ts";
+export {
+  announce,
+  type CatalogSearchResult,
+  catalogUrl,
+  DEFAULT_TRACKER_RETRIES,
+  DEFAULT_TRACKER_TIMEOUT_MS,
+  downloadCatalogTorrent,
+  publishTorrent,
+  scrape,
+  searchCatalog,
+  TieredAnnouncer,
+  type TrackerRequestOptions,
+} from "./client.ts";

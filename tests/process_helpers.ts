@@ -1,0 +1,101 @@
+/**
+ * Running `p2p` as a real subprocess: for behaviour that crosses a process
+ * boundary (signals, SIGKILL, real clients talking to us).
+ *
+ * @module
+ */
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** A running `p2p` process with its stdout lines and stderr collected. */
+export interface P2pProcess {
+  readonly child: Deno.ChildProcess;
+  /** Resolves with the first stdout line that matches, or rejects after `ms`. */
+  waitForLine(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Sends a signal and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** Starts `p2p ARGS` in `cwd`. The caller must `stop()` it (tests do so in `finally`). */
+export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  let stderrText = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, onText: (text: string) => void) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
+  };
+  let partial = "";
+  const stdoutDone = pump(child.stdout, (text) => {
+    partial += text;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        const match = line.match(waiter.pattern);
+        if (match) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(match);
+        }
+      }
+    }
+  });
+  const stderrDone = pump(child.stderr, (text) => (stderrText += text));
+  return {
+    child,
+    waitForLine(pattern, ms = 15_000) {
+      const seen = lines.map((line) => line.match(pattern)).find((m) => m);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no line ${pattern} within ${ms} ms; stderr:\n${stderrText}`)),
+          ms,
+        );
+        waiters.push({
+          pattern,
+          resolve: (match) => {
+            clearTimeout(timer);
+            resolve(match);
+          },
+        });
+      });
+    },
+    stderr: () => stderrText,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch {
+        // already exited
+      }
+      const status = await child.status;
+      await Promise.all([stdoutDone, stderrDone]);
+      return status;
+    },
+  };
+}
+
+/** Starts `p2p tracker` on a free port with `dataDir`; returns the process and its announce URL. */
+export async function spawnTracker(
+  cwd: string,
+  dataDir: string,
+  ...extra: string[]
+): Promise<{ tracker: P2pProcess; announceUrl: string }> {
+  const tracker = spawnP2p(cwd, "tracker", "-p", "0", "-d", dataDir, ...extra);
+  try {
+    const [, announceUrl] = await tracker.waitForLine(/^listening on (\S+)$/);
+    return { tracker, announceUrl };
+  } catch (error) {
+    await tracker.stop("SIGKILL");
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { type AnnounceRequest, compactPeer, SwarmRegistry } from "../../src/tracker/mod.ts";
+import { id } from "./tracker_helpers.ts";
+
+function request(peer: number, fields: Partial<AnnounceRequest> = {}): AnnounceRequest {
+  return {
+    infoHash: id(0xaa),
+    peerId: id(peer),
+    port: 7000 + peer,
+    uploaded: 0,
+    downloaded: 0,
+    left: 100,
+    event: "",
+    compact: true,
+    noPeerId: false,
+    numwant: 50,
+    ...fields,
+  };
+}
+
+Deno.test("peers that miss two intervals expire; those that announce stay", () => {
+  let now = 0;
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30, now: () => now });
+  const announce = (peer: number) =>
+    registry.announce(request(peer), "127.0.0.1", compactPeer("127.0.0.1", 7000 + peer)!);
+  announce(1);
+  announce(2);
+  now = 100_000;
+  announce(2);
+  now = 121_000; // peer 1 silent for 121 s > 2 × 60 s; peer 2 for 21 s
+  const events = registry.expire();
+  assert.deepEqual(events.map((e) => [e.kind, e.peer.port]), [["expired", 7001]]);
+  assert.deepEqual(registry.size, { swarms: 1, peers: 1 });
+  now = 300_000;
+  registry.expire();
+  assert.deepEqual(registry.size, { swarms: 0, peers: 0 }, "empty swarms are dropped");
+});
+
+Deno.test("a leecher that finishes moves to the seeders without being counted twice", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  const compact = compactPeer("127.0.0.1", 7001)!;
+  registry.announce(request(1), "127.0.0.1", compact);
+  registry.announce(request(1, { left: 0, event: "completed" }), "127.0.0.1", compact);
+  registry.announce(request(1, { left: 0 }), "127.0.0.1", compact);
+  assert.deepEqual(registry.scrape(id(0xaa)), { complete: 1, incomplete: 0, downloaded: 1 });
+  assert.deepEqual(registry.size, { swarms: 1, peers: 1 });
+});
