@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BencodeDict } from "../../src/bencode/mod.ts";
+import type { BencodeDict } from "../../src/bencode/mod.ts";
 import { parseCompactPeers } from "../../src/tracker/mod.ts";
 import { announceQuery, getBencoded, id, text, withTracker } from "./tracker_helpers.ts";
 
