@@ -1,0 +1,194 @@
+/**
+ * Interop of `p2p tracker` with real clients: aria2c and python3-libtorrent
+ * find each other through it and complete a download; and our tracker
+ * client announces to Debian's opentracker.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { announce, scrape } from "../../src/tracker/mod.ts";
+import { needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { spawnTracker } from "../process_helpers.ts";
+
+const SYSTEM_PYTHON = "/usr/bin/python3";
+const LT_PEER = new URL("./tools/lt_peer.py", import.meta.url).pathname;
+
+/** A port on 127.0.0.1 that is free right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test({
+  name: "interop: a libtorrent seed and an aria2c leech find each other through p2p tracker",
+  ignore: !needsTools("aria2c", SYSTEM_PYTHON),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const { tracker, announceUrl } = await spawnTracker(dir, join(dir, "tracker"));
+      const seedDir = join(dir, "seed");
+      const leechDir = join(dir, "leech");
+      await Deno.mkdir(seedDir);
+      await Deno.mkdir(leechDir);
+      const data = testBytes(3_000_000, 42);
+      await Deno.writeFile(join(seedDir, "payload.bin"), data);
+      const made = await runP2p(
+        seedDir,
+        "make-torrent",
+        "payload.bin",
+        "-t",
+        announceUrl,
+        "-o",
+        join(dir, "p.torrent"),
+        "-q",
+      );
+      assert.equal(made.code, 0, made.stderr);
+      const seed = new Deno.Command(SYSTEM_PYTHON, {
+        args: [LT_PEER, "seed", join(dir, "p.torrent"), seedDir, String(freePort()), "60"],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      try {
+        const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let said = "";
+        while (!said.includes("seeding")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`libtorrent seed ended: ${said}`);
+          said += value;
+        }
+        reader.releaseLock();
+        const leech = await new Deno.Command("aria2c", {
+          args: [
+            `--dir=${leechDir}`,
+            "--seed-time=0",
+            "--enable-dht=false",
+            "--enable-dht6=false",
+            "--bt-enable-lpd=false",
+            "--enable-peer-exchange=false",
+            `--listen-port=${freePort()}`,
+            "--bt-stop-timeout=60",
+            "--summary-interval=0",
+            "--console-log-level=warn",
+            join(dir, "p.torrent"),
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(leech.code, 0, new TextDecoder().decode(leech.stdout));
+        assert.deepEqual(await Deno.readFile(join(leechDir, "payload.bin")), data);
+        const infoHash = parseMetainfo(await Deno.readFile(join(dir, "p.torrent"))).infoHash;
+        const [counts] = (await scrape(announceUrl, [infoHash])).values();
+        // aria2c with --seed-time=0 announces `stopped` (not `completed`) when done.
+        assert.deepEqual(counts, { complete: 1, incomplete: 0, downloaded: 0 });
+        assert.match(tracker.stderr(), /joined \[[0-9a-f]{8}\] as seeder/);
+        assert.match(tracker.stderr(), /joined \[[0-9a-f]{8}\] as leecher/);
+        assert.match(tracker.stderr(), /left \[[0-9a-f]{8}\]/);
+
+        // A libtorrent leech reports `completed`, which scrape counts.
+        const secondLeechDir = join(dir, "leech2");
+        await Deno.mkdir(secondLeechDir);
+        const ltLeech = await new Deno.Command(SYSTEM_PYTHON, {
+          args: [
+            LT_PEER,
+            "leech",
+            join(dir, "p.torrent"),
+            secondLeechDir,
+            String(freePort()),
+            "60",
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(ltLeech.code, 0, new TextDecoder().decode(ltLeech.stderr));
+        assert.deepEqual(await Deno.readFile(join(secondLeechDir, "payload.bin")), data);
+        for (let attempt = 0; attempt < 50; attempt++) {
+          const [after] = (await scrape(announceUrl, [infoHash])).values();
+          if (after.downloaded === 1) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const [after] = (await scrape(announceUrl, [infoHash])).values();
+        assert.equal(after.downloaded, 1);
+      } finally {
+        try {
+          seed.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+        await seed.output().catch(() => {});
+        await tracker.stop();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "interop: our tracker client announces to and scrapes opentracker",
+  ignore: !needsTools("opentracker"),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const infoHash = new Uint8Array(20).map((_, i) => i + 1);
+      const hex = [...infoHash].map((b) => b.toString(16).padStart(2, "0")).join("");
+      await Deno.writeTextFile(join(dir, "whitelist.txt"), hex + "\n");
+      await Deno.chmod(dir, 0o755);
+      const port = freePort();
+      const opentracker = new Deno.Command("opentracker", {
+        args: [
+          "-i",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-P",
+          String(port),
+          "-d",
+          dir,
+          "-w",
+          "whitelist.txt",
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      try {
+        const url = `http://127.0.0.1:${port}/announce`;
+        const base = { infoHash, uploaded: 0, downloaded: 0, left: 100, event: "started" as const };
+        let first;
+        for (let attempt = 0;; attempt++) {
+          try {
+            first = await announce(
+              url,
+              { ...base, peerId: new Uint8Array(20).fill(1), port: 7001 },
+              { retries: 0 },
+            );
+            break;
+          } catch (error) {
+            if (attempt > 40) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+        assert.ok(first.interval > 0);
+        const second = await announce(url, {
+          ...base,
+          peerId: new Uint8Array(20).fill(2),
+          port: 7002,
+        });
+        // opentracker, unlike p2p tracker, may hand a peer its own address back.
+        assert.ok(second.peers.some((p) => `${p.ip}:${p.port}` === "127.0.0.1:7001"));
+        const counts = await scrape(url, [infoHash]);
+        assert.equal(counts.get(hex)?.incomplete, 2);
+        await assert.rejects(
+          () =>
+            announce(url, {
+              ...base,
+              infoHash: new Uint8Array(20),
+              peerId: new Uint8Array(20).fill(3),
+              port: 7003,
+            }),
+          /tracker refused/,
+        );
+      } finally {
+        opentracker.kill("SIGTERM");
+        await opentracker.output();
+      }
+    });
+  },
+});
