@@ -8,9 +8,11 @@
  */
 import { parseArgs } from "node:util";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
+import { benchTracker } from "./bench/tracker.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
-  "make-torrent": benchMakeTorrent,
+  "make-torrent": (dir, sizeMiB, runs) => benchMakeTorrent(dir, sizeMiB, runs),
+  tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
 };
 
 const { values, positionals } = parseArgs({

@@ -76,9 +76,9 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
     );
   }
   const stop = env.stopRequested();
-  const log = (line: string) => {
-    if (!options.quiet) env.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  };
+  const log = options.quiet
+    ? undefined
+    : (line: string) => env.stderr.write(`${new Date().toISOString()} ${line}\n`);
   try {
     const tracker = await startTracker({
       hostname: options.host,
@@ -100,12 +100,12 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       throw error;
     });
     env.stdout.write(`listening on ${tracker.announceUrl}\n`);
-    log(
+    log?.(
       `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
         (options.closed ? " (closed: published torrents only)" : ""),
     );
     await tracker.finished;
-    log(`stopped (${stop.reason ?? "shutdown"})`);
+    log?.(`stopped (${stop.reason ?? "shutdown"})`);
   } finally {
     catalog.close();
   }

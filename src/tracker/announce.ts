@@ -1,7 +1,8 @@
 import { encode } from "../bencode/mod.ts";
 import { TrackerError } from "./errors.ts";
-import { concat } from "./bytes.ts";
-import type { RawQuery } from "./query.ts";
+import { binaryStringToBytes } from "./binary_string.ts";
+import { COMPACT_IPV4_LENGTH, compactAddress } from "./peer_address.ts";
+import { queryBinaryString, queryText, type RawQuery } from "./query.ts";
 
 /** What a peer tells the tracker with `event` (BEP 3; `paused` is BEP 21's partial seed). */
 export type AnnounceEvent = "started" | "completed" | "stopped" | "paused" | "";
@@ -10,8 +11,10 @@ const EVENTS: readonly string[] = ["started", "completed", "stopped", "paused", 
 
 /** A validated announce request (BEP 3, BEP 23). */
 export interface AnnounceRequest {
-  readonly infoHash: Uint8Array;
-  readonly peerId: Uint8Array;
+  /** The 20-byte info hash as a binary string (see `binary_string.ts`). */
+  readonly infoHash: string;
+  /** The 20-byte peer id as a binary string. */
+  readonly peerId: string;
   readonly port: number;
   readonly uploaded: number;
   readonly downloaded: number;
@@ -41,23 +44,23 @@ export const DEFAULT_NUMWANT = 50;
 /** Most peers ever returned: a larger answer only costs bandwidth. */
 export const MAX_NUMWANT = 200;
 
-const latin1 = new TextDecoder("latin1");
-const utf8 = new TextDecoder("utf-8", { fatal: false });
-
-function single(query: RawQuery, name: string): Uint8Array | undefined {
+function single(query: RawQuery, name: string): string | undefined {
   const values = query.get(name);
   if (values && values.length > 1) throw new TrackerError(`${name} is given more than once`);
   return values?.[0];
 }
 
-function requiredBytes(query: RawQuery, name: string, length: number): Uint8Array {
-  const value = single(query, name);
-  if (value === undefined) throw new TrackerError(`missing ${name}`);
+function requiredBinary(query: RawQuery, name: string, length: number): string {
+  const raw = single(query, name);
+  if (raw === undefined) throw new TrackerError(`missing ${name}`);
+  const value = queryBinaryString(raw);
   if (value.length !== length) {
     throw new TrackerError(`${name} must be ${length} bytes, got ${value.length}`);
   }
   return value;
 }
+
+const DIGITS = /^\d{1,16}$/;
 
 function integer(query: RawQuery, name: string, required: boolean): number | undefined {
   const value = single(query, name);
@@ -65,8 +68,8 @@ function integer(query: RawQuery, name: string, required: boolean): number | und
     if (required) throw new TrackerError(`missing ${name}`);
     return undefined;
   }
-  const text = latin1.decode(value);
-  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+  const text = DIGITS.test(value) ? value : queryBinaryString(value);
+  if (!DIGITS.test(text) || !Number.isSafeInteger(Number(text))) {
     throw new TrackerError(`${name} must be a non-negative integer, got "${text.slice(0, 32)}"`);
   }
   return Number(text);
@@ -85,18 +88,18 @@ function integer(query: RawQuery, name: string, required: boolean): number | und
  * ```
  */
 export function parseAnnounce(query: RawQuery, limits: AnnounceLimits): AnnounceRequest {
-  const infoHash = requiredBytes(query, "info_hash", 20);
-  const peerId = requiredBytes(query, "peer_id", 20);
+  const infoHash = requiredBinary(query, "info_hash", 20);
+  const peerId = requiredBinary(query, "peer_id", 20);
   const port = integer(query, "port", true)!;
   if (port < 1 || port > 65535) throw new TrackerError(`port must be 1 to 65535, got ${port}`);
-  const eventBytes = single(query, "event");
-  const event = eventBytes === undefined ? "" : latin1.decode(eventBytes);
+  const rawEvent = single(query, "event");
+  const event = rawEvent === undefined ? "" : queryBinaryString(rawEvent);
   if (!EVENTS.includes(event)) throw new TrackerError(`unknown event "${event.slice(0, 32)}"`);
-  const compactBytes = single(query, "compact");
+  const compact = single(query, "compact");
   const numwant = integer(query, "numwant", false) ?? limits.defaultNumwant;
   const text = (name: string) => {
     const value = single(query, name);
-    return value === undefined ? undefined : utf8.decode(value);
+    return value === undefined ? undefined : queryText(value);
   };
   return {
     infoHash,
@@ -106,8 +109,8 @@ export function parseAnnounce(query: RawQuery, limits: AnnounceLimits): Announce
     downloaded: integer(query, "downloaded", true)!,
     left: integer(query, "left", true)!,
     event: event as AnnounceEvent,
-    compact: compactBytes === undefined || latin1.decode(compactBytes) !== "0",
-    noPeerId: latin1.decode(single(query, "no_peer_id") ?? new Uint8Array()) === "1",
+    compact: compact !== "0",
+    noPeerId: single(query, "no_peer_id") === "1",
     numwant: Math.min(numwant, limits.maxNumwant),
     key: text("key"),
     ip: text("ip"),
@@ -124,13 +127,18 @@ export interface AnnounceAnswer {
   readonly complete: number;
   /** Leechers in the swarm. */
   readonly incomplete: number;
-  /** The chosen peers' compact forms (6 or 18 bytes) and ids. */
-  readonly peers: readonly { compact: Uint8Array; ip: string; port: number; peerId: Uint8Array }[];
+  /** The chosen peers: compact forms (6 or 18 bytes) and ids, as binary strings. */
+  readonly peers: readonly { compact: string; peerId: string }[];
 }
 
 /**
  * Encodes an announce answer: compact `peers` and `peers6` strings (BEP 23,
  * BEP 7), or a list of dictionaries when the peer asked for `compact=0`.
+ *
+ * The compact answer is the tracker's hot path, so it is framed here
+ * directly: its keys are fixed ASCII, its values two counts, two intervals
+ * and two byte strings. A test checks it byte for byte against the npm
+ * encoder, which encodes the dictionary form.
  *
  * @example
  * ```ts
@@ -141,29 +149,57 @@ export function encodeAnnounceAnswer(
   answer: AnnounceAnswer,
   style: { compact: boolean; noPeerId: boolean },
 ): Uint8Array {
-  const header = {
-    complete: answer.complete,
-    incomplete: answer.incomplete,
-    interval: answer.interval,
-    "min interval": answer.minInterval,
-  };
   if (!style.compact) {
     return encode({
-      ...header,
-      peers: answer.peers.map((peer) => ({
-        ip: peer.ip,
-        "peer id": style.noPeerId ? undefined : peer.peerId,
-        port: peer.port,
-      })),
+      complete: answer.complete,
+      incomplete: answer.incomplete,
+      interval: answer.interval,
+      "min interval": answer.minInterval,
+      peers: answer.peers.map((peer) => {
+        const { ip, port } = compactAddress(peer.compact);
+        return {
+          ip,
+          "peer id": style.noPeerId ? undefined : binaryStringToBytes(peer.peerId),
+          port,
+        };
+      }),
     });
   }
-  const v4 = answer.peers.filter((peer) => peer.compact.length === 6);
-  const v6 = answer.peers.filter((peer) => peer.compact.length === 18);
-  return encode({
-    ...header,
-    peers: concat(v4.map((peer) => peer.compact)),
-    peers6: v6.length > 0 ? concat(v6.map((peer) => peer.compact)) : undefined,
-  });
+  let v4Length = 0;
+  let v6Length = 0;
+  for (const peer of answer.peers) {
+    if (peer.compact.length === COMPACT_IPV4_LENGTH) v4Length += peer.compact.length;
+    else v6Length += peer.compact.length;
+  }
+  const head = `d8:completei${answer.complete}e10:incompletei${answer.incomplete}e` +
+    `8:intervali${answer.interval}e12:min intervali${answer.minInterval}e5:peers${v4Length}:`;
+  const v6Head = v6Length > 0 ? `6:peers6${v6Length}:` : "";
+  const out = new Uint8Array(head.length + v4Length + v6Head.length + v6Length + 1);
+  let offset = writeAscii(out, 0, head);
+  offset = writeCompactPeers(out, offset, answer.peers, true);
+  offset = writeAscii(out, offset, v6Head);
+  offset = writeCompactPeers(out, offset, answer.peers, false);
+  out[offset] = 0x65; // 'e'
+  return out;
+}
+
+/** Copies the IPv4 (or IPv6) peers' compact bytes. */
+function writeCompactPeers(
+  out: Uint8Array,
+  offset: number,
+  peers: AnnounceAnswer["peers"],
+  ipv4: boolean,
+): number {
+  for (const { compact } of peers) {
+    if ((compact.length === COMPACT_IPV4_LENGTH) !== ipv4) continue;
+    for (let i = 0; i < compact.length; i++) out[offset++] = compact.charCodeAt(i);
+  }
+  return offset;
+}
+
+function writeAscii(out: Uint8Array, offset: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[offset + i] = text.charCodeAt(i);
+  return offset + text.length;
 }
 
 /**

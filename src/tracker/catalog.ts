@@ -58,13 +58,16 @@ function toEntry(row: Row): CatalogEntry {
  */
 export class Catalog {
   readonly #db: DatabaseSync;
-  /** Published info hashes (hex), kept in memory for the closed-mode check on every announce. */
-  readonly #published = new Set<string>();
+  /**
+   * Names of published torrents by hex info hash, in memory: the closed-mode
+   * check runs on every announce and the log names torrents on every event.
+   */
+  readonly #published = new Map<string, string>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
-    for (const row of db.prepare("SELECT info_hash FROM torrents").all()) {
-      this.#published.add(String(row.info_hash));
+    for (const row of db.prepare("SELECT info_hash, name FROM torrents").all()) {
+      this.#published.set(String(row.info_hash), String(row.name));
     }
   }
 
@@ -102,6 +105,18 @@ export class Catalog {
   }
 
   /**
+   * The name of the published torrent with this hex info hash, if any.
+   *
+   * @example
+   * ```ts
+   * catalog.nameOf("aabb..."); // "eBook.txt"
+   * ```
+   */
+  nameOf(infoHashHex: string): string | undefined {
+    return this.#published.get(infoHashHex);
+  }
+
+  /**
    * Publishes a .torrent (validated with the shared parser). Publishing the
    * same torrent again changes nothing.
    *
@@ -131,7 +146,7 @@ export class Catalog {
       publishedBy ?? null,
       bytes,
     );
-    this.#published.add(torrent.infoHashHex);
+    this.#published.set(torrent.infoHashHex, torrent.name);
     return { torrent, added: true };
   }
 

@@ -7,6 +7,7 @@ import {
   parseScrapeResponse,
   scrapeUrlOf,
 } from "./client_protocol.ts";
+import { concat } from "./bytes.ts";
 import { TrackerError } from "./errors.ts";
 import { percentEncode } from "./query.ts";
 import type { ScrapeCounts } from "./scrape.ts";
@@ -60,13 +61,7 @@ async function readCapped(response: Response): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return concat(chunks);
 }
 
 /**

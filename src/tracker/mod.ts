@@ -25,7 +25,7 @@ export {
 } from "./client_protocol.ts";
 export { TrackerError } from "./errors.ts";
 export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address.ts";
-export { parseQuery, percentEncode, type RawQuery } from "./query.ts";
+export { parseQuery, percentEncode, queryBytes, type RawQuery } from "./query.ts";
 export { encodeScrapeAnswer, parseScrape, type ScrapeCounts } from "./scrape.ts";
 export {
   DEFAULT_INTERVAL,
@@ -33,7 +33,8 @@ export {
   startTracker,
   type TrackerOptions,
 } from "./server.ts";
-export { binaryKey, SwarmRegistry } from "./swarm_registry.ts";
+export { SwarmRegistry } from "./swarm_registry.ts";
+export { binaryStringToBytes, binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 export {
   announce,
   type CatalogSearchResult,

@@ -118,3 +118,17 @@ export function parseCompactPeers(bytes: Uint8Array, entryLength: number): PeerA
   }
   return peers;
 }
+
+/**
+ * The address and port in a compact peer held as a binary string.
+ *
+ * @example
+ * ```ts
+ * compactAddress("\x7f\x00\x00\x01\x1a\xe1"); // { ip: "127.0.0.1", port: 6881 }
+ * ```
+ */
+export function compactAddress(compact: string): PeerAddress {
+  const bytes = new Uint8Array(compact.length);
+  for (let i = 0; i < compact.length; i++) bytes[i] = compact.charCodeAt(i);
+  return parseCompactPeers(bytes, compact.length)![0];
+}

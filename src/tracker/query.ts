@@ -6,51 +6,99 @@ export const MAX_QUERY_LENGTH = 8 * 1024;
 export const MAX_QUERY_PARAMETERS = 256;
 
 /**
- * A query string's parameters, values kept as raw bytes: `info_hash` and
- * `peer_id` are binary and percent-encoded byte by byte, so they must not
- * go through a text decoder.
+ * A query string's parameters with their values still percent-encoded:
+ * `info_hash` and `peer_id` are binary and encoded byte by byte, so each
+ * value is decoded only as what it is ({@link queryBytes},
+ * {@link queryBinaryString}, or read as a number). Keeping the raw text
+ * makes the announce path cheap: most values are plain digits.
  */
-export type RawQuery = Map<string, Uint8Array[]>;
+export type RawQuery = Map<string, string[]>;
 
-const utf8 = new TextDecoder();
-
-function hexValue(byte: number): number {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
   if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
   return -1;
 }
 
-/** Percent-decodes one query component to bytes (`+` is a space, as in forms). */
-function percentDecode(text: string, start: number, end: number): Uint8Array {
-  const bytes = new Uint8Array(end - start);
-  let length = 0;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
+/** Calls `emit` with each byte of a percent-encoded component (`+` is a space, as in forms). */
+function forEachByte(raw: string, emit: (byte: number) => void): void {
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
     if (code === 0x25 /* % */) {
-      const high = i + 2 < end ? hexValue(text.charCodeAt(i + 1)) : -1;
-      const low = i + 2 < end ? hexValue(text.charCodeAt(i + 2)) : -1;
+      const high = hexValue(raw.charCodeAt(i + 1));
+      const low = hexValue(raw.charCodeAt(i + 2));
       if (high < 0 || low < 0) throw new TrackerError("malformed percent-encoding in the query");
-      bytes[length++] = high * 16 + low;
+      emit(high * 16 + low);
       i += 2;
     } else if (code === 0x2b /* + */) {
-      bytes[length++] = 0x20;
+      emit(0x20);
     } else if (code > 0x7f) {
       throw new TrackerError("the query holds characters that are not percent-encoded");
     } else {
-      bytes[length++] = code;
+      emit(code);
     }
   }
+}
+
+/**
+ * A raw query value decoded to bytes.
+ *
+ * @example
+ * ```ts
+ * queryBytes("A%FF"); // Uint8Array [0x41, 0xff]
+ * ```
+ */
+export function queryBytes(raw: string): Uint8Array {
+  const bytes = new Uint8Array(raw.length);
+  let length = 0;
+  forEachByte(raw, (byte) => (bytes[length++] = byte));
   return bytes.subarray(0, length);
 }
 
 /**
- * Parses a URL's query string (without the `?`) into raw byte values.
+ * A raw query value decoded to a binary string (one character per byte):
+ * an exact, cheap map key for info hashes and peer ids.
  *
- * @throws {TrackerError} for oversize or malformed queries.
  * @example
  * ```ts
- * parseQuery("info_hash=%12%34&port=6881").get("port"); // [bytes of "6881"]
+ * queryBinaryString("A%FF"); // "A\xff"
+ * ```
+ */
+export function queryBinaryString(raw: string): string {
+  if (!raw.includes("%") && !raw.includes("+")) {
+    for (let i = 0; i < raw.length; i++) {
+      if (raw.charCodeAt(i) > 0x7f) {
+        throw new TrackerError("the query holds characters that are not percent-encoded");
+      }
+    }
+    return raw;
+  }
+  let text = "";
+  forEachByte(raw, (byte) => (text += String.fromCharCode(byte)));
+  return text;
+}
+
+/**
+ * A raw query value as UTF-8 text (invalid sequences become U+FFFD).
+ *
+ * @example
+ * ```ts
+ * queryText("client%201"); // "client 1"
+ * ```
+ */
+export function queryText(raw: string): string {
+  return new TextDecoder().decode(queryBytes(raw));
+}
+
+/**
+ * Splits a URL's query string (without the `?`) into its parameters, values
+ * left percent-encoded.
+ *
+ * @throws {TrackerError} for oversize queries or too many parameters.
+ * @example
+ * ```ts
+ * parseQuery("info_hash=%12%34&port=6881").get("port"); // ["6881"]
  * ```
  */
 export function parseQuery(query: string): RawQuery {
@@ -67,8 +115,9 @@ export function parseQuery(query: string): RawQuery {
       if (++count > MAX_QUERY_PARAMETERS) throw new TrackerError("too many query parameters");
       const equals = query.indexOf("=", start);
       const keyEnd = equals >= 0 && equals < end ? equals : end;
-      const key = utf8.decode(percentDecode(query, start, keyEnd));
-      const value = keyEnd < end ? percentDecode(query, keyEnd + 1, end) : new Uint8Array(0);
+      const rawKey = query.slice(start, keyEnd);
+      const key = rawKey.includes("%") || rawKey.includes("+") ? queryBinaryString(rawKey) : rawKey;
+      const value = keyEnd < end ? query.slice(keyEnd + 1, end) : "";
       const values = parameters.get(key);
       if (values) values.push(value);
       else parameters.set(key, [value]);

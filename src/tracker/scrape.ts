@@ -1,6 +1,7 @@
 import { binaryKeyedDict, encode } from "../bencode/mod.ts";
 import { TrackerError } from "./errors.ts";
-import type { RawQuery } from "./query.ts";
+import { binaryStringToBytes } from "./binary_string.ts";
+import { queryBinaryString, type RawQuery } from "./query.ts";
 
 /** Most torrents one scrape may ask about. */
 export const MAX_SCRAPE_HASHES = 100;
@@ -16,16 +17,17 @@ export interface ScrapeCounts {
 }
 
 /**
- * The info hashes a scrape asks about: one or more `info_hash` of 20 bytes.
+ * The info hashes a scrape asks about, as binary strings: one or more
+ * `info_hash` of 20 bytes.
  *
  * @throws {TrackerError} when none is given, one is malformed, or too many are.
  * @example
  * ```ts
- * parseScrape(parseQuery("info_hash=%AA...")); // [Uint8Array(20)]
+ * parseScrape(parseQuery("info_hash=%AA...")); // ["\xaa..."]
  * ```
  */
-export function parseScrape(query: RawQuery): Uint8Array[] {
-  const hashes = query.get("info_hash") ?? [];
+export function parseScrape(query: RawQuery): string[] {
+  const hashes = (query.get("info_hash") ?? []).map(queryBinaryString);
   if (hashes.length === 0) throw new TrackerError("scrape needs at least one info_hash");
   if (hashes.length > MAX_SCRAPE_HASHES) {
     throw new TrackerError(`scrape of more than ${MAX_SCRAPE_HASHES} torrents at once`);
@@ -39,15 +41,17 @@ export function parseScrape(query: RawQuery): Uint8Array[] {
 }
 
 /**
- * Encodes a scrape answer: `files` keyed by raw info hash.
+ * Encodes a scrape answer: `files` keyed by raw info hash (given as binary strings).
  *
  * @example
  * ```ts
- * encodeScrapeAnswer([[hash, { complete: 1, incomplete: 0, downloaded: 3 }]]);
+ * encodeScrapeAnswer([["\xaa".repeat(20), { complete: 1, incomplete: 0, downloaded: 3 }]]);
  * ```
  */
-export function encodeScrapeAnswer(entries: readonly [Uint8Array, ScrapeCounts][]): Uint8Array {
+export function encodeScrapeAnswer(entries: readonly [string, ScrapeCounts][]): Uint8Array {
   return encode({
-    files: binaryKeyedDict(entries.map(([hash, counts]) => [hash, { ...counts }])),
+    files: binaryKeyedDict(
+      entries.map(([hash, counts]) => [binaryStringToBytes(hash), { ...counts }]),
+    ),
   });
 }

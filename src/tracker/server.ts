@@ -1,4 +1,4 @@
-import { fromHex, MetainfoError, toHex } from "../metainfo/mod.ts";
+import { fromHex, MetainfoError } from "../metainfo/mod.ts";
 import {
   type AnnounceRequest,
   DEFAULT_NUMWANT,
@@ -8,8 +8,10 @@ import {
   parseAnnounce,
 } from "./announce.ts";
 import type { Catalog } from "./catalog.ts";
+import { concat } from "./bytes.ts";
 import { TrackerError } from "./errors.ts";
-import { compactPeer } from "./peer_address.ts";
+import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
+import { compactAddress, compactPeer } from "./peer_address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
 import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
@@ -36,8 +38,8 @@ export interface TrackerOptions {
   readonly publishToken?: string;
   /** Take the peer's address from `X-Forwarded-For` or `ip` (only behind a trusted proxy). */
   readonly trustProxy: boolean;
-  /** One line per event, for people. */
-  readonly log: (line: string) => void;
+  /** One line per event, for people; without it events are not even described. */
+  readonly log?: (line: string) => void;
   /** Aborting it shuts the tracker down. */
   readonly signal: AbortSignal;
 }
@@ -100,13 +102,7 @@ async function readBody(request: Request): Promise<Uint8Array> {
   } finally {
     clearTimeout(timer);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return concat(chunks);
 }
 
 /**
@@ -128,14 +124,16 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   const { catalog, log } = options;
   const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
 
-  const torrentLabel = (infoHash: Uint8Array) => {
-    const hex = toHex(infoHash);
-    const name = catalog.entry(hex)?.name;
+  const torrentLabel = (infoHash: string) => {
+    const hex = binaryStringToHex(infoHash);
+    const name = catalog.nameOf(hex);
     return name ? `${name} [${hex.slice(0, 8)}]` : `[${hex.slice(0, 8)}]`;
   };
   const logEvents = (events: SwarmEvent[]) => {
+    if (!log) return;
     for (const { kind, infoHash, peer } of events) {
-      const who = `${peer.name ?? "peer"} ${peer.ip}:${peer.port}`;
+      const { ip } = compactAddress(peer.compact);
+      const who = `${peer.name ?? "peer"} ${ip}:${peer.port}`;
       const role = peer.left === 0 ? "seeder" : "leecher";
       const what = {
         joined: `joined ${torrentLabel(infoHash)} as ${role}`,
@@ -149,7 +147,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
 
   function announce(query: string, remoteIp: string, headers: Headers): Response {
     const request: AnnounceRequest = parseAnnounce(parseQuery(query), limits);
-    if (options.closed && !catalog.has(toHex(request.infoHash))) {
+    if (options.closed && !catalog.has(binaryStringToHex(request.infoHash))) {
       throw new TrackerError("unknown torrent: this tracker serves only published torrents");
     }
     let ip = remoteIp;
@@ -159,7 +157,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     ip = normalizeIp(ip);
     const compact = compactPeer(ip, request.port);
     if (!compact) throw new TrackerError(`cannot use the address "${ip}"`);
-    const { answer, events } = registry.announce(request, ip, compact);
+    const { answer, events } = registry.announce(request, bytesToBinaryString(compact));
     if (events.length > 0) logEvents(events);
     return bencoded(encodeAnnounceAnswer(answer, request));
   }
@@ -187,7 +185,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       const publisher = request.headers.get("x-p2p-peer-name")?.slice(0, 64) || undefined;
       const { torrent, added } = catalog.publish(bytes, publisher);
       if (added) {
-        log(
+        log?.(
           `${publisher ?? "a peer"} published ${torrent.name} [${torrent.infoHashHex.slice(0, 8)}]`,
         );
       }
@@ -204,7 +202,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     const text = url.searchParams.get("q") ?? "";
     return json(
       catalog.search(text).map((entry) => {
-        const counts = registry.scrape(fromHex(entry.infoHash));
+        const counts = registry.scrape(bytesToBinaryString(fromHex(entry.infoHash)));
         return { ...entry, seeders: counts.complete, leechers: counts.incomplete };
       }),
     );
@@ -250,7 +248,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       return plain(`no such resource: ${request.method} ${path.slice(0, 100)}`, 404);
     } catch (error) {
       if (error instanceof TrackerError) return bencoded(encodeFailure(error.message));
-      log(
+      log?.(
         `internal error on ${path.slice(0, 100)}: ${
           error instanceof Error ? error.message : error
         }`,
@@ -266,7 +264,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     signal: options.signal,
     onListen: (address) => listening.resolve(address),
     onError: (error) => {
-      log(`internal error: ${error instanceof Error ? error.message : error}`);
+      log?.(`internal error: ${error instanceof Error ? error.message : error}`);
       return bencoded(encodeFailure("internal tracker error"), 500);
     },
   }, handle);

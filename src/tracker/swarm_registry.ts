@@ -4,12 +4,14 @@ import type { ScrapeCounts } from "./scrape.ts";
 /** One peer in one swarm, as the tracker remembers it. */
 export interface SwarmPeer {
   /** The peer id as a binary string: the peer's identity within the swarm. */
-  readonly key: string;
-  readonly peerId: Uint8Array;
-  ip: string;
+  readonly peerId: string;
   port: number;
-  /** Compact form (6 bytes IPv4, 18 bytes IPv6) ready to send. */
-  compact: Uint8Array;
+  /**
+   * Compact form (6 bytes IPv4, 18 bytes IPv6) as a binary string, ready to
+   * send; the address is read back from it when needed. A string costs a
+   * fraction of a typed array's memory, and a tracker holds many peers.
+   */
+  compact: string;
   left: number;
   /** Milliseconds (the registry's clock) of the last announce. */
   lastSeen: number;
@@ -21,7 +23,8 @@ export interface SwarmPeer {
 /** Something that happened in a swarm, for the tracker's log. */
 export interface SwarmEvent {
   readonly kind: "joined" | "completed" | "left" | "expired";
-  readonly infoHash: Uint8Array;
+  /** The info hash as a binary string. */
+  readonly infoHash: string;
   readonly peer: SwarmPeer;
 }
 
@@ -35,7 +38,7 @@ class Swarm {
   readonly leechers: SwarmPeer[] = [];
   downloaded = 0;
 
-  constructor(readonly infoHash: Uint8Array) {}
+  constructor(readonly infoHash: string) {}
 
   listOf(peer: SwarmPeer): SwarmPeer[] {
     return peer.left === 0 ? this.seeders : this.leechers;
@@ -45,7 +48,7 @@ class Swarm {
     const list = this.listOf(peer);
     peer.slot = list.length;
     list.push(peer);
-    this.peers.set(peer.key, peer);
+    this.peers.set(peer.peerId, peer);
   }
 
   remove(peer: SwarmPeer): void {
@@ -55,12 +58,9 @@ class Swarm {
       list[peer.slot] = last;
       last.slot = peer.slot;
     }
-    this.peers.delete(peer.key);
+    this.peers.delete(peer.peerId);
   }
 }
-
-/** The announce answer's peer entries, as the protocol encoder takes them. */
-type AnswerPeer = AnnounceAnswer["peers"][number];
 
 /** Tracker timing. */
 export interface RegistryOptions {
@@ -101,23 +101,20 @@ export class SwarmRegistry {
    *
    * @example
    * ```ts
-   * const { answer, events } = registry.announce(request, "127.0.0.1", compact);
+   * const { answer, events } = registry.announce(request, compact);
    * ```
    */
   announce(
     request: AnnounceRequest,
-    ip: string,
-    compact: Uint8Array,
+    compact: string,
   ): { answer: AnnounceAnswer; events: SwarmEvent[] } {
-    const swarmKey = binaryKey(request.infoHash);
-    let swarm = this.#swarms.get(swarmKey);
+    let swarm = this.#swarms.get(request.infoHash);
     if (!swarm) {
       swarm = new Swarm(request.infoHash);
-      this.#swarms.set(swarmKey, swarm);
+      this.#swarms.set(request.infoHash, swarm);
     }
     const events: SwarmEvent[] = [];
-    const peerKey = binaryKey(request.peerId);
-    let peer = swarm.peers.get(peerKey);
+    let peer = swarm.peers.get(request.peerId);
     if (request.event === "stopped") {
       if (peer) {
         this.#remove(swarm, peer);
@@ -127,9 +124,7 @@ export class SwarmRegistry {
     }
     if (!peer) {
       peer = {
-        key: peerKey,
         peerId: request.peerId,
-        ip,
         port: request.port,
         compact,
         left: request.left,
@@ -147,7 +142,6 @@ export class SwarmRegistry {
         swarm.add(peer);
       }
       peer.left = request.left;
-      peer.ip = ip;
       peer.port = request.port;
       peer.compact = compact;
       peer.lastSeen = this.#now();
@@ -161,15 +155,16 @@ export class SwarmRegistry {
   }
 
   /**
-   * Seeders, leechers and completed downloads of a torrent (zeros if unknown).
+   * Seeders, leechers and completed downloads of a torrent (zeros if
+   * unknown); the info hash is a binary string.
    *
    * @example
    * ```ts
    * registry.scrape(infoHash).complete;
    * ```
    */
-  scrape(infoHash: Uint8Array): ScrapeCounts {
-    const swarm = this.#swarms.get(binaryKey(infoHash));
+  scrape(infoHash: string): ScrapeCounts {
+    const swarm = this.#swarms.get(infoHash);
     return {
       complete: swarm?.seeders.length ?? 0,
       incomplete: swarm?.leechers.length ?? 0,
@@ -203,7 +198,7 @@ export class SwarmRegistry {
     swarm.remove(peer);
     this.#peerCount--;
     if (swarm.peers.size === 0 && swarm.downloaded === 0) {
-      this.#swarms.delete(binaryKey(swarm.infoHash));
+      this.#swarms.delete(swarm.infoHash);
     }
   }
 
@@ -234,17 +229,7 @@ export class SwarmRegistry {
       minInterval: this.options.minInterval,
       complete: swarm.seeders.length,
       incomplete: swarm.leechers.length,
-      peers: peers.map((peer): AnswerPeer => ({
-        compact: peer.compact,
-        ip: peer.ip,
-        port: peer.port,
-        peerId: peer.peerId,
-      })),
+      peers,
     };
   }
-}
-
-/** Bytes as a binary string (one character per byte): a cheap, exact map key. */
-export function binaryKey(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
 }

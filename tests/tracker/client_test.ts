@@ -4,6 +4,7 @@ import {
   buildAnnounceUrl,
   parseAnnounceResponse,
   parseQuery,
+  queryBytes,
   scrape,
   scrapeUrlOf,
   TieredAnnouncer,
@@ -27,8 +28,8 @@ Deno.test("buildAnnounceUrl percent-encodes binary ids that parseQuery reads bac
   const url = buildAnnounceUrl("http://t/announce?passkey=x", { ...parameters, infoHash });
   assert.match(url, /^http:\/\/t\/announce\?passkey=x&info_hash=/);
   const query = parseQuery(url.split("?")[1]);
-  assert.deepEqual(query.get("info_hash"), [infoHash]);
-  assert.equal(new TextDecoder().decode(query.get("event")![0]), "started");
+  assert.deepEqual(queryBytes(query.get("info_hash")![0]), infoHash);
+  assert.deepEqual(query.get("event"), ["started"]);
 });
 
 Deno.test("scrapeUrlOf follows the BEP 48 convention", () => {

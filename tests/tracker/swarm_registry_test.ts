@@ -1,11 +1,20 @@
 import assert from "node:assert/strict";
-import { type AnnounceRequest, compactPeer, SwarmRegistry } from "../../src/tracker/mod.ts";
+import {
+  type AnnounceRequest,
+  bytesToBinaryString,
+  compactPeer,
+  SwarmRegistry,
+} from "../../src/tracker/mod.ts";
 import { id } from "./tracker_helpers.ts";
+
+function compactOf(port: number): string {
+  return bytesToBinaryString(compactPeer("127.0.0.1", port)!);
+}
 
 function request(peer: number, fields: Partial<AnnounceRequest> = {}): AnnounceRequest {
   return {
-    infoHash: id(0xaa),
-    peerId: id(peer),
+    infoHash: "\xaa".repeat(20),
+    peerId: bytesToBinaryString(id(peer)),
     port: 7000 + peer,
     uploaded: 0,
     downloaded: 0,
@@ -21,8 +30,7 @@ function request(peer: number, fields: Partial<AnnounceRequest> = {}): AnnounceR
 Deno.test("peers that miss two intervals expire; those that announce stay", () => {
   let now = 0;
   const registry = new SwarmRegistry({ interval: 60, minInterval: 30, now: () => now });
-  const announce = (peer: number) =>
-    registry.announce(request(peer), "127.0.0.1", compactPeer("127.0.0.1", 7000 + peer)!);
+  const announce = (peer: number) => registry.announce(request(peer), compactOf(7000 + peer));
   announce(1);
   announce(2);
   now = 100_000;
@@ -38,10 +46,14 @@ Deno.test("peers that miss two intervals expire; those that announce stay", () =
 
 Deno.test("a leecher that finishes moves to the seeders without being counted twice", () => {
   const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
-  const compact = compactPeer("127.0.0.1", 7001)!;
-  registry.announce(request(1), "127.0.0.1", compact);
-  registry.announce(request(1, { left: 0, event: "completed" }), "127.0.0.1", compact);
-  registry.announce(request(1, { left: 0 }), "127.0.0.1", compact);
-  assert.deepEqual(registry.scrape(id(0xaa)), { complete: 1, incomplete: 0, downloaded: 1 });
+  const compact = compactOf(7001);
+  registry.announce(request(1), compact);
+  registry.announce(request(1, { left: 0, event: "completed" }), compact);
+  registry.announce(request(1, { left: 0 }), compact);
+  assert.deepEqual(registry.scrape("\xaa".repeat(20)), {
+    complete: 1,
+    incomplete: 0,
+    downloaded: 1,
+  });
   assert.deepEqual(registry.size, { swarms: 1, peers: 1 });
 });

@@ -1,0 +1,227 @@
+// deno-lint-ignore-file no-console -- scripts talk to the person running them
+/**
+ * p2p tracker against opentracker: announces per second and latency under 64
+ * concurrent connections (wrk, random valid announces over 1,000 swarms),
+ * and memory holding 100,000 peers in 10,000 swarms. Targets (issue #3): at
+ * least half of opentracker's rate, p99 under 10 ms, under 150 MB.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { percentEncode } from "../../src/tracker/mod.ts";
+import { printTarget } from "./measure.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const LUA = new URL("./announce.lua", import.meta.url).pathname;
+const WRK_SWARMS = 1000;
+const MEMORY_SWARMS = 10_000;
+const MEMORY_PEERS_PER_SWARM = 10;
+
+interface Server {
+  label: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** The info hash of swarm `n`: its number as 20 ASCII digits (as announce.lua makes them). */
+function swarmHash(n: number): Uint8Array {
+  return new TextEncoder().encode(String(n).padStart(20, "0"));
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+async function startP2pTracker(dir: string): Promise<Server> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "tracker",
+      "-q",
+      "-p",
+      String(port),
+      "-d",
+      join(dir, "p2p-tracker"),
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  await waitForPort(port);
+  return {
+    label: "p2p tracker",
+    port,
+    pid: child.pid,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+async function startOpentracker(dir: string, swarms: number): Promise<Server> {
+  const home = join(dir, "opentracker");
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.chmod(home, 0o755);
+  const hex = (bytes: Uint8Array) =>
+    [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const lines = Array.from({ length: swarms }, (_, n) => hex(swarmHash(n)));
+  await Deno.writeTextFile(join(home, "whitelist.txt"), lines.join("\n") + "\n");
+  const port = freePort();
+  const child = new Deno.Command("opentracker", {
+    args: [
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-P",
+      String(port),
+      "-d",
+      home,
+      "-w",
+      "whitelist.txt",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await waitForPort(port);
+  return {
+    label: "opentracker",
+    port,
+    pid: child.pid,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+async function rssBytes(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+interface WrkResult {
+  rate: number;
+  p50: number;
+  p99: number;
+  errors: string;
+}
+
+function toMs(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!match) throw new Error(`cannot read the latency "${text}"`);
+  const [, number, unit] = match;
+  return Number(number) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
+}
+
+async function runWrk(port: number, seconds: number): Promise<WrkResult> {
+  const output = await new Deno.Command("wrk", {
+    args: ["-t2", "-c64", `-d${seconds}s`, "--latency", "-s", LUA, `http://127.0.0.1:${port}`],
+    env: { SWARMS: String(WRK_SWARMS) },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) throw new Error(`wrk failed: ${new TextDecoder().decode(output.stderr)}`);
+  return {
+    rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)![1]),
+    p50: toMs(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? text),
+    p99: toMs(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? text),
+    errors: /Socket errors: (.*)/.exec(text)?.[1] ?? "none",
+  };
+}
+
+/** Announces 100,000 distinct peers (10 in each of 10,000 swarms) with 32 requests in flight. */
+async function fillSwarms(port: number): Promise<void> {
+  const total = MEMORY_SWARMS * MEMORY_PEERS_PER_SWARM;
+  let next = 0;
+  async function worker() {
+    while (next < total) {
+      const n = next++;
+      const swarm = n % MEMORY_SWARMS;
+      const peer = Math.floor(n / MEMORY_SWARMS);
+      const peerId = new TextEncoder().encode(`-BM0001-${String(n).padStart(12, "0")}`);
+      const url = `http://127.0.0.1:${port}/announce?info_hash=${percentEncode(swarmHash(swarm))}` +
+        `&peer_id=${percentEncode(peerId)}&port=${10000 + peer}&uploaded=0&downloaded=0` +
+        `&left=${peer === 0 ? 0 : 1000}&event=started&numwant=0`;
+      const response = await fetch(url);
+      await response.arrayBuffer();
+    }
+  }
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
+
+/** Runs the tracker benchmark: wrk for `seconds` per tracker, then the memory fill. */
+export async function benchTracker(dir: string, seconds: number): Promise<void> {
+  const results: [string, WrkResult, number][] = [];
+  for (const start of [() => startP2pTracker(dir), () => startOpentracker(dir, MEMORY_SWARMS)]) {
+    const loaded = await start();
+    let result: WrkResult;
+    try {
+      await runWrk(loaded.port, 2); // warm-up
+      result = await runWrk(loaded.port, seconds);
+    } finally {
+      await loaded.stop();
+    }
+    // A fresh process for memory, so that it holds exactly the 100,000 peers.
+    const filled = await start();
+    try {
+      await fillSwarms(filled.port);
+      results.push([filled.label, result, await rssBytes(filled.pid)]);
+    } finally {
+      await filled.stop();
+    }
+  }
+  console.log(
+    `\ntracker: wrk -t2 -c64 ${seconds} s of random announces over ${WRK_SWARMS} swarms, then memory with 100,000 peers in 10,000 swarms`,
+  );
+  console.log(
+    `  ${"tracker".padEnd(16)}${"announces/s".padStart(13)}${"ratio".padStart(8)}${
+      "p50".padStart(9)
+    }${"p99".padStart(9)}${"memory".padStart(10)}  socket errors`,
+  );
+  for (const [label, r, rss] of results) {
+    console.log(
+      `  ${label.padEnd(16)}${r.rate.toFixed(0).padStart(13)}${
+        (r.rate / results[1][1].rate).toFixed(2).padStart(8)
+      }` +
+        `${r.p50.toFixed(2).padStart(7)}ms${r.p99.toFixed(2).padStart(7)}ms${
+          (rss / 2 ** 20).toFixed(0).padStart(7)
+        } MB  ${r.errors}`,
+    );
+  }
+  const [ours, theirs] = results;
+  printTarget(
+    "at least half of opentracker's rate",
+    ours[1].rate >= theirs[1].rate / 2,
+    `${(ours[1].rate / theirs[1].rate).toFixed(2)}×`,
+  );
+  printTarget("p99 under 10 ms", ours[1].p99 < 10, `${ours[1].p99.toFixed(2)} ms`);
+  printTarget(
+    "under 150 MB with 100k peers",
+    ours[2] < 150e6,
+    `${(ours[2] / 2 ** 20).toFixed(0)} MiB`,
+  );
+  console.log(
+    "  (opentracker closes the connection after every reply: wrk counts those as socket errors)",
+  );
+}
