@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import {
+  Bitfield,
+  BLOCK_SIZE,
+  encodeHandshake,
+  encodeMessage,
+  generatePeerId,
+  type Message,
+  MessageReader,
+  parseHandshake,
+  WireError,
+} from "../../src/wire/mod.ts";
+
+// 10 pieces of 32 KiB, the last one 5,000 bytes.
+const geometry = { pieceCount: 10, pieceLength: 32768, totalLength: 9 * 32768 + 5000 };
+
+function bytes(...values: number[]): Uint8Array {
+  return new Uint8Array(values);
+}
+
+function u32(value: number): number[] {
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+}
+
+const block = new Uint8Array(BLOCK_SIZE).map((_, i) => i % 251);
+const roundTrips: [Message, number[]][] = [
+  [{ type: "keep-alive" }, [0, 0, 0, 0]],
+  [{ type: "choke" }, [0, 0, 0, 1, 0]],
+  [{ type: "unchoke" }, [0, 0, 0, 1, 1]],
+  [{ type: "interested" }, [0, 0, 0, 1, 2]],
+  [{ type: "not-interested" }, [0, 0, 0, 1, 3]],
+  [{ type: "have", index: 9 }, [0, 0, 0, 5, 4, ...u32(9)]],
+  [{ type: "request", index: 2, begin: 16384, length: 16384 }, [
+    0,
+    0,
+    0,
+    13,
+    6,
+    ...u32(2),
+    ...u32(16384),
+    ...u32(16384),
+  ]],
+  [{ type: "cancel", index: 9, begin: 0, length: 5000 }, [
+    0,
+    0,
+    0,
+    13,
+    8,
+    ...u32(9),
+    ...u32(0),
+    ...u32(5000),
+  ]],
+  [{ type: "port", port: 6881 }, [0, 0, 0, 3, 9, 0x1a, 0xe1]],
+];
+
+for (const [message, wire] of roundTrips) {
+  Deno.test(`${message.type}: encodes to its bytes and decodes back`, () => {
+    assert.deepEqual([...encodeMessage(message)], wire);
+    assert.deepEqual(new MessageReader(geometry).push(bytes(...wire)), [message]);
+  });
+}
+
+Deno.test("piece and bitfield messages round-trip", () => {
+  const have = new Bitfield(10);
+  [0, 3, 9].forEach((i) => have.set(i));
+  const messages: Message[] = [
+    { type: "bitfield", bitfield: have },
+    { type: "piece", index: 1, begin: 16384, block },
+    { type: "piece", index: 9, begin: 0, block: block.subarray(0, 5000) },
+  ];
+  const reader = new MessageReader(geometry);
+  const decoded = reader.push(new Uint8Array(messages.flatMap((m) => [...encodeMessage(m)])));
+  assert.deepEqual(decoded.map((m) => m.type), ["bitfield", "piece", "piece"]);
+  const bitfield = (decoded[0] as { bitfield: Bitfield }).bitfield;
+  assert.deepEqual([...Array(10).keys()].filter((i) => bitfield.has(i)), [0, 3, 9]);
+  assert.equal(bitfield.count, 3);
+  assert.deepEqual((decoded[1] as { block: Uint8Array }).block, block);
+  assert.deepEqual((decoded[2] as { block: Uint8Array }).block, block.subarray(0, 5000));
+});
+
+Deno.test("framing tolerates any chunking, down to one byte at a time", () => {
+  const stream = new Uint8Array([
+    ...encodeMessage({ type: "unchoke" }),
+    ...encodeMessage({ type: "piece", index: 0, begin: 0, block }),
+    ...encodeMessage({ type: "keep-alive" }),
+    ...encodeMessage({ type: "have", index: 4 }),
+  ]);
+  for (const chunkSize of [1, 3, 7, 4096, stream.length]) {
+    const reader = new MessageReader(geometry);
+    const seen: Message[] = [];
+    for (let i = 0; i < stream.length; i += chunkSize) {
+      seen.push(...reader.push(stream.subarray(i, i + chunkSize)));
+    }
+    assert.deepEqual(
+      seen.map((m) => m.type),
+      ["unchoke", "piece", "keep-alive", "have"],
+      `chunks of ${chunkSize}`,
+    );
+    assert.deepEqual((seen[1] as { block: Uint8Array }).block, block);
+  }
+});
+
+Deno.test("unknown (extension) messages are read and ignored", () => {
+  const reader = new MessageReader(geometry);
+  assert.deepEqual(reader.push(bytes(0, 0, 0, 3, 20, 0, 0, 0, 0, 0, 1, 1)), [
+    { type: "unknown", id: 20 },
+    { type: "unchoke" },
+  ]);
+});
+
+const violations: [string, number[], RegExp][] = [
+  ["an oversize length", [0x7f, 0xff, 0xff, 0xff, 7], /exceeds the limit/],
+  [
+    "a block larger than 16 KiB",
+    [...u32(9 + BLOCK_SIZE + 1), 7, ...u32(0), ...u32(0)],
+    /exceeds the limit/,
+  ],
+  [
+    "have beyond the last piece",
+    [0, 0, 0, 5, 4, ...u32(10)],
+    /have for piece 10, but the torrent has 10/,
+  ],
+  ["have with a short payload", [0, 0, 0, 3, 4, 0, 0], /have message with a 2-byte payload/],
+  ["a choke with a payload", [0, 0, 0, 2, 0, 1], /choke message with a 1-byte payload/],
+  ["a bitfield of the wrong length", [0, 0, 0, 4, 5, 0, 0, 0], /bitfield of 3 bytes for 10 pieces/],
+  ["a bitfield with spare bits", [0, 0, 0, 3, 5, 0, 0x01], /spare bits/],
+  [
+    "a request over 128 KiB",
+    [0, 0, 0, 13, 6, ...u32(0), ...u32(0), ...u32(131073)],
+    /at most 131072/,
+  ],
+  [
+    "a request past the piece end",
+    [0, 0, 0, 13, 6, ...u32(0), ...u32(32000), ...u32(16384)],
+    /outside piece 0/,
+  ],
+  [
+    "a request past the short last piece",
+    [0, 0, 0, 13, 6, ...u32(9), ...u32(0), ...u32(5001)],
+    /outside piece 9 \(5000 bytes\)/,
+  ],
+  [
+    "a request for a missing piece",
+    [0, 0, 0, 13, 6, ...u32(99), ...u32(0), ...u32(16384)],
+    /piece 99/,
+  ],
+  [
+    "a zero-length request",
+    [0, 0, 0, 13, 6, ...u32(0), ...u32(0), ...u32(0)],
+    /request of 0 bytes/,
+  ],
+  [
+    "a piece past the piece end",
+    [0, 0, 0, 11, 7, ...u32(9), ...u32(4999), 1, 2],
+    /piece of 2 bytes at 4999 outside piece 9/,
+  ],
+  ["a piece without header", [0, 0, 0, 5, 7, 0, 0, 0, 0], /without its header/],
+];
+
+for (const [name, wire, message] of violations) {
+  Deno.test(`the reader refuses ${name}`, () => {
+    assert.throws(
+      () => new MessageReader(geometry).push(bytes(...wire)),
+      (error: unknown) => error instanceof WireError && message.test(error.message),
+    );
+  });
+}
+
+Deno.test("handshakes round-trip and foreign protocols are refused", () => {
+  const infoHash = new Uint8Array(20).fill(7);
+  const peerId = generatePeerId("0.1.0");
+  const bytes = encodeHandshake(infoHash, peerId);
+  assert.equal(bytes.length, 68);
+  assert.equal(new TextDecoder().decode(bytes.subarray(1, 20)), "BitTorrent protocol");
+  const parsed = parseHandshake(bytes);
+  assert.deepEqual(parsed.infoHash, infoHash);
+  assert.deepEqual(parsed.peerId, peerId);
+  const http = new TextEncoder().encode("GET / HTTP/1.1\r\n".padEnd(68, "x"));
+  assert.throws(() => parseHandshake(http), /not a BitTorrent handshake/);
+  assert.throws(() => parseHandshake(bytes.subarray(0, 60)), /handshake of 60 bytes/);
+});
+
+Deno.test("peer ids are Azureus style with our version and random tails", () => {
+  const a = new TextDecoder().decode(generatePeerId("0.1.0"));
+  const b = new TextDecoder().decode(generatePeerId("0.1.0"));
+  assert.match(a, /^-P20100-[0-9A-Za-z]{12}$/);
+  assert.notEqual(a, b);
+});
