@@ -7,6 +7,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { infoCommand } from "./info.ts";
 import { makeTorrentCommand } from "./make_torrent.ts";
+import { seedCommand } from "./seed.ts";
 import { trackerCommand } from "./tracker.ts";
 import { VERSION } from "./version.ts";
 
@@ -29,7 +30,13 @@ function buildProgram(env: CliEnv): Command {
       outputError: (text, write) => write(`p2p: ${text.replace(/^error: /, "")}`),
     })
     .exitOverride();
-  for (const command of [makeTorrentCommand(env), infoCommand(env), trackerCommand(env)]) {
+  const commands = [
+    makeTorrentCommand(env),
+    infoCommand(env),
+    trackerCommand(env),
+    seedCommand(env),
+  ];
+  for (const command of commands) {
     const name = `p2p ${command.name()}`;
     program.addCommand(
       command

@@ -1,8 +1,9 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { resolve } from "node:path";
 import { Catalog, DEFAULT_INTERVAL, startTracker } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
+import { integerOption } from "./options.ts";
 
 interface TrackerCommandOptions {
   host: string;
@@ -17,16 +18,6 @@ interface TrackerCommandOptions {
 
 /** Default port of BitTorrent trackers. */
 export const DEFAULT_TRACKER_PORT = 6969;
-
-function integerOption(min: number, max: number) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < min || value > max) {
-      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
-    }
-    return value;
-  };
-}
 
 /**
  * `p2p tracker`: runs the HTTP tracker and catalog until SIGINT or SIGTERM.

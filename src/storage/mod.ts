@@ -7,5 +7,11 @@
 export { StorageError } from "./errors.ts";
 export type { HashedFile } from "./hash_protocol.ts";
 export { type FileSpan, fileSpans, pieceSize, type PlacedFile } from "./layout.ts";
-export { hashPieces, type HashPiecesInput, type HashPiecesOptions } from "./piece_hasher.ts";
+export {
+  hashPieces,
+  type HashPiecesInput,
+  type HashPiecesOptions,
+  verifyPieces,
+} from "./piece_hasher.ts";
+export { type StorageMode, torrentFilePaths, TorrentStorage } from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";

@@ -33,10 +33,45 @@ export async function hashPieces(
   input: HashPiecesInput,
   options: HashPiecesOptions = {},
 ): Promise<Uint8Array> {
+  return (await runHashTasks(input, options, false)).hashes;
+}
+
+/**
+ * Rechecks data against known piece hashes, in parallel like
+ * {@link hashPieces}; a missing or short file fails only its pieces.
+ *
+ * @returns one byte per piece: 1 where the data on disk matches its hash.
+ * @example
+ * ```ts
+ * const verified = await verifyPieces({ files, pieceLength }, torrent.pieceHashes);
+ * ```
+ */
+export async function verifyPieces(
+  input: HashPiecesInput,
+  expected: Uint8Array,
+  options: HashPiecesOptions = {},
+): Promise<Uint8Array> {
+  const { hashes, readable } = await runHashTasks(input, options, true);
+  const verified = new Uint8Array(readable.length);
+  for (let piece = 0; piece < verified.length; piece++) {
+    let same = readable[piece] === 1;
+    for (let i = 0; same && i < 20; i++) {
+      same = hashes[piece * 20 + i] === expected[piece * 20 + i];
+    }
+    verified[piece] = same ? 1 : 0;
+  }
+  return verified;
+}
+
+async function runHashTasks(
+  input: HashPiecesInput,
+  options: HashPiecesOptions,
+  tolerateMissing: boolean,
+): Promise<{ hashes: Uint8Array; readable: Uint8Array }> {
   const last = input.files[input.files.length - 1];
   const totalLength = last ? last.offset + last.length : 0;
   const pieceCount = Math.ceil(totalLength / input.pieceLength);
-  if (pieceCount === 0) return new Uint8Array(0);
+  if (pieceCount === 0) return { hashes: new Uint8Array(0), readable: new Uint8Array(0) };
   const workerCount = Math.max(
     1,
     Math.min(
@@ -54,17 +89,25 @@ export async function hashPieces(
       totalLength,
       firstPiece: first,
       endPiece: Math.min(pieceCount, first + piecesPerWorker),
+      tolerateMissing,
     });
   }
   const parts = await Promise.all(ranges.map((task) => runWorker(task, options.onProgress)));
   const hashes = new Uint8Array(pieceCount * 20);
-  parts.forEach((part, i) => hashes.set(part, ranges[i].firstPiece * 20));
-  return hashes;
+  const readable = new Uint8Array(pieceCount);
+  parts.forEach((part, i) => {
+    hashes.set(part.hashes, ranges[i].firstPiece * 20);
+    readable.set(part.readable, ranges[i].firstPiece);
+  });
+  return { hashes, readable };
 }
 
-function runWorker(task: HashTask, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+function runWorker(
+  task: HashTask,
+  onProgress?: (bytes: number) => void,
+): Promise<{ hashes: Uint8Array; readable: Uint8Array }> {
   const worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
-  return new Promise<Uint8Array>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<HashWorkerMessage>) => {
       const message = event.data;
       if (message.type === "progress") {
@@ -72,7 +115,7 @@ function runWorker(task: HashTask, onProgress?: (bytes: number) => void): Promis
         return;
       }
       worker.terminate();
-      if (message.type === "done") resolve(message.hashes);
+      if (message.type === "done") resolve(message);
       else reject(new StorageError(message.message));
     };
     worker.onerror = (event) => {

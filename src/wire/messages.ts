@@ -263,7 +263,9 @@ export class MessageReader {
         if (payload.length < 8) throw new WireError("piece message without its header");
         const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
         if (payload.length - 8 > BLOCK_SIZE) {
-          throw new WireError(`piece block of ${payload.length - 8} bytes (we ask for ${BLOCK_SIZE})`);
+          throw new WireError(
+            `piece block of ${payload.length - 8} bytes (we ask for ${BLOCK_SIZE})`,
+          );
         }
         const { index, begin } = this.#blockRange(view, payload.length - 8, "piece");
         return { type: "piece", index, begin, block: payload.slice(8) };

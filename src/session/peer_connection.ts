@@ -1,0 +1,185 @@
+import {
+  Bitfield,
+  encodeMessage,
+  type Message,
+  MessageReader,
+  type TorrentGeometry,
+  WireError,
+} from "../wire/mod.ts";
+import { RateMeter } from "./rate_meter.ts";
+
+/** Send a keep-alive after this long without sending anything (BEP 3: two minutes). */
+export const KEEP_ALIVE_MS = 120_000;
+/** Close a connection that sent nothing for this long (a keep-alive is due every two minutes). */
+export const IDLE_TIMEOUT_MS = 180_000;
+/** Bytes queued for sending above which uploads wait for the socket to drain. */
+export const SEND_HIGH_WATER = 1024 * 1024;
+/** Size of the reused read buffer. */
+const READ_BUFFER_SIZE = 256 * 1024;
+
+/** What a connection tells its owner. */
+export interface PeerEvents {
+  onMessages(peer: PeerConnection, messages: Message[]): void;
+  onClose(peer: PeerConnection, reason: string): void;
+}
+
+let nextPeerId = 1;
+
+/**
+ * One peer connection after the handshake: a read loop that feeds the
+ * frame parser, a send queue written one whole message per write, choking
+ * and interest state, and transfer counters. Protocol violations close this
+ * connection only, with the reason passed to `onClose`.
+ */
+export class PeerConnection {
+  /** A small number naming this connection within the process. */
+  readonly id = nextPeerId++;
+  amChoking = true;
+  amInterested = false;
+  peerChoking = true;
+  peerInterested = false;
+  /** Pieces the peer has, from its bitfield and have messages. */
+  peerHave: Bitfield;
+  readonly downloaded = new RateMeter();
+  readonly uploaded = new RateMeter();
+  /** `performance.now()` of the last block received (stall detection). */
+  lastBlockAt = performance.now();
+  closed = false;
+  readonly #reader: MessageReader;
+  readonly #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #writing = false;
+  #drainWaiters: (() => void)[] = [];
+  #lastReceivedAt = performance.now();
+  #lastSentAt = performance.now();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * @example
+   * ```ts
+   * const peer = new PeerConnection(conn, torrent, "127.0.0.1:6881", peerId, events);
+   * peer.start(leftover);
+   * ```
+   */
+  constructor(
+    readonly conn: Deno.Conn,
+    geometry: TorrentGeometry,
+    /** `ip:port` as people read it. */
+    readonly address: string,
+    readonly remotePeerId: Uint8Array,
+    readonly events: PeerEvents,
+  ) {
+    this.#reader = new MessageReader(geometry);
+    this.peerHave = new Bitfield(geometry.pieceCount);
+    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  }
+
+  /** Bytes waiting to be written. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Starts reading; `leftover` are bytes that arrived with the handshake. */
+  start(leftover: Uint8Array): void {
+    this.#timer = setInterval(() => this.#tick(), 10_000);
+    this.#readLoop(leftover).catch((error) => this.close(describe(error)));
+  }
+
+  async #readLoop(leftover: Uint8Array): Promise<void> {
+    if (leftover.length > 0) this.#deliver(leftover);
+    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    while (!this.closed) {
+      const count = await this.conn.read(buffer);
+      if (count === null) {
+        this.close("the peer closed the connection");
+        return;
+      }
+      this.#deliver(buffer.subarray(0, count));
+    }
+  }
+
+  #deliver(bytes: Uint8Array): void {
+    this.#lastReceivedAt = performance.now();
+    let messages: Message[];
+    try {
+      messages = this.#reader.push(bytes);
+    } catch (error) {
+      if (error instanceof WireError) {
+        this.close(`protocol violation: ${error.message}`);
+        return;
+      }
+      throw error;
+    }
+    if (messages.length > 0) this.events.onMessages(this, messages);
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    if (now - this.#lastReceivedAt > IDLE_TIMEOUT_MS) {
+      this.close("idle for three minutes");
+    } else if (now - this.#lastSentAt > KEEP_ALIVE_MS) {
+      this.send({ type: "keep-alive" });
+    }
+  }
+
+  /** Queues a message; it is written as one buffer. */
+  send(message: Message): void {
+    if (this.closed) return;
+    const bytes = encodeMessage(message);
+    if (message.type === "piece") this.uploaded.add(message.block.length);
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    if (!this.#writing) this.#writeLoop().catch((error) => this.close(describe(error)));
+  }
+
+  async #writeLoop(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.closed) {
+        const bytes = this.#queue.shift()!;
+        let written = 0;
+        while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+        this.#queuedBytes -= bytes.length;
+        this.#lastSentAt = performance.now();
+        if (this.#queuedBytes < SEND_HIGH_WATER) this.#wakeDrainWaiters();
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves when the send queue is below the high-water mark (or the connection closed). */
+  drained(): Promise<void> {
+    if (this.#queuedBytes < SEND_HIGH_WATER || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Closes the connection once; `onClose` hears the reason. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.#timer);
+    this.#wakeDrainWaiters();
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+    this.events.onClose(this, reason);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the peer";
+  if (error instanceof Deno.errors.BrokenPipe) return "the peer went away";
+  if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+    return "connection closed";
+  }
+  return error instanceof Error ? error.message : String(error);
+}

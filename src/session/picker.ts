@@ -1,0 +1,325 @@
+import { type Bitfield, BLOCK_SIZE, pieceLengthAt, type TorrentGeometry } from "../wire/mod.ts";
+
+/**
+ * Blocks in flight per peer: 64 × 16 KiB = 1 MiB, enough to keep a loopback
+ * or LAN link busy (clients use 16 to 250+; measured with `deno task bench`).
+ */
+export const DEFAULT_PIPELINE_DEPTH = 64;
+/** Pieces dealt ahead to each peer; more would strand pieces on a slow peer. */
+export const DEALT_PIECES_PER_PEER = 2;
+/** In endgame, how many peers may be asked for the same block. */
+export const ENDGAME_REQUESTERS = 2;
+
+/** One block request. */
+export interface BlockRequest {
+  readonly index: number;
+  readonly begin: number;
+  readonly length: number;
+}
+
+/** What became of a received block. */
+export interface BlockOutcome {
+  /** False for a block nobody needs any more (a duplicate, or unasked). */
+  readonly accepted: boolean;
+  /** Other peers that were asked for the same block (endgame): cancel it there. */
+  readonly cancelAt: number[];
+  /** Every block of the piece is in: hash it. */
+  readonly pieceComplete: boolean;
+}
+
+interface PieceProgress {
+  readonly index: number;
+  readonly blockCount: number;
+  readonly received: Uint8Array;
+  receivedCount: number;
+  /** Per block, the peers asked for it and not yet answered. */
+  readonly requesters: number[][];
+  /** The peer this piece is dealt to, if any. */
+  owner: number | undefined;
+  /** Peers that sent blocks of it: the suspects if its hash fails. */
+  readonly contributors: Set<number>;
+}
+
+/**
+ * Which blocks to ask which peer for.
+ *
+ * Inputs of every decision: the verified pieces, the pieces each peer has
+ * (passed in on each call), the pieces dealt to each peer, the blocks each
+ * peer has been asked for and not delivered, and the rotation of peers.
+ *
+ * Strategy, after the report's round-robin, made work-conserving:
+ * - Dealing: when a peer runs short of work, a dealing round walks the
+ *   rotation from where the last round stopped and gives each peer that
+ *   holds fewer than two dealt pieces the lowest undealt piece it has. So
+ *   pieces go out in turn among the peers that have them, and a fast peer,
+ *   which runs short more often, simply gets more turns.
+ * - Pipelining: a peer is asked for the unrequested blocks of its dealt
+ *   pieces, up to the pipeline depth.
+ * - Giving back: a peer that chokes us, stalls or leaves gives its dealt
+ *   pieces and unanswered requests back to the pool (blocks already
+ *   received are kept), and they are dealt again.
+ * - Endgame: once nothing is left to deal, a peer with room is also asked
+ *   for blocks still outstanding at another peer (at most two askers per
+ *   block); the first copy wins and the others are cancelled.
+ *
+ * Replaceable: the session talks to the picker only through this class.
+ */
+export class PiecePicker {
+  readonly #progress = new Map<number, PieceProgress>();
+  readonly #dealt = new Map<number, number[]>();
+  readonly #outstanding = new Map<number, Set<number>>();
+  readonly #rotation: number[] = [];
+  #turn = 0;
+  #dealCursor = 0;
+
+  /**
+   * @example
+   * ```ts
+   * const picker = new PiecePicker(torrent, verified);
+   * ```
+   */
+  constructor(
+    readonly geometry: TorrentGeometry,
+    readonly verified: Bitfield,
+    readonly pipelineDepth: number = DEFAULT_PIPELINE_DEPTH,
+  ) {}
+
+  /** Blocks of a piece. */
+  #blockCount(index: number): number {
+    return Math.ceil(pieceLengthAt(this.geometry, index) / BLOCK_SIZE);
+  }
+
+  #blockKey(index: number, block: number): number {
+    return index * 65536 + block;
+  }
+
+  /** Adds a peer to the rotation. */
+  addPeer(id: number): void {
+    if (this.#dealt.has(id)) return;
+    this.#dealt.set(id, []);
+    this.#outstanding.set(id, new Set());
+    this.#rotation.push(id);
+  }
+
+  /** Removes a peer, giving its work back. */
+  removePeer(id: number): void {
+    this.release(id);
+    this.#dealt.delete(id);
+    this.#outstanding.delete(id);
+    const position = this.#rotation.indexOf(id);
+    if (position >= 0) {
+      this.#rotation.splice(position, 1);
+      if (this.#turn > position) this.#turn--;
+    }
+  }
+
+  /** Gives back a peer's dealt pieces and unanswered requests (it choked us or stalled). */
+  release(id: number): void {
+    for (const key of this.#outstanding.get(id) ?? []) {
+      const progress = this.#progress.get(Math.floor(key / 65536));
+      const requesters = progress?.requesters[key % 65536];
+      if (requesters) removeFrom(requesters, id);
+    }
+    this.#outstanding.get(id)?.clear();
+    for (const index of this.#dealt.get(id) ?? []) this.#undeal(index);
+    this.#dealt.get(id)?.splice(0);
+  }
+
+  /** Requests sent to a peer and not yet answered. */
+  outstanding(id: number): number {
+    return this.#outstanding.get(id)?.size ?? 0;
+  }
+
+  /** True once nothing is left to deal: the last blocks may be asked of several peers. */
+  get endgame(): boolean {
+    return this.#nextUndealt(() => true) === undefined;
+  }
+
+  #undeal(index: number): void {
+    const progress = this.#progress.get(index);
+    if (progress) progress.owner = undefined;
+    this.#dealCursor = Math.min(this.#dealCursor, index);
+  }
+
+  #isUndealt(index: number): boolean {
+    if (this.verified.has(index)) return false;
+    const progress = this.#progress.get(index);
+    return !progress ||
+      (progress.owner === undefined && progress.receivedCount < progress.blockCount);
+  }
+
+  #nextUndealt(wanted: (index: number) => boolean): number | undefined {
+    while (this.#dealCursor < this.geometry.pieceCount && !this.#isUndealt(this.#dealCursor)) {
+      this.#dealCursor++;
+    }
+    for (let index = this.#dealCursor; index < this.geometry.pieceCount; index++) {
+      if (this.#isUndealt(index) && wanted(index)) return index;
+    }
+    return undefined;
+  }
+
+  #deal(id: number, index: number): void {
+    let progress = this.#progress.get(index);
+    if (!progress) {
+      const blockCount = this.#blockCount(index);
+      progress = {
+        index,
+        blockCount,
+        received: new Uint8Array(blockCount),
+        receivedCount: 0,
+        requesters: Array.from({ length: blockCount }, () => []),
+        owner: undefined,
+        contributors: new Set(),
+      };
+      this.#progress.set(index, progress);
+    }
+    progress.owner = id;
+    this.#dealt.get(id)!.push(index);
+  }
+
+  /** One dealing round: each hungry peer, in turn, gets the lowest undealt piece it has. */
+  #dealingRound(haves: (id: number) => Bitfield | undefined): boolean {
+    let dealtAny = false;
+    const count = this.#rotation.length;
+    for (let step = 0; step < count; step++) {
+      const id = this.#rotation[(this.#turn + step) % count];
+      const have = haves(id);
+      if (!have || this.#dealt.get(id)!.length >= DEALT_PIECES_PER_PEER) continue;
+      const index = this.#nextUndealt((i) => have.has(i));
+      if (index === undefined) continue;
+      this.#deal(id, index);
+      dealtAny = true;
+    }
+    this.#turn = count === 0 ? 0 : (this.#turn + 1) % count;
+    return dealtAny;
+  }
+
+  #ask(id: number, progress: PieceProgress, block: number, into: BlockRequest[]): void {
+    progress.requesters[block].push(id);
+    this.#outstanding.get(id)!.add(this.#blockKey(progress.index, block));
+    const begin = block * BLOCK_SIZE;
+    const length = Math.min(BLOCK_SIZE, pieceLengthAt(this.geometry, progress.index) - begin);
+    into.push({ index: progress.index, begin, length });
+  }
+
+  /**
+   * The next blocks to ask peer `id` for, filling its pipeline. `haves`
+   * gives each unchoked peer's bitfield (undefined for peers that cannot be
+   * asked now): dealing rounds serve every hungry peer, not only `id`.
+   *
+   * @example
+   * ```ts
+   * for (const request of picker.requestsFor(peer.id, (id) => peers.get(id)?.askable)) send(request);
+   * ```
+   */
+  requestsFor(id: number, haves: (id: number) => Bitfield | undefined): BlockRequest[] {
+    const have = haves(id);
+    const requests: BlockRequest[] = [];
+    if (!have || !this.#dealt.has(id)) return requests;
+    const room = this.pipelineDepth - this.outstanding(id);
+    while (room > requests.length) {
+      for (const index of this.#dealt.get(id)!) {
+        const progress = this.#progress.get(index)!;
+        for (let block = 0; block < progress.blockCount && room > requests.length; block++) {
+          if (progress.received[block] === 0 && progress.requesters[block].length === 0) {
+            this.#ask(id, progress, block, requests);
+          }
+        }
+      }
+      if (room <= requests.length) break;
+      if (this.#dealt.get(id)!.length < DEALT_PIECES_PER_PEER && this.#dealingRound(haves)) {
+        continue;
+      }
+      if (this.#nextUndealt(() => true) === undefined) {
+        this.#endgameRequests(id, have, room, requests);
+      }
+      break;
+    }
+    return requests;
+  }
+
+  #endgameRequests(id: number, have: Bitfield, room: number, into: BlockRequest[]): void {
+    for (const progress of this.#progress.values()) {
+      if (!have.has(progress.index)) continue;
+      for (let block = 0; block < progress.blockCount && room > into.length; block++) {
+        const requesters = progress.requesters[block];
+        if (
+          progress.received[block] === 0 && requesters.length < ENDGAME_REQUESTERS &&
+          !requesters.includes(id)
+        ) {
+          this.#ask(id, progress, block, into);
+        }
+      }
+      if (room <= into.length) return;
+    }
+  }
+
+  /**
+   * Records a block from peer `id`.
+   *
+   * @example
+   * ```ts
+   * const { accepted, cancelAt, pieceComplete } = picker.received(peer.id, index, begin, length);
+   * ```
+   */
+  received(id: number, index: number, begin: number, length: number): BlockOutcome {
+    const progress = this.#progress.get(index);
+    const block = begin / BLOCK_SIZE;
+    const expectedLength = Math.min(BLOCK_SIZE, pieceLengthAt(this.geometry, index) - begin);
+    const key = this.#blockKey(index, block);
+    this.#outstanding.get(id)?.delete(key);
+    if (
+      !progress || !Number.isInteger(block) || length !== expectedLength ||
+      progress.received[block] === 1
+    ) {
+      if (progress && Number.isInteger(block)) removeFrom(progress.requesters[block] ?? [], id);
+      return { accepted: false, cancelAt: [], pieceComplete: false };
+    }
+    // A block we did not ask this peer for is still taken: the piece hash will judge it.
+    const cancelAt = progress.requesters[block].filter((other) => other !== id);
+    for (const other of cancelAt) this.#outstanding.get(other)?.delete(key);
+    progress.requesters[block] = [];
+    progress.received[block] = 1;
+    progress.receivedCount++;
+    progress.contributors.add(id);
+    return {
+      accepted: true,
+      cancelAt,
+      pieceComplete: progress.receivedCount === progress.blockCount,
+    };
+  }
+
+  #finish(index: number): PieceProgress | undefined {
+    const progress = this.#progress.get(index);
+    if (progress?.owner !== undefined) removeFrom(this.#dealt.get(progress.owner) ?? [], index);
+    this.#progress.delete(index);
+    return progress;
+  }
+
+  /** The peers that sent blocks of a piece in progress. */
+  contributorsOf(index: number): number[] {
+    return [...(this.#progress.get(index)?.contributors ?? [])];
+  }
+
+  /** A complete piece matched its hash. */
+  pieceVerified(index: number): void {
+    this.#finish(index);
+    this.verified.set(index);
+  }
+
+  /**
+   * A complete piece failed its hash: it goes back to the pool, empty.
+   *
+   * @returns the peers that sent blocks of it.
+   */
+  pieceFailed(index: number): number[] {
+    const contributors = [...(this.#finish(index)?.contributors ?? [])];
+    this.#dealCursor = Math.min(this.#dealCursor, index);
+    return contributors;
+  }
+}
+
+function removeFrom(list: number[], value: number): void {
+  const at = list.indexOf(value);
+  if (at >= 0) list.splice(at, 1);
+}

@@ -1,0 +1,211 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import type { Metainfo } from "../metainfo/mod.ts";
+import { StorageError } from "./errors.ts";
+import { fileSpans, pieceSize } from "./layout.ts";
+import { verifyPieces } from "./piece_hasher.ts";
+
+/** How a torrent's files are opened. */
+export type StorageMode = "read" | "write";
+
+function describe(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  const code = (error as { code?: string })?.code;
+  if (code === "ENOSPC") return "no space left on device";
+  if (code === "EROFS") return "read-only file system";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The on-disk paths of a torrent's files below `directory`: `name` for a
+ * single file, `name/path...` for a directory. The parser has already
+ * refused every unsafe component; this checks once more that each path
+ * stays inside `directory`.
+ *
+ * @example
+ * ```ts
+ * torrentFilePaths(torrent, "/downloads"); // ["/downloads/eBook.txt"]
+ * ```
+ */
+export function torrentFilePaths(torrent: Metainfo, directory: string): string[] {
+  const base = resolve(directory);
+  return torrent.files.map((file) => {
+    const path = torrent.multiFile
+      ? resolve(base, torrent.name, ...file.path)
+      : resolve(base, torrent.name);
+    const inside = relative(base, path);
+    if (inside === "" || inside.startsWith("..") || inside.startsWith(sep)) {
+      throw new StorageError(`unsafe path in torrent: ${file.path.join("/")}`);
+    }
+    return path;
+  });
+}
+
+/**
+ * A torrent's data on disk: whole pieces read and written at their offsets
+ * in the final files (positional I/O, so concurrent calls never race), and
+ * rechecked in parallel. Writing never follows a symbolic link inside the
+ * target directory.
+ */
+export class TorrentStorage {
+  readonly #handles: (FileHandle | null)[];
+
+  private constructor(
+    readonly torrent: Metainfo,
+    readonly paths: readonly string[],
+    readonly mode: StorageMode,
+    handles: (FileHandle | null)[],
+  ) {
+    this.#handles = handles;
+  }
+
+  /**
+   * Opens a torrent's files below `directory`. In write mode missing
+   * directories and files are created, and each file is extended (sparse) to
+   * its size; existing bytes are kept, so a resumed download can recheck
+   * them.
+   *
+   * @throws {StorageError} with the path and the reason.
+   * @example
+   * ```ts
+   * const storage = await TorrentStorage.open(torrent, "./downloads", "write");
+   * ```
+   */
+  static async open(
+    torrent: Metainfo,
+    directory: string,
+    mode: StorageMode,
+  ): Promise<TorrentStorage> {
+    const paths = torrentFilePaths(torrent, directory);
+    const handles: (FileHandle | null)[] = [];
+    try {
+      for (const [index, path] of paths.entries()) {
+        if (mode === "write") {
+          await refuseSymlinks(resolve(directory), path);
+          await Deno.mkdir(dirname(path), { recursive: true });
+          (await Deno.open(path, { create: true, write: true })).close();
+          const handle = await open(path, "r+");
+          handles.push(handle);
+          const { size } = await handle.stat();
+          if (size < torrent.files[index].length) {
+            await handle.truncate(torrent.files[index].length);
+          }
+        } else {
+          handles.push(
+            await open(path, "r").catch((error) => {
+              if ((error as { code?: string }).code === "ENOENT") return null;
+              throw error;
+            }),
+          );
+        }
+      }
+    } catch (error) {
+      await Promise.all(handles.map((handle) => handle?.close()));
+      if (error instanceof StorageError) throw error;
+      throw new StorageError(`${describe(error)}: ${paths[handles.length] ?? directory}`);
+    }
+    return new TorrentStorage(torrent, paths, mode, handles);
+  }
+
+  /**
+   * Rechecks which pieces on disk match their hashes, on every core.
+   * Missing or short files simply fail their pieces.
+   *
+   * @example
+   * ```ts
+   * const verified = await storage.recheck((bytes) => bar.advance(bytes));
+   * ```
+   */
+  recheck(onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+    const files = this.torrent.files.map((file, index) => ({
+      absolutePath: this.paths[index],
+      offset: file.offset,
+      length: file.length,
+    }));
+    return verifyPieces(
+      { files, pieceLength: this.torrent.pieceLength },
+      this.torrent.pieceHashes,
+      { onProgress },
+    );
+  }
+
+  /**
+   * Reads piece `index` whole.
+   *
+   * @throws {StorageError} when a file is missing or shorter than the torrent says.
+   */
+  async readPiece(index: number): Promise<Uint8Array> {
+    const { pieceLength, totalLength } = this.torrent;
+    const size = pieceSize(totalLength, pieceLength, index);
+    const piece = new Uint8Array(size);
+    let filled = 0;
+    for (const span of fileSpans(this.torrent.files, index * pieceLength, size)) {
+      const handle = this.#handles[span.fileIndex];
+      if (!handle) throw new StorageError(`no such file: ${this.paths[span.fileIndex]}`);
+      const { bytesRead } = await handle.read(piece, filled, span.length, span.fileOffset).catch(
+        (error) => {
+          throw new StorageError(`${describe(error)}: ${this.paths[span.fileIndex]}`);
+        },
+      );
+      if (bytesRead !== span.length) {
+        throw new StorageError(`${this.paths[span.fileIndex]} is shorter than the torrent says`);
+      }
+      filled += span.length;
+    }
+    return piece;
+  }
+
+  /**
+   * Writes a verified piece at its offsets in the final files.
+   *
+   * @throws {StorageError} (disk full, read-only, ...) with the path.
+   */
+  async writePiece(index: number, piece: Uint8Array): Promise<void> {
+    let written = 0;
+    for (
+      const span of fileSpans(this.torrent.files, index * this.torrent.pieceLength, piece.length)
+    ) {
+      const handle = this.#handles[span.fileIndex]!;
+      try {
+        let done = 0;
+        while (done < span.length) {
+          const { bytesWritten } = await handle.write(
+            piece,
+            written + done,
+            span.length - done,
+            span.fileOffset + done,
+          );
+          done += bytesWritten;
+        }
+      } catch (error) {
+        throw new StorageError(`cannot write ${this.paths[span.fileIndex]}: ${describe(error)}`);
+      }
+      written += span.length;
+    }
+  }
+
+  /** Flushes written data to disk. */
+  async sync(): Promise<void> {
+    await Promise.all(this.#handles.map((handle) => handle?.sync()));
+  }
+
+  /** Closes every file. */
+  async close(): Promise<void> {
+    await Promise.all(this.#handles.map((handle) => handle?.close().catch(() => {})));
+  }
+}
+
+/** Refuses a target whose path inside the download directory passes through a symbolic link. */
+async function refuseSymlinks(base: string, path: string): Promise<void> {
+  let current = base;
+  for (const component of relative(base, path).split(sep)) {
+    current = join(current, component);
+    const info = await Deno.lstat(current).catch(() => null);
+    if (!info) return;
+    if (info.isSymlink) {
+      throw new StorageError(`refusing to write through the symbolic link ${current}`);
+    }
+  }
+}
