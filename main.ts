@@ -7,6 +7,26 @@
 import { processEnv } from "./src/cli/env.ts";
 import { runCli } from "./src/cli/program.ts";
 
+/** Exit code for a bug in p2p itself (sysexits' EX_SOFTWARE). */
+const EXIT_INTERNAL = 70;
+
 if (import.meta.main) {
+  // Last line of defence: a bug surfaces as one line, never a stack trace.
+  const internalError = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    Deno.stderr.writeSync(new TextEncoder().encode(`p2p: internal error: ${message}\n`));
+    if (Deno.env.get("P2P_DEBUG") && error instanceof Error && error.stack) {
+      Deno.stderr.writeSync(new TextEncoder().encode(error.stack + "\n"));
+    }
+    Deno.exit(EXIT_INTERNAL);
+  };
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    internalError(event.reason);
+  });
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    internalError(event.error);
+  });
   Deno.exit(await runCli(processEnv()));
 }

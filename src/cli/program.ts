@@ -7,6 +7,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { infoCommand } from "./info.ts";
 import { makeTorrentCommand } from "./make_torrent.ts";
+import { getCommand } from "./get.ts";
 import { seedCommand } from "./seed.ts";
 import { trackerCommand } from "./tracker.ts";
 import { VERSION } from "./version.ts";
@@ -35,6 +36,7 @@ function buildProgram(env: CliEnv): Command {
     infoCommand(env),
     trackerCommand(env),
     seedCommand(env),
+    getCommand(env),
   ];
   for (const command of commands) {
     const name = `p2p ${command.name()}`;

@@ -38,6 +38,10 @@ export class SessionAnnouncer {
   #retryMs = FIRST_RETRY_MS;
   #stopped = false;
   #started = false;
+  /** The last announce failure, cleared by the next success. */
+  lastError: string | undefined;
+  /** Whether any announce has been answered yet. */
+  answered = false;
 
   /**
    * @example
@@ -94,6 +98,8 @@ export class SessionAnnouncer {
     clearTimeout(this.#timer);
     this.#announce(event).then((response) => {
       this.#retryMs = FIRST_RETRY_MS;
+      this.lastError = undefined;
+      this.answered = true;
       if (response.warning) this.options.log?.(`tracker warning: ${response.warning}`);
       this.session.connect(response.peers);
       const soon = this.session.wantsPeers && this.session.peers.size < FEW_PEERS;
@@ -103,6 +109,7 @@ export class SessionAnnouncer {
       this.#schedule(seconds * 1000, undefined);
     }, (error) => {
       const message = error instanceof TrackerError ? error.message : String(error);
+      this.lastError = message;
       this.options.log?.(`${message}; retrying in ${Math.round(this.#retryMs / 1000)} s`);
       // A `started` or `completed` that did not get through is said again.
       this.#schedule(this.#retryMs, event);

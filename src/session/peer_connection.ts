@@ -110,7 +110,13 @@ export class PeerConnection {
       }
       throw error;
     }
-    if (messages.length > 0) this.events.onMessages(this, messages);
+    if (messages.length === 0) return;
+    try {
+      this.events.onMessages(this, messages);
+    } catch (error) {
+      // A bug in handling one peer must not take the process down.
+      this.close(`internal error: ${error instanceof Error ? error.message : error}`);
+    }
   }
 
   #tick(): void {

@@ -5,8 +5,12 @@ import { type Bitfield, BLOCK_SIZE, pieceLengthAt, type TorrentGeometry } from "
  * or LAN link busy (clients use 16 to 250+; measured with `deno task bench`).
  */
 export const DEFAULT_PIPELINE_DEPTH = 64;
-/** Pieces dealt ahead to each peer; more would strand pieces on a slow peer. */
-export const DEALT_PIECES_PER_PEER = 2;
+/**
+ * Pieces dealt ahead to each peer, at least: two keeps a peer busy while its
+ * current piece finishes; small pieces get more, enough to fill the
+ * pipeline. More would strand pieces on a slow peer.
+ */
+export const MIN_DEALT_PIECES = 2;
 /** In endgame, how many peers may be asked for the same block. */
 export const ENDGAME_REQUESTERS = 2;
 
@@ -50,7 +54,8 @@ interface PieceProgress {
  * Strategy, after the report's round-robin, made work-conserving:
  * - Dealing: when a peer runs short of work, a dealing round walks the
  *   rotation from where the last round stopped and gives each peer that
- *   holds fewer than two dealt pieces the lowest undealt piece it has. So
+ *   holds too few dealt pieces (two, or enough to fill its pipeline when
+ *   pieces are small) the lowest undealt piece it has. So
  *   pieces go out in turn among the peers that have them, and a fast peer,
  *   which runs short more often, simply gets more turns.
  * - Pipelining: a peer is asked for the unrequested blocks of its dealt
@@ -71,6 +76,7 @@ export class PiecePicker {
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
+  readonly #dealtPerPeer: number;
 
   /**
    * @example
@@ -82,7 +88,10 @@ export class PiecePicker {
     readonly geometry: TorrentGeometry,
     readonly verified: Bitfield,
     readonly pipelineDepth: number = DEFAULT_PIPELINE_DEPTH,
-  ) {}
+  ) {
+    const blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
+    this.#dealtPerPeer = Math.max(MIN_DEALT_PIECES, Math.ceil(pipelineDepth / blocksPerPiece) + 1);
+  }
 
   /** Blocks of a piece. */
   #blockCount(index: number): number {
@@ -184,7 +193,7 @@ export class PiecePicker {
     for (let step = 0; step < count; step++) {
       const id = this.#rotation[(this.#turn + step) % count];
       const have = haves(id);
-      if (!have || this.#dealt.get(id)!.length >= DEALT_PIECES_PER_PEER) continue;
+      if (!have || this.#dealt.get(id)!.length >= this.#dealtPerPeer) continue;
       const index = this.#nextUndealt((i) => have.has(i));
       if (index === undefined) continue;
       this.#deal(id, index);
@@ -227,7 +236,7 @@ export class PiecePicker {
         }
       }
       if (room <= requests.length) break;
-      if (this.#dealt.get(id)!.length < DEALT_PIECES_PER_PEER && this.#dealingRound(haves)) {
+      if (this.#dealt.get(id)!.length < this.#dealtPerPeer && this.#dealingRound(haves)) {
         continue;
       }
       if (this.#nextUndealt(() => true) === undefined) {
@@ -282,11 +291,13 @@ export class PiecePicker {
     progress.received[block] = 1;
     progress.receivedCount++;
     progress.contributors.add(id);
-    return {
-      accepted: true,
-      cancelAt,
-      pieceComplete: progress.receivedCount === progress.blockCount,
-    };
+    const pieceComplete = progress.receivedCount === progress.blockCount;
+    if (pieceComplete && progress.owner !== undefined) {
+      // Nothing left to ask for: free the owner's slot now, not after hashing and writing.
+      removeFrom(this.#dealt.get(progress.owner) ?? [], index);
+      progress.owner = undefined;
+    }
+    return { accepted: true, cancelAt, pieceComplete };
   }
 
   #finish(index: number): PieceProgress | undefined {

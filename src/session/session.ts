@@ -42,6 +42,8 @@ export interface SessionOptions {
 export interface SessionStats {
   readonly peers: number;
   readonly verifiedPieces: number;
+  /** Bytes of verified pieces. */
+  readonly verifiedBytes: number;
   readonly pieceCount: number;
   readonly downloaded: number;
   readonly uploaded: number;
@@ -80,6 +82,7 @@ export class TorrentSession {
   #uploadedBefore = 0;
   #downloadedBefore = 0;
   #failedPieces = 0;
+  #verifiedBytes = 0;
   #closed = false;
   readonly #completion = Promise.withResolvers<void>();
   readonly #failure = Promise.withResolvers<never>();
@@ -97,7 +100,11 @@ export class TorrentSession {
     readonly options: SessionOptions,
   ) {
     this.have = new Bitfield(torrent.pieceCount);
-    verified.forEach((ok, index) => ok && this.have.set(index));
+    verified.forEach((ok, index) => {
+      if (!ok) return;
+      this.have.set(index);
+      this.#verifiedBytes += pieceLengthAt(torrent, index);
+    });
     this.#picker = new PiecePicker(torrent, this.have);
     this.#cache = new PieceCache(torrent.pieceLength, (index) => storage.readPiece(index));
     this.#failure.promise.catch(() => {});
@@ -141,6 +148,7 @@ export class TorrentSession {
     return {
       peers: this.peers.size,
       verifiedPieces: this.have.count,
+      verifiedBytes: this.#verifiedBytes,
       pieceCount: this.torrent.pieceCount,
       downloaded,
       uploaded,
@@ -431,6 +439,7 @@ export class TorrentSession {
       this.peers.get(id)?.address ?? "a peer that left"
     );
     this.#picker.pieceVerified(index);
+    this.#verifiedBytes += buffer.length;
     this.#cache.put(index, buffer);
     const share = buffer.length / Math.max(1, from.length);
     for (const address of from) {

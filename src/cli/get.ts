@@ -1,0 +1,266 @@
+import { Command } from "commander";
+import { type Metainfo, MetainfoError, parseMetainfo } from "../metainfo/mod.ts";
+import { PeerListener, SessionAnnouncer } from "../session/mod.ts";
+import { TrackerError } from "../tracker/mod.ts";
+import { generatePeerId } from "../wire/mod.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+import { formatBytes, formatCount } from "./format.ts";
+import { integerOption } from "./options.ts";
+import { byteProgress } from "./progress.ts";
+import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
+import { prepareSession } from "./session_setup.ts";
+import { startStatusLine } from "./status_line.ts";
+import { VERSION } from "./version.ts";
+
+/** Seconds without any peer (and no progress) before a download gives up. */
+export const DEFAULT_NO_PEER_TIMEOUT = 60;
+
+interface GetOptions {
+  dir: string;
+  port: number;
+  host: string;
+  seed?: boolean;
+  name?: string;
+  noPeerTimeout: number;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * `p2p get X.torrent`: downloads from many peers at once, every piece
+ * SHA-1 verified, resuming whatever is already on disk.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(getCommand(env));
+ * ```
+ */
+export function getCommand(env: CliEnv): Command {
+  return new Command("get")
+    .description("download a torrent from many peers at once, every piece verified")
+    .argument("<torrent>", ".torrent file, or the URL of one in a tracker's catalog")
+    .option("-d, --dir <dir>", "directory to download into", ".")
+    .option(
+      "-p, --port <port>",
+      "port to listen on for peers (0: any free port)",
+      integerOption(0, 65535),
+      0,
+    )
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option("--seed", "keep seeding after the download, until interrupted")
+    .option("--name <name>", "our name in p2p tracker's log")
+    .option(
+      "--no-peer-timeout <seconds>",
+      "give up after this long without peers or progress",
+      integerOption(1, 86400),
+      DEFAULT_NO_PEER_TIMEOUT,
+    )
+    .option("--json", "print a JSON summary on stdout")
+    .option("-v, --verbose", "log every peer event")
+    .option("-q, --quiet", "no progress output")
+    .action((torrent: string, options: GetOptions) => get(env, torrent, options));
+}
+
+/**
+ * Loads a torrent from a path or an http(s) URL (a tracker catalog's
+ * `/torrents/<hash>.torrent`), validated like every torrent we read.
+ *
+ * @example
+ * ```ts
+ * const torrent = await loadTorrent(env, "http://127.0.0.1:6969/torrents/ab...cd.torrent");
+ * ```
+ */
+export async function loadTorrent(env: CliEnv, source: string): Promise<Metainfo> {
+  if (!/^https?:\/\//i.test(source)) return await readTorrentFile(env, source);
+  let response: Response;
+  try {
+    response = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+  } catch (error) {
+    throw new TrackerError(
+      `cannot fetch ${source}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new TrackerError(`cannot fetch ${source}: HTTP ${response.status}`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > MAX_TORRENT_FILE_SIZE) {
+    throw new CommandError(`${source} is too large for a .torrent`);
+  }
+  try {
+    return parseMetainfo(bytes);
+  } catch (error) {
+    if (error instanceof MetainfoError) throw new MetainfoError(`${source}: ${error.message}`);
+    throw error;
+  }
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? "100%" : `${Math.floor((part / whole) * 100)}%`;
+}
+
+async function get(env: CliEnv, source: string, options: GetOptions): Promise<void> {
+  const quiet = options.quiet === true || options.json === true;
+  const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
+  const log = options.verbose ? say : undefined;
+  const torrent = await loadTorrent(env, source);
+  const peerId = generatePeerId(VERSION);
+  const started = performance.now();
+
+  say(`[1/4] Checking existing data in ${options.dir}`);
+  const { session, verifiedPieces, verifiedBytes } = await prepareSession(
+    env,
+    torrent,
+    options.dir,
+    "write",
+    { peerId, quiet, log },
+  );
+  if (verifiedPieces > 0) {
+    say(
+      `      ${formatCount(verifiedPieces)} of ${formatCount(torrent.pieceCount)} pieces ` +
+        `(${formatBytes(verifiedBytes)}) already here and verified: fetching only the rest`,
+    );
+  }
+
+  let listener: PeerListener;
+  try {
+    listener = PeerListener.listen(options.host, options.port, log);
+  } catch (error) {
+    await session.close();
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new CommandError(`port ${options.port} is already in use`);
+    }
+    throw error;
+  }
+  listener.add(session);
+  const stop = env.stopRequested();
+  const announcer = new SessionAnnouncer(session, {
+    port: listener.port,
+    name: options.name,
+    log: say,
+  });
+  const progress = byteProgress(env, "Downloading", torrent.totalLength, quiet);
+  progress.advance(verifiedBytes);
+  let stopStatus = () => {};
+  let reason: string | undefined;
+  try {
+    if (!session.complete) {
+      say(`[2/4] Connecting to peers (listening on port ${listener.port})`);
+      announcer.start();
+      let lastActivity = performance.now();
+      let lastDownloaded = 0;
+      let shownBytes = verifiedBytes;
+      let announcedDownloading = false;
+      stopStatus = env.interactive ? () => {} : startStatusLine(env, () => {
+        const stats = session.stats();
+        const eta = stats.downloadRate > 0
+          ? `${Math.ceil((torrent.totalLength - stats.verifiedBytes) / stats.downloadRate)} s`
+          : "?";
+        return `downloading ${percent(stats.verifiedBytes, torrent.totalLength)}: ${
+          formatBytes(stats.verifiedBytes)
+        } of ${formatBytes(torrent.totalLength)}, ${
+          formatBytes(stats.downloadRate)
+        }/s, ETA ${eta}, ${stats.peers} peers`;
+      }, quiet);
+      // Gives up after --no-peer-timeout seconds in which not a byte arrived.
+      const watchdog = new Promise<never>((_, reject) => {
+        const timer = setInterval(() => {
+          const stats = session.stats();
+          if (stats.peers > 0 && !announcedDownloading) {
+            announcedDownloading = true;
+            say(`[3/4] Downloading from ${stats.peers} peer${stats.peers === 1 ? "" : "s"}`);
+          }
+          progress.advance(stats.verifiedBytes - shownBytes);
+          shownBytes = stats.verifiedBytes;
+          if (stats.downloaded > lastDownloaded) {
+            lastDownloaded = stats.downloaded;
+            lastActivity = performance.now();
+          }
+          if (session.complete || stop.aborted) clearInterval(timer);
+          else if (performance.now() - lastActivity > options.noPeerTimeout * 1000) {
+            clearInterval(timer);
+            reject(
+              new CommandError(
+                announcer.lastError && !announcer.answered
+                  ? `tracker unreachable: ${announcer.lastError}`
+                  : stats.peers === 0
+                  ? `no peers after ${options.noPeerTimeout} s`
+                  : `no data for ${options.noPeerTimeout} s from ${stats.peers} connected peers`,
+              ),
+            );
+          }
+        }, 200);
+      });
+      watchdog.catch(() => {});
+      const interrupted = new Promise<never>((_, reject) =>
+        stop.addEventListener(
+          "abort",
+          () => reject(new CommandError(`interrupted (${stop.reason})`)),
+          {
+            once: true,
+          },
+        )
+      );
+      await Promise.race([session.whenComplete(), watchdog, interrupted]);
+    }
+    progress.stop();
+    stopStatus();
+    const seconds = (performance.now() - started) / 1000;
+    const stats = session.stats();
+    say(
+      `[4/4] Verified all ${formatCount(torrent.pieceCount)} pieces of ${torrent.name}: ` +
+        `${formatBytes(stats.downloaded)} downloaded in ${seconds.toFixed(1)} s` +
+        (stats.failedPieces > 0
+          ? ` (${stats.failedPieces} corrupt pieces discarded and fetched again)`
+          : ""),
+    );
+    const where = `${options.dir}/${torrent.name}`;
+    if (options.json) {
+      env.stdout.write(
+        JSON.stringify({
+          name: torrent.name,
+          infoHash: torrent.infoHashHex,
+          path: where,
+          totalLength: torrent.totalLength,
+          downloaded: stats.downloaded,
+          alreadyPresent: verifiedBytes,
+          seconds: Number(seconds.toFixed(3)),
+          failedPieces: stats.failedPieces,
+          peers: Object.fromEntries(
+            [...session.bytesFromPeers].map(([address, bytes]) => [address, Math.round(bytes)]),
+          ),
+        }) + "\n",
+      );
+    } else {
+      env.stdout.write(`${where}\n`);
+    }
+    if (options.seed) {
+      say(`seeding ${torrent.name} on port ${listener.port} until interrupted`);
+      if (!announcer.answered) announcer.start();
+      await new Promise<void>((resolve) => {
+        if (stop.aborted) resolve();
+        stop.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
+  } catch (error) {
+    reason = error instanceof Error ? error.message : String(error);
+    throw error;
+  } finally {
+    progress.stop();
+    stopStatus();
+    listener.close();
+    await announcer.stop();
+    await session.close();
+    if (reason && !quiet) {
+      const have = session.have.count;
+      env.stderr.write(
+        `      kept ${formatCount(have)} of ${
+          formatCount(torrent.pieceCount)
+        } verified pieces on disk; run again to resume\n`,
+      );
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { type BlockRequest, PiecePicker } from "../../src/session/mod.ts";
+import { Bitfield, BLOCK_SIZE } from "../../src/wire/mod.ts";
+
+function full(size: number): Bitfield {
+  const bits = new Bitfield(size);
+  for (let i = 0; i < size; i++) bits.set(i);
+  return bits;
+}
+
+function only(size: number, pieces: number[]): Bitfield {
+  const bits = new Bitfield(size);
+  for (const piece of pieces) bits.set(piece);
+  return bits;
+}
+
+/** Drives a picker to completion: every peer answers every request at once, in order. */
+function simulate(
+  picker: PiecePicker,
+  haves: Map<number, Bitfield>,
+  pending: [number, BlockRequest][] = [],
+): Map<number, number[]> {
+  const piecesBy = new Map<number, number[]>();
+  const ask = (id: number) => haves.get(id);
+  for (const id of haves.keys()) {
+    for (const request of picker.requestsFor(id, ask)) pending.push([id, request]);
+  }
+  let rounds = 0;
+  while (pending.length > 0 && rounds++ < 1_000_000) {
+    const [id, request] = pending.shift()!;
+    const outcome = picker.received(id, request.index, request.begin, request.length);
+    if (outcome.pieceComplete) {
+      piecesBy.set(id, [...(piecesBy.get(id) ?? []), request.index]);
+      picker.pieceVerified(request.index);
+    }
+    for (const request of picker.requestsFor(id, ask)) pending.push([id, request]);
+  }
+  return piecesBy;
+}
+
+const geometry = (pieceCount: number, pieceLength = 2 * BLOCK_SIZE) => ({
+  pieceCount,
+  pieceLength,
+  totalLength: pieceCount * pieceLength - 1000,
+});
+
+Deno.test("one peer gets every piece of a torrent with small pieces", () => {
+  const picker = new PiecePicker(geometry(500), new Bitfield(500));
+  picker.addPeer(1);
+  const by = simulate(picker, new Map([[1, full(500)]]));
+  assert.equal(by.get(1)!.length, 500);
+  assert.equal(picker.verified.count, 500);
+});
+
+Deno.test("pieces are dealt round-robin among peers that have them", () => {
+  const picker = new PiecePicker(geometry(9, 4 * BLOCK_SIZE), new Bitfield(9), 4);
+  for (const id of [1, 2, 3]) picker.addPeer(id);
+  const haves = new Map([[1, full(9)], [2, full(9)], [3, full(9)]]);
+  const first = [1, 2, 3].map((id) => picker.requestsFor(id, (p) => haves.get(p)));
+  // Each peer's first request goes to a different piece, dealt in turn: 0, 1, 2, then 3, 4, 5...
+  assert.deepEqual(first.map((requests) => requests[0].index), [0, 1, 2]);
+  const initial = first.flatMap((requests, i) =>
+    requests.map((request): [number, BlockRequest] => [i + 1, request])
+  );
+  const by = simulate(picker, haves, initial);
+  for (const id of [1, 2, 3]) assert.ok((by.get(id)?.length ?? 0) >= 2, `peer ${id} contributes`);
+  assert.equal(picker.verified.count, 9);
+});
+
+Deno.test("a piece count that is not a multiple of the peers, and pieces only some peers have", () => {
+  const picker = new PiecePicker(geometry(7), new Bitfield(7));
+  picker.addPeer(1);
+  picker.addPeer(2);
+  const haves = new Map([[1, only(7, [0, 1, 2, 3])], [2, only(7, [3, 4, 5, 6])]]);
+  const by = simulate(picker, haves);
+  assert.ok(by.get(1)!.every((i) => i <= 3));
+  assert.ok(by.get(2)!.every((i) => i >= 3));
+  assert.equal(picker.verified.count, 7);
+});
+
+Deno.test("a peer that leaves gives its pieces back and the others finish them", () => {
+  const picker = new PiecePicker(geometry(20), new Bitfield(20), 8);
+  picker.addPeer(1);
+  picker.addPeer(2);
+  const haves = new Map([[1, full(20)], [2, full(20)]]);
+  const asked = picker.requestsFor(1, (p) => haves.get(p));
+  assert.ok(asked.length > 0);
+  picker.removePeer(1);
+  haves.delete(1);
+  const by = simulate(picker, haves);
+  assert.equal(by.get(2)!.length, 20, "peer 2 did all the work, including peer 1's pieces");
+});
+
+Deno.test("a choking peer's requests are released and re-dealt", () => {
+  const picker = new PiecePicker(geometry(4), new Bitfield(4), 4);
+  picker.addPeer(1);
+  picker.addPeer(2);
+  const haves = new Map([[1, full(4)], [2, full(4)]]);
+  const ofOne = picker.requestsFor(1, (p) => haves.get(p));
+  picker.release(1);
+  assert.equal(picker.outstanding(1), 0);
+  haves.delete(1);
+  const by = simulate(picker, haves);
+  assert.ok(by.get(2)!.includes(ofOne[0].index), "peer 2 fetched peer 1's piece");
+  assert.equal(picker.verified.count, 4);
+});
+
+Deno.test("endgame asks a second peer for outstanding blocks and cancels the loser", () => {
+  const picker = new PiecePicker(geometry(1), new Bitfield(1), 8);
+  picker.addPeer(1);
+  picker.addPeer(2);
+  const haves = new Map([[1, full(1)], [2, full(1)]]);
+  const ofOne = picker.requestsFor(1, (p) => haves.get(p));
+  assert.equal(ofOne.length, 2);
+  assert.equal(picker.endgame, true);
+  const ofTwo = picker.requestsFor(2, (p) => haves.get(p));
+  assert.deepEqual(ofTwo, ofOne, "the same blocks, asked of peer 2 too");
+  const first = picker.received(2, ofTwo[0].index, ofTwo[0].begin, ofTwo[0].length);
+  assert.deepEqual(first.cancelAt, [1]);
+  assert.equal(picker.received(1, ofOne[0].index, ofOne[0].begin, ofOne[0].length).accepted, false);
+});
+
+Deno.test("a failed piece goes back to the pool and names the peers that sent it", () => {
+  const picker = new PiecePicker(geometry(1), new Bitfield(1), 8);
+  picker.addPeer(7);
+  const haves = new Map([[7, full(1)]]);
+  for (const r of picker.requestsFor(7, (p) => haves.get(p))) {
+    picker.received(7, r.index, r.begin, r.length);
+  }
+  assert.deepEqual(picker.pieceFailed(0), [7]);
+  assert.equal(picker.verified.has(0), false);
+  assert.equal(picker.requestsFor(7, (p) => haves.get(p)).length, 2, "asked again");
+});
+
+Deno.test("blocks of the wrong size or offset are not accepted", () => {
+  const picker = new PiecePicker(geometry(2), new Bitfield(2), 8);
+  picker.addPeer(1);
+  picker.requestsFor(1, () => full(2));
+  assert.equal(picker.received(1, 0, 100, BLOCK_SIZE).accepted, false);
+  assert.equal(picker.received(1, 0, 0, BLOCK_SIZE - 1).accepted, false);
+  assert.equal(picker.received(1, 0, 0, BLOCK_SIZE).accepted, true);
+});
