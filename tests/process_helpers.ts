@@ -14,6 +14,8 @@ export interface P2pProcess {
   waitForLine(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /** Every complete stdout line so far. */
+  stdoutLines(): string[];
   /** Sends a signal and waits for the exit status. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
@@ -71,6 +73,7 @@ export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
       });
     },
     stderr: () => stderrText,
+    stdoutLines: () => [...lines, ...(partial ? [partial] : [])],
     async stop(signal: Deno.Signal = "SIGTERM") {
       try {
         child.kill(signal);

@@ -6,7 +6,7 @@ import { generatePeerId } from "../wire/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
-import { integerOption } from "./options.ts";
+import { integerOption, rateOption } from "./options.ts";
 import { byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
 import { prepareSession } from "./session_setup.ts";
@@ -14,7 +14,7 @@ import { startStatusLine } from "./status_line.ts";
 import { VERSION } from "./version.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
-export const DEFAULT_NO_PEER_TIMEOUT = 60;
+export const DEFAULT_STALL_TIMEOUT = 60;
 
 interface GetOptions {
   dir: string;
@@ -22,7 +22,8 @@ interface GetOptions {
   host: string;
   seed?: boolean;
   name?: string;
-  noPeerTimeout: number;
+  maxUploadRate?: number;
+  timeout: number;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -51,11 +52,12 @@ export function getCommand(env: CliEnv): Command {
     .option("--host <address>", "address to listen on", "0.0.0.0")
     .option("--seed", "keep seeding after the download, until interrupted")
     .option("--name <name>", "our name in p2p tracker's log")
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option(
-      "--no-peer-timeout <seconds>",
+      "--timeout <seconds>",
       "give up after this long without peers or progress",
       integerOption(1, 86400),
-      DEFAULT_NO_PEER_TIMEOUT,
+      DEFAULT_STALL_TIMEOUT,
     )
     .option("--json", "print a JSON summary on stdout")
     .option("-v, --verbose", "log every peer event")
@@ -116,7 +118,7 @@ async function get(env: CliEnv, source: string, options: GetOptions): Promise<vo
     torrent,
     options.dir,
     "write",
-    { peerId, quiet, log },
+    { peerId, quiet, log, maxUploadRate: options.maxUploadRate },
   );
   if (verifiedPieces > 0) {
     say(
@@ -165,7 +167,7 @@ async function get(env: CliEnv, source: string, options: GetOptions): Promise<vo
           formatBytes(stats.downloadRate)
         }/s, ETA ${eta}, ${stats.peers} peers`;
       }, quiet);
-      // Gives up after --no-peer-timeout seconds in which not a byte arrived.
+      // Gives up after --timeout seconds in which not a byte arrived.
       const watchdog = new Promise<never>((_, reject) => {
         const timer = setInterval(() => {
           const stats = session.stats();
@@ -180,15 +182,15 @@ async function get(env: CliEnv, source: string, options: GetOptions): Promise<vo
             lastActivity = performance.now();
           }
           if (session.complete || stop.aborted) clearInterval(timer);
-          else if (performance.now() - lastActivity > options.noPeerTimeout * 1000) {
+          else if (performance.now() - lastActivity > options.timeout * 1000) {
             clearInterval(timer);
             reject(
               new CommandError(
                 announcer.lastError && !announcer.answered
                   ? `tracker unreachable: ${announcer.lastError}`
                   : stats.peers === 0
-                  ? `no peers after ${options.noPeerTimeout} s`
-                  : `no data for ${options.noPeerTimeout} s from ${stats.peers} connected peers`,
+                  ? `no peers after ${options.timeout} s`
+                  : `no data for ${options.timeout} s from ${stats.peers} connected peers`,
               ),
             );
           }

@@ -4,7 +4,7 @@ import { generatePeerId } from "../wire/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
-import { integerOption } from "./options.ts";
+import { integerOption, rateOption } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { prepareSession } from "./session_setup.ts";
 import { startStatusLine } from "./status_line.ts";
@@ -19,6 +19,7 @@ interface SeedOptions {
   host: string;
   partial?: boolean;
   name?: string;
+  maxUploadRate?: number;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -45,6 +46,7 @@ export function seedCommand(env: CliEnv): Command {
     .option("--host <address>", "address to listen on", "0.0.0.0")
     .option("--partial", "serve the verified pieces of incomplete data")
     .option("--name <name>", "our name in p2p tracker's log")
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option("-v, --verbose", "log every peer event")
     .option("-q, --quiet", "no progress or status output")
     .action((torrents: string[], options: SeedOptions) => seed(env, torrents, options));
@@ -64,6 +66,7 @@ async function seed(env: CliEnv, paths: string[], options: SeedOptions): Promise
         peerId,
         quiet,
         log,
+        maxUploadRate: options.maxUploadRate,
       });
       sessions.push(session);
       if (verifiedPieces < torrent.pieceCount) {

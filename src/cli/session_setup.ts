@@ -30,7 +30,12 @@ export async function prepareSession(
   torrent: Metainfo,
   directory: string,
   mode: StorageMode,
-  options: { peerId: Uint8Array; quiet: boolean; log?: (line: string) => void },
+  options: {
+    peerId: Uint8Array;
+    quiet: boolean;
+    log?: (line: string) => void;
+    maxUploadRate?: number;
+  },
 ): Promise<PreparedSession> {
   const storage = await TorrentStorage.open(torrent, resolve(env.cwd, directory), mode);
   try {
@@ -58,6 +63,7 @@ export async function prepareSession(
     const session = new TorrentSession(torrent, storage, verified, {
       peerId: options.peerId,
       log: options.log,
+      maxUploadRate: options.maxUploadRate,
     });
     return { session, verifiedPieces, verifiedBytes };
   } catch (error) {

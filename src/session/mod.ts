@@ -9,6 +9,11 @@ export { chooseUnchoked, DEFAULT_UPLOAD_SLOTS, pickOptimistic } from "./choker.t
 export { connectToPeer, readHandshake, sendHandshake } from "./handshake_io.ts";
 export { PeerListener } from "./listener.ts";
 export { PeerConnection } from "./peer_connection.ts";
-export { type BlockRequest, DEFAULT_PIPELINE_DEPTH, PiecePicker } from "./picker.ts";
+export {
+  type BlockRequest,
+  DEFAULT_PIPELINE_DEPTH,
+  PiecePicker,
+  type RequestPlan,
+} from "./picker.ts";
 export { RateMeter } from "./rate_meter.ts";
 export { type SessionOptions, type SessionStats, TorrentSession } from "./session.ts";

@@ -13,12 +13,25 @@ export const DEFAULT_PIPELINE_DEPTH = 64;
 export const MIN_DEALT_PIECES = 2;
 /** In endgame, how many peers may be asked for the same block. */
 export const ENDGAME_REQUESTERS = 2;
+/**
+ * In endgame a peer duplicates others' blocks only while it has fewer than
+ * this many requests of its own in flight: idle peers help finish, busy
+ * ones do not double the tail.
+ */
+export const ENDGAME_PIPELINE = 4;
 
 /** One block request. */
 export interface BlockRequest {
   readonly index: number;
   readonly begin: number;
   readonly length: number;
+}
+
+/** What to send after a decision: requests to the asking peer, cancels to others. */
+export interface RequestPlan {
+  readonly requests: BlockRequest[];
+  /** Blocks moved away from a busy peer: cancel them there. */
+  readonly cancels: { readonly peer: number; readonly request: BlockRequest }[];
 }
 
 /** What became of a received block. */
@@ -63,9 +76,11 @@ interface PieceProgress {
  * - Giving back: a peer that chokes us, stalls or leaves gives its dealt
  *   pieces and unanswered requests back to the pool (blocks already
  *   received are kept), and they are dealt again.
- * - Endgame: once nothing is left to deal, a peer with room is also asked
- *   for blocks still outstanding at another peer (at most two askers per
- *   block); the first copy wins and the others are cancelled.
+ * - Endgame: once nothing is left to deal, a peer that is nearly idle (under
+ *   four requests in flight) takes over the most recently asked half of the
+ *   busiest peer's blocks (cancelled there); when there is nothing to take
+ *   over, it is asked for blocks still outstanding elsewhere (at most two
+ *   askers per block), the first copy wins and the others are cancelled.
  *
  * Replaceable: the session talks to the picker only through this class.
  */
@@ -212,19 +227,21 @@ export class PiecePicker {
   }
 
   /**
-   * The next blocks to ask peer `id` for, filling its pipeline. `haves`
-   * gives each unchoked peer's bitfield (undefined for peers that cannot be
-   * asked now): dealing rounds serve every hungry peer, not only `id`.
+   * The next blocks to ask peer `id` for, filling its pipeline, and any
+   * blocks to cancel at other peers because they move to `id`. `haves` gives
+   * each unchoked peer's bitfield (undefined for peers that cannot be asked
+   * now): dealing rounds serve every hungry peer, not only `id`.
    *
    * @example
    * ```ts
-   * for (const request of picker.requestsFor(peer.id, (id) => peers.get(id)?.askable)) send(request);
+   * const { requests, cancels } = picker.requestsFor(peer.id, (id) => askable(id));
    * ```
    */
-  requestsFor(id: number, haves: (id: number) => Bitfield | undefined): BlockRequest[] {
+  requestsFor(id: number, haves: (id: number) => Bitfield | undefined): RequestPlan {
     const have = haves(id);
-    const requests: BlockRequest[] = [];
-    if (!have || !this.#dealt.has(id)) return requests;
+    const plan: RequestPlan = { requests: [], cancels: [] };
+    const requests = plan.requests;
+    if (!have || !this.#dealt.has(id)) return plan;
     const room = this.pipelineDepth - this.outstanding(id);
     while (room > requests.length) {
       for (const index of this.#dealt.get(id)!) {
@@ -239,15 +256,49 @@ export class PiecePicker {
       if (this.#dealt.get(id)!.length < this.#dealtPerPeer && this.#dealingRound(haves)) {
         continue;
       }
-      if (this.#nextUndealt(() => true) === undefined) {
-        this.#endgameRequests(id, have, room, requests);
+      if (this.#nextUndealt(() => true) === undefined && this.outstanding(id) < ENDGAME_PIPELINE) {
+        if (!this.#steal(id, have, room, plan)) {
+          const idleSlots = ENDGAME_PIPELINE - this.outstanding(id);
+          this.#duplicate(id, have, Math.min(room, requests.length + idleSlots), requests);
+        }
       }
       break;
     }
-    return requests;
+    return plan;
   }
 
-  #endgameRequests(id: number, have: Bitfield, room: number, into: BlockRequest[]): void {
+  /**
+   * Moves the most recently asked half of the busiest peer's blocks to an
+   * idle peer: they are cancelled there (a peer that has not sent them yet
+   * drops them) and asked here.
+   */
+  #steal(id: number, have: Bitfield, room: number, plan: RequestPlan): boolean {
+    let victim: number | undefined;
+    for (const [other, blocks] of this.#outstanding) {
+      if (other === id || blocks.size < 2 * ENDGAME_PIPELINE) continue;
+      if (victim === undefined || blocks.size > this.#outstanding.get(victim)!.size) victim = other;
+    }
+    if (victim === undefined) return false;
+    const theirs = [...this.#outstanding.get(victim)!];
+    const take = Math.min(room - plan.requests.length, Math.floor(theirs.length / 2));
+    let taken = 0;
+    for (let i = theirs.length - 1; i >= 0 && taken < take; i--) {
+      const key = theirs[i];
+      const index = Math.floor(key / 65536);
+      const block = key % 65536;
+      const progress = this.#progress.get(index);
+      if (!progress || !have.has(index) || progress.requesters[block].length !== 1) continue;
+      progress.requesters[block] = [];
+      this.#outstanding.get(victim)!.delete(key);
+      const before = plan.requests.length;
+      this.#ask(id, progress, block, plan.requests);
+      plan.cancels.push({ peer: victim, request: plan.requests[before] });
+      taken++;
+    }
+    return taken > 0;
+  }
+
+  #duplicate(id: number, have: Bitfield, room: number, into: BlockRequest[]): void {
     for (const progress of this.#progress.values()) {
       if (!have.has(progress.index)) continue;
       for (let block = 0; block < progress.blockCount && room > into.length; block++) {

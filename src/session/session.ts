@@ -14,6 +14,7 @@ import { connectToPeer, type ReceivedHandshake, sameBytes } from "./handshake_io
 import { PeerConnection } from "./peer_connection.ts";
 import { PieceCache } from "./piece_cache.ts";
 import { type BlockRequest, PiecePicker } from "./picker.ts";
+import { RateLimiter } from "./rate_limiter.ts";
 
 /** Most peer connections per torrent. */
 export const DEFAULT_MAX_PEERS = 50;
@@ -32,6 +33,8 @@ export interface SessionOptions {
   readonly uploadSlots?: number;
   readonly maxPeers?: number;
   readonly maxStrikes?: number;
+  /** Upload limit in bytes per second, across all peers; none by default. */
+  readonly maxUploadRate?: number;
   /** One line per notable event, for people. */
   readonly log?: (line: string) => void;
   /** Called after each verified downloaded piece, with the peers that sent it. */
@@ -84,6 +87,7 @@ export class TorrentSession {
   #failedPieces = 0;
   #verifiedBytes = 0;
   #closed = false;
+  readonly #uploadLimit: RateLimiter | undefined;
   readonly #completion = Promise.withResolvers<void>();
   readonly #failure = Promise.withResolvers<never>();
 
@@ -108,6 +112,7 @@ export class TorrentSession {
     this.#picker = new PiecePicker(torrent, this.have);
     this.#cache = new PieceCache(torrent.pieceLength, (index) => storage.readPiece(index));
     this.#failure.promise.catch(() => {});
+    if (options.maxUploadRate) this.#uploadLimit = new RateLimiter(options.maxUploadRate);
     if (this.have.complete) this.#completion.resolve();
     this.#timers.push(setInterval(() => this.#rechoke(), CHOKE_INTERVAL_MS));
     this.#timers.push(setInterval(() => this.#checkStalls(), STALL_TIMEOUT_MS / 3));
@@ -370,6 +375,7 @@ export class TorrentSession {
         const request = this.#requests.get(peer.id)?.shift();
         if (!request) return;
         const piece = await this.#cache.get(request.index);
+        await this.#uploadLimit?.take(request.length);
         if (peer.closed || peer.amChoking) return;
         peer.send({
           type: "piece",
@@ -394,9 +400,11 @@ export class TorrentSession {
 
   #fillRequests(peer: PeerConnection): void {
     if (this.complete || peer.peerChoking || peer.closed || !peer.amInterested) return;
-    for (const request of this.#picker.requestsFor(peer.id, this.#haves)) {
-      peer.send({ type: "request", ...request });
+    const { requests, cancels } = this.#picker.requestsFor(peer.id, this.#haves);
+    for (const { peer: other, request } of cancels) {
+      this.peers.get(other)?.send({ type: "cancel", ...request });
     }
+    for (const request of requests) peer.send({ type: "request", ...request });
   }
 
   #onBlock(peer: PeerConnection, index: number, begin: number, block: Uint8Array): void {

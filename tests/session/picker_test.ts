@@ -23,7 +23,7 @@ function simulate(
   const piecesBy = new Map<number, number[]>();
   const ask = (id: number) => haves.get(id);
   for (const id of haves.keys()) {
-    for (const request of picker.requestsFor(id, ask)) pending.push([id, request]);
+    for (const request of picker.requestsFor(id, ask).requests) pending.push([id, request]);
   }
   let rounds = 0;
   while (pending.length > 0 && rounds++ < 1_000_000) {
@@ -33,7 +33,7 @@ function simulate(
       piecesBy.set(id, [...(piecesBy.get(id) ?? []), request.index]);
       picker.pieceVerified(request.index);
     }
-    for (const request of picker.requestsFor(id, ask)) pending.push([id, request]);
+    for (const request of picker.requestsFor(id, ask).requests) pending.push([id, request]);
   }
   return piecesBy;
 }
@@ -56,7 +56,7 @@ Deno.test("pieces are dealt round-robin among peers that have them", () => {
   const picker = new PiecePicker(geometry(9, 4 * BLOCK_SIZE), new Bitfield(9), 4);
   for (const id of [1, 2, 3]) picker.addPeer(id);
   const haves = new Map([[1, full(9)], [2, full(9)], [3, full(9)]]);
-  const first = [1, 2, 3].map((id) => picker.requestsFor(id, (p) => haves.get(p)));
+  const first = [1, 2, 3].map((id) => picker.requestsFor(id, (p) => haves.get(p)).requests);
   // Each peer's first request goes to a different piece, dealt in turn: 0, 1, 2, then 3, 4, 5...
   assert.deepEqual(first.map((requests) => requests[0].index), [0, 1, 2]);
   const initial = first.flatMap((requests, i) =>
@@ -83,7 +83,7 @@ Deno.test("a peer that leaves gives its pieces back and the others finish them",
   picker.addPeer(1);
   picker.addPeer(2);
   const haves = new Map([[1, full(20)], [2, full(20)]]);
-  const asked = picker.requestsFor(1, (p) => haves.get(p));
+  const asked = picker.requestsFor(1, (p) => haves.get(p)).requests;
   assert.ok(asked.length > 0);
   picker.removePeer(1);
   haves.delete(1);
@@ -96,7 +96,7 @@ Deno.test("a choking peer's requests are released and re-dealt", () => {
   picker.addPeer(1);
   picker.addPeer(2);
   const haves = new Map([[1, full(4)], [2, full(4)]]);
-  const ofOne = picker.requestsFor(1, (p) => haves.get(p));
+  const ofOne = picker.requestsFor(1, (p) => haves.get(p)).requests;
   picker.release(1);
   assert.equal(picker.outstanding(1), 0);
   haves.delete(1);
@@ -110,10 +110,10 @@ Deno.test("endgame asks a second peer for outstanding blocks and cancels the los
   picker.addPeer(1);
   picker.addPeer(2);
   const haves = new Map([[1, full(1)], [2, full(1)]]);
-  const ofOne = picker.requestsFor(1, (p) => haves.get(p));
+  const ofOne = picker.requestsFor(1, (p) => haves.get(p)).requests;
   assert.equal(ofOne.length, 2);
   assert.equal(picker.endgame, true);
-  const ofTwo = picker.requestsFor(2, (p) => haves.get(p));
+  const ofTwo = picker.requestsFor(2, (p) => haves.get(p)).requests;
   assert.deepEqual(ofTwo, ofOne, "the same blocks, asked of peer 2 too");
   const first = picker.received(2, ofTwo[0].index, ofTwo[0].begin, ofTwo[0].length);
   assert.deepEqual(first.cancelAt, [1]);
@@ -124,12 +124,12 @@ Deno.test("a failed piece goes back to the pool and names the peers that sent it
   const picker = new PiecePicker(geometry(1), new Bitfield(1), 8);
   picker.addPeer(7);
   const haves = new Map([[7, full(1)]]);
-  for (const r of picker.requestsFor(7, (p) => haves.get(p))) {
+  for (const r of picker.requestsFor(7, (p) => haves.get(p)).requests) {
     picker.received(7, r.index, r.begin, r.length);
   }
   assert.deepEqual(picker.pieceFailed(0), [7]);
   assert.equal(picker.verified.has(0), false);
-  assert.equal(picker.requestsFor(7, (p) => haves.get(p)).length, 2, "asked again");
+  assert.equal(picker.requestsFor(7, (p) => haves.get(p)).requests.length, 2, "asked again");
 });
 
 Deno.test("blocks of the wrong size or offset are not accepted", () => {
@@ -139,4 +139,43 @@ Deno.test("blocks of the wrong size or offset are not accepted", () => {
   assert.equal(picker.received(1, 0, 100, BLOCK_SIZE).accepted, false);
   assert.equal(picker.received(1, 0, 0, BLOCK_SIZE - 1).accepted, false);
   assert.equal(picker.received(1, 0, 0, BLOCK_SIZE).accepted, true);
+});
+
+Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of doubling the tail", () => {
+  const pieceCount = 123;
+  const have = new Bitfield(pieceCount);
+  for (let i = 0; i < 108; i++) have.set(i);
+  const picker = new PiecePicker(geometry(pieceCount, 4 * BLOCK_SIZE), have);
+  picker.addPeer(1);
+  picker.addPeer(2);
+  const all = full(pieceCount);
+  // Peer 1 unchokes first and is dealt the whole tail; peer 2 (still choking) comes later.
+  const first = picker.requestsFor(1, (p) => (p === 1 ? all : undefined)).requests;
+  const queues = new Map<number, BlockRequest[]>([[1, first], [2, []]]);
+  let duplicates = 0;
+  let moved = 0;
+  const ask = (id: number) => {
+    const { requests, cancels } = picker.requestsFor(id, () => all);
+    for (const { peer, request } of cancels) {
+      const queue = queues.get(peer)!;
+      const at = queue.findIndex((r) => r.index === request.index && r.begin === request.begin);
+      if (at >= 0) queue.splice(at, 1);
+      moved++;
+    }
+    queues.get(id)!.push(...requests);
+  };
+  ask(2);
+  while ([...queues.values()].some((queue) => queue.length > 0)) {
+    for (const [id, queue] of queues) {
+      const request = queue.shift();
+      if (!request) continue;
+      const outcome = picker.received(id, request.index, request.begin, request.length);
+      if (!outcome.accepted) duplicates++;
+      if (outcome.pieceComplete) picker.pieceVerified(request.index);
+      ask(id);
+    }
+  }
+  assert.equal(picker.verified.count, pieceCount);
+  assert.ok(moved >= 20, `${moved} blocks moved to the idle peer`);
+  assert.ok(duplicates <= 8, `${duplicates} blocks fetched twice`);
 });

@@ -1,0 +1,181 @@
+/**
+ * End-to-end downloads on loopback: `p2p tracker`, several `p2p seed`s and
+ * `p2p get`, all real processes.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { withTempDir } from "../helpers.ts";
+import { spawnP2p } from "../process_helpers.ts";
+import { assertSameTree, runGet, startSwarm } from "./swarm_helpers.ts";
+
+Deno.test("get: a multi-file torrent from three seeds, with a 0-byte file and a short last piece", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "album",
+      // 1,234,567 bytes in 32 KiB pieces: 38 pieces (not a multiple of 3), the last one short.
+      layout: { "a/one.bin": 700_000, "empty.txt": 0, "b/two.bin": 534_567 },
+      pieceLength: "32K",
+      seeds: 3,
+    });
+    try {
+      const { code, summary, stderr } = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
+      assert.equal(code, 0, stderr);
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "album"));
+      assert.equal(summary!.downloaded >= 1_234_567, true);
+      const contributions = Object.values(summary!.peers);
+      assert.equal(
+        contributions.length,
+        3,
+        `every seed contributes: ${JSON.stringify(summary!.peers)}`,
+      );
+      assert.ok(contributions.every((bytes) => bytes > 0));
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("get: a single-file torrent from three seeds; a rerun finds it complete", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "eBook.txt",
+      layout: { "eBook.txt": 3_359_647 },
+      pieceLength: "512K",
+      seeds: 3,
+    });
+    try {
+      const first = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
+      assert.equal(first.code, 0, first.stderr);
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "eBook.txt"));
+      assert.equal(Object.keys(first.summary!.peers).length, 3);
+      const again = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.summary!.alreadyPresent, 3_359_647);
+      assert.equal(again.summary!.downloaded, 0);
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("get: a seed killed mid-download; the others finish it", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "data.bin",
+      layout: { "data.bin": 6_000_000 },
+      pieceLength: "64K",
+      seeds: 3,
+      seedArgs: ["--max-upload-rate", "512K"],
+    });
+    try {
+      const get = spawnP2p(dir, "get", swarm.torrentPath, "-d", join(dir, "leech"), "-v");
+      let finished = false;
+      get.child.status.then(() => (finished = true));
+      await get.waitForLine(/data\.bin$/, 100).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(finished, false, "the download was still running when the seed died");
+      await swarm.seeds[0].stop("SIGKILL");
+      const status = await get.child.status;
+      await get.stop();
+      assert.equal(status.code, 0, get.stderr());
+      assert.match(get.stderr(), /disconnected: the peer closed the connection|connection reset/);
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "data.bin"));
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("get: killed with SIGKILL half-way, a rerun fetches only the rest", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "data.bin",
+      layout: { "data.bin": 8_000_000 },
+      pieceLength: "64K",
+      seeds: 2,
+      seedArgs: ["--max-upload-rate", "1M"],
+    });
+    try {
+      const first = spawnP2p(dir, "get", swarm.torrentPath, "-d", join(dir, "leech"), "-q");
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await first.stop("SIGKILL");
+      const again = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
+      assert.equal(again.code, 0, again.stderr);
+      const { alreadyPresent, downloaded, totalLength } = again.summary!;
+      assert.ok(alreadyPresent > 0 && alreadyPresent < totalLength, `kept ${alreadyPresent} bytes`);
+      // Only the rest is fetched (endgame may fetch a few blocks twice).
+      assert.ok(
+        downloaded <= totalLength - alreadyPresent + 4 * 65536,
+        `fetched ${downloaded} with ${alreadyPresent} of ${totalLength} present`,
+      );
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "data.bin"));
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("get: a corrupt torrent URL, a missing file and no peers give one clear line", async () => {
+  await withTempDir(async (dir) => {
+    const missing = spawnP2p(dir, "get", "nope.torrent");
+    assert.equal((await missing.child.status).code, 1);
+    await missing.stop();
+    assert.equal(missing.stderr(), "p2p: no such file: nope.torrent\n");
+
+    const swarm = await startSwarm(dir, {
+      name: "x.bin",
+      layout: { "x.bin": 100_000 },
+      pieceLength: "16K",
+      seeds: 0,
+    });
+    try {
+      const lonely = spawnP2p(
+        dir,
+        "get",
+        swarm.torrentPath,
+        "-d",
+        join(dir, "leech"),
+        "--timeout",
+        "2",
+        "-q",
+      );
+      const status = await lonely.child.status;
+      await lonely.stop();
+      assert.equal(status.code, 1);
+      assert.match(lonely.stderr(), /^p2p: no peers after 2 s\n/);
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("get: the tracker is down: a clear reason", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "x.bin",
+      layout: { "x.bin": 100_000 },
+      pieceLength: "16K",
+      seeds: 0,
+    });
+    await swarm.stop();
+    const get = spawnP2p(
+      dir,
+      "get",
+      swarm.torrentPath,
+      "-d",
+      join(dir, "leech"),
+      "--timeout",
+      "2",
+      "-q",
+    );
+    const status = await get.child.status;
+    await get.stop();
+    assert.equal(status.code, 1);
+    assert.match(
+      get.stderr(),
+      /^p2p: tracker unreachable: tracker http:\/\/127\.0\.0\.1:\d+\/announce unreachable: connection refused/,
+    );
+    assert.equal(parseMetainfo(await Deno.readFile(swarm.torrentPath)).name, "x.bin");
+  });
+});
