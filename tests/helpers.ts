@@ -123,3 +123,11 @@ export async function runTool(command: string, args: string[], cwd?: string): Pr
 export function needsTools(...commands: string[]): boolean {
   return Deno.env.get("CI") !== undefined || commands.every(hasCommand);
 }
+
+/** A port on 127.0.0.1 that is free right now (for programs that cannot take port 0). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}

@@ -7,19 +7,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { announce, scrape } from "../../src/tracker/mod.ts";
-import { needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { freePort, needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
 import { spawnTracker } from "../process_helpers.ts";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const LT_PEER = new URL("./tools/lt_peer.py", import.meta.url).pathname;
-
-/** A port on 127.0.0.1 that is free right now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 Deno.test({
   name: "interop: a libtorrent seed and an aria2c leech find each other through p2p tracker",

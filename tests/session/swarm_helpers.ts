@@ -102,7 +102,7 @@ export async function startSwarm(
 }
 
 /** Waits until the tracker counts `count` seeders (their first announce landed). */
-async function waitForSeeders(
+export async function waitForSeeders(
   announceUrl: string,
   torrentPath: string,
   count: number,

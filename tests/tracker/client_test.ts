@@ -11,6 +11,7 @@ import {
   TrackerError,
 } from "../../src/tracker/mod.ts";
 import { encode } from "../../src/bencode/mod.ts";
+import { freePort } from "../helpers.ts";
 import { id, withTracker } from "./tracker_helpers.ts";
 
 const parameters = {
@@ -84,16 +85,8 @@ Deno.test("announce and scrape against p2p tracker", async () => {
   });
 });
 
-/** A port on 127.0.0.1 where nothing listens. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 Deno.test("an unreachable tracker is retried, then reported with its URL", async () => {
-  const port = closedPort();
+  const port = freePort();
   const started = performance.now();
   await assert.rejects(
     () => announce(`http://127.0.0.1:${port}/announce`, parameters, { retries: 2 }),
@@ -128,9 +121,9 @@ Deno.test("a tracker that never answers times out", async () => {
 
 Deno.test("TieredAnnouncer falls back across tiers and promotes the tracker that answered", async () => {
   await withTracker({}, async ({ announceUrl }) => {
-    const dead = `http://127.0.0.1:${closedPort()}/announce`;
+    const dead = `http://127.0.0.1:${freePort()}/announce`;
     const announcer = new TieredAnnouncer([[dead, announceUrl], [
-      `http://127.0.0.1:${closedPort()}/a`,
+      `http://127.0.0.1:${freePort()}/a`,
     ]], {
       retries: 0,
     });

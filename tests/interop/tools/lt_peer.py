@@ -1,7 +1,7 @@
 """A python3-libtorrent peer for interop tests.
 
-  lt_peer.py seed TORRENT SAVE_PATH PORT SECONDS    check the data, print "seeding", serve
-  lt_peer.py leech TORRENT SAVE_PATH PORT SECONDS   download, print "done" when complete
+  lt_peer.py seed TORRENT SAVE_PATH PORT SECONDS [UPLOAD_LIMIT]   check the data, print "seeding", serve
+  lt_peer.py leech TORRENT SAVE_PATH PORT SECONDS                  download, print "done" when complete
 
 Loopback settings from shared/REAL-CLIENTS.md: no DHT/LSD/UPnP/NAT-PMP, TCP only,
 several connections per IP. Exits 1 if SECONDS pass first (seeders exit 0 then).
@@ -14,7 +14,9 @@ import libtorrent as lt
 
 def main():
     mode, torrent, save_path, port, seconds = sys.argv[1:6]
+    upload_limit = int(sys.argv[6]) if len(sys.argv) > 6 else 0
     session = lt.session({
+        "upload_rate_limit": upload_limit,
         "listen_interfaces": f"127.0.0.1:{port}",
         "enable_dht": False,
         "enable_lsd": False,

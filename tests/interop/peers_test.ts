@@ -1,0 +1,172 @@
+/**
+ * Interop on the peer wire: aria2c and python3-libtorrent download from
+ * `p2p seed`, and `p2p get` downloads from aria2c and libtorrent seeds, all
+ * through `p2p tracker`, byte for byte.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { needsTools, withTempDir } from "../helpers.ts";
+import { spawnP2p } from "../process_helpers.ts";
+import { assertSameTree, runGet, startSwarm, waitForSeeders } from "../session/swarm_helpers.ts";
+import { freePort } from "../helpers.ts";
+
+const SYSTEM_PYTHON = "/usr/bin/python3";
+const LT_PEER = new URL("./tools/lt_peer.py", import.meta.url).pathname;
+
+const LAYOUTS = {
+  "single-file": { name: "movie.bin", layout: { "movie.bin": 6_000_000 } },
+  "multi-file": {
+    name: "album",
+    layout: {
+      "cd1/track1.bin": 2_500_000,
+      "cd1/empty": 0,
+      "cd2/track2.bin": 1_700_001,
+      "cover.jpg": 55_555,
+    },
+  },
+};
+
+function aria2cLeech(torrent: string, dir: string): Promise<Deno.CommandOutput> {
+  return new Deno.Command("aria2c", {
+    args: [
+      `--dir=${dir}`,
+      "--seed-time=0",
+      "--enable-dht=false",
+      "--enable-dht6=false",
+      "--bt-enable-lpd=false",
+      "--enable-peer-exchange=false",
+      `--listen-port=${freePort()}`,
+      "--bt-stop-timeout=60",
+      "--summary-interval=0",
+      "--console-log-level=warn",
+      torrent,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
+for (const [kind, { name, layout }] of Object.entries(LAYOUTS)) {
+  Deno.test({
+    name: `interop: aria2c and libtorrent download a ${kind} torrent from p2p seed`,
+    ignore: !needsTools("aria2c", SYSTEM_PYTHON),
+    async fn() {
+      await withTempDir(async (dir) => {
+        const swarm = await startSwarm(dir, { name, layout, pieceLength: "256K", seeds: 1 });
+        try {
+          const aria = await aria2cLeech(swarm.torrentPath, join(dir, "aria2c"));
+          assert.equal(aria.code, 0, new TextDecoder().decode(aria.stdout));
+          await assertSameTree(swarm.dataPath, join(dir, "aria2c", name));
+
+          const lt = await new Deno.Command(SYSTEM_PYTHON, {
+            args: [
+              LT_PEER,
+              "leech",
+              swarm.torrentPath,
+              join(dir, "libtorrent"),
+              String(freePort()),
+              "60",
+            ],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          assert.equal(lt.code, 0, new TextDecoder().decode(lt.stderr));
+          await assertSameTree(swarm.dataPath, join(dir, "libtorrent", name));
+        } finally {
+          await swarm.stop();
+        }
+      });
+    },
+  });
+}
+
+/** Starts a real client seeding the swarm's data. */
+function startForeignSeed(
+  kind: "aria2c" | "libtorrent",
+  torrent: string,
+  dataDir: string,
+): Deno.ChildProcess {
+  const port = String(freePort());
+  const command = kind === "aria2c"
+    ? new Deno.Command("aria2c", {
+      args: [
+        "-V",
+        "--seed-ratio=0.0",
+        `--dir=${dataDir}`,
+        `--listen-port=${port}`,
+        "--enable-dht=false",
+        "--enable-dht6=false",
+        "--bt-enable-lpd=false",
+        "--enable-peer-exchange=false",
+        "--summary-interval=0",
+        "--console-log-level=warn",
+        torrent,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    })
+    : new Deno.Command(SYSTEM_PYTHON, {
+      args: [LT_PEER, "seed", torrent, dataDir, port, "60"],
+      stdout: "piped",
+      stderr: "piped",
+    });
+  return command.spawn();
+}
+
+for (const kind of ["aria2c", "libtorrent"] as const) {
+  Deno.test({
+    name: `interop: p2p get downloads a multi-file torrent from a ${kind} seed`,
+    ignore: !needsTools("aria2c", SYSTEM_PYTHON),
+    async fn() {
+      await withTempDir(async (dir) => {
+        const { name, layout } = LAYOUTS["multi-file"];
+        const swarm = await startSwarm(dir, { name, layout, pieceLength: "64K", seeds: 0 });
+        const dataDir = swarm.dataPath.slice(0, -name.length - 1);
+        const seed = startForeignSeed(kind, swarm.torrentPath, dataDir);
+        try {
+          await waitForSeeders(swarm.announceUrl, swarm.torrentPath, 1);
+          const { code, summary, stderr } = await runGet(
+            dir,
+            swarm.torrentPath,
+            join(dir, "leech"),
+          );
+          assert.equal(code, 0, stderr);
+          await assertSameTree(swarm.dataPath, join(dir, "leech", name));
+          assert.equal(Object.keys(summary!.peers).length, 1);
+        } finally {
+          try {
+            seed.kill("SIGKILL");
+          } catch {
+            // gone already
+          }
+          await seed.output().catch(() => {});
+          await swarm.stop();
+        }
+      });
+    },
+  });
+}
+
+Deno.test("a p2p get keeps what it has when stopped with SIGINT", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "data.bin",
+      layout: { "data.bin": 4_000_000 },
+      pieceLength: "64K",
+      seeds: 1,
+      seedArgs: ["--max-upload-rate", "512K"],
+    });
+    try {
+      const get = spawnP2p(dir, "get", swarm.torrentPath, "-d", join(dir, "leech"));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const status = await get.stop("SIGINT");
+      assert.equal(status.code, 1);
+      assert.match(
+        get.stderr(),
+        /kept \d+ of 62 verified pieces on disk; run again to resume\np2p: interrupted \(SIGINT\)\n$/,
+      );
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
