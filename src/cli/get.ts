@@ -105,9 +105,12 @@ function percent(part: number, whole: number): string {
 }
 
 async function get(env: CliEnv, source: string, options: GetOptions): Promise<void> {
+  // --json keeps stdout for the summary and drops progress; --verbose logs still go to stderr.
   const quiet = options.quiet === true || options.json === true;
   const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
-  const log = options.verbose ? say : undefined;
+  const log = options.verbose && !options.quiet
+    ? (line: string) => env.stderr.write(`${line}\n`)
+    : undefined;
   const torrent = await loadTorrent(env, source);
   const peerId = generatePeerId(VERSION);
   const started = performance.now();

@@ -68,7 +68,8 @@ interface PieceProgress {
  * - Dealing: when a peer runs short of work, a dealing round walks the
  *   rotation from where the last round stopped and gives each peer that
  *   holds too few dealt pieces (two, or enough to fill its pipeline when
- *   pieces are small) the lowest undealt piece it has. So
+ *   pieces are small) the next undealt piece it has, in piece order from a
+ *   random starting piece (wrapping around). So
  *   pieces go out in turn among the peers that have them, and a fast peer,
  *   which runs short more often, simply gets more turns.
  * - Pipelining: a peer is asked for the unrequested blocks of its dealt
@@ -103,6 +104,12 @@ export class PiecePicker {
     readonly geometry: TorrentGeometry,
     readonly verified: Bitfield,
     readonly pipelineDepth: number = DEFAULT_PIPELINE_DEPTH,
+    /**
+     * Where dealing starts (it wraps around): a random start spreads a crowd
+     * of downloaders over different pieces, so they have pieces to trade
+     * instead of all asking the seed for the same ones.
+     */
+    readonly firstPiece: number = 0,
   ) {
     const blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
     this.#dealtPerPeer = Math.max(MIN_DEALT_PIECES, Math.ceil(pipelineDepth / blocksPerPiece) + 1);
@@ -162,7 +169,18 @@ export class PiecePicker {
   #undeal(index: number): void {
     const progress = this.#progress.get(index);
     if (progress) progress.owner = undefined;
-    this.#dealCursor = Math.min(this.#dealCursor, index);
+    this.#dealCursor = Math.min(this.#dealCursor, this.#position(index));
+  }
+
+  /** Where a piece comes in the dealing order. */
+  #position(index: number): number {
+    const count = this.geometry.pieceCount;
+    return (index - this.firstPiece + count) % count;
+  }
+
+  /** The piece at a position of the dealing order. */
+  #pieceAt(position: number): number {
+    return (this.firstPiece + position) % this.geometry.pieceCount;
   }
 
   #isUndealt(index: number): boolean {
@@ -173,10 +191,12 @@ export class PiecePicker {
   }
 
   #nextUndealt(wanted: (index: number) => boolean): number | undefined {
-    while (this.#dealCursor < this.geometry.pieceCount && !this.#isUndealt(this.#dealCursor)) {
+    const count = this.geometry.pieceCount;
+    while (this.#dealCursor < count && !this.#isUndealt(this.#pieceAt(this.#dealCursor))) {
       this.#dealCursor++;
     }
-    for (let index = this.#dealCursor; index < this.geometry.pieceCount; index++) {
+    for (let position = this.#dealCursor; position < count; position++) {
+      const index = this.#pieceAt(position);
       if (this.#isUndealt(index) && wanted(index)) return index;
     }
     return undefined;
@@ -376,7 +396,7 @@ export class PiecePicker {
    */
   pieceFailed(index: number): number[] {
     const contributors = [...(this.#finish(index)?.contributors ?? [])];
-    this.#dealCursor = Math.min(this.#dealCursor, index);
+    this.#dealCursor = Math.min(this.#dealCursor, this.#position(index));
     return contributors;
   }
 }

@@ -13,7 +13,7 @@ import {
 import { connectToPeer, type ReceivedHandshake, sameBytes } from "./handshake_io.ts";
 import { PeerConnection } from "./peer_connection.ts";
 import { PieceCache } from "./piece_cache.ts";
-import { type BlockRequest, PiecePicker } from "./picker.ts";
+import { type BlockRequest, DEFAULT_PIPELINE_DEPTH, PiecePicker } from "./picker.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
 /** Most peer connections per torrent. */
@@ -109,7 +109,12 @@ export class TorrentSession {
       this.have.set(index);
       this.#verifiedBytes += pieceLengthAt(torrent, index);
     });
-    this.#picker = new PiecePicker(torrent, this.have);
+    this.#picker = new PiecePicker(
+      torrent,
+      this.have,
+      DEFAULT_PIPELINE_DEPTH,
+      Math.floor(Math.random() * Math.max(1, torrent.pieceCount)),
+    );
     this.#cache = new PieceCache(torrent.pieceLength, (index) => storage.readPiece(index));
     this.#failure.promise.catch(() => {});
     if (options.maxUploadRate) this.#uploadLimit = new RateLimiter(options.maxUploadRate);

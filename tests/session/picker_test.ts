@@ -179,3 +179,10 @@ Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of do
   assert.ok(moved >= 20, `${moved} blocks moved to the idle peer`);
   assert.ok(duplicates <= 8, `${duplicates} blocks fetched twice`);
 });
+
+Deno.test("dealing starts at the given piece and wraps around", () => {
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 2, 7);
+  picker.addPeer(1);
+  const by = simulate(picker, new Map([[1, full(10)]]));
+  assert.deepEqual(by.get(1), [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]);
+});

@@ -77,6 +77,8 @@ export async function startSwarm(
       const seedDir = join(dir, `seed${i + 1}`);
       await Deno.mkdir(seedDir);
       await new Deno.Command("cp", { args: ["-r", dataPath, seedDir] }).output();
+      const args = options.seedArgs ?? [];
+      const quiet = args.includes("-v") ? [] : ["-q"];
       const seed = spawnP2p(
         dir,
         "seed",
@@ -85,10 +87,10 @@ export async function startSwarm(
         seedDir,
         "-p",
         "0",
-        "-q",
+        ...quiet,
         "--name",
         `seed${i + 1}`,
-        ...(options.seedArgs ?? []),
+        ...args,
       );
       seeds.push(seed);
       await seed.waitForLine(/^seeding .* on port \d+$/);

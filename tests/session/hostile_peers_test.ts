@@ -1,0 +1,225 @@
+/**
+ * Hostile peers: garbage, oversize lengths, out-of-range requests, unknown
+ * torrents and corrupt data are each met by closing that one connection,
+ * while real clients keep being served and downloads stay correct.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { announce } from "../../src/tracker/mod.ts";
+import {
+  Bitfield,
+  encodeHandshake,
+  encodeMessage,
+  generatePeerId,
+  HANDSHAKE_LENGTH,
+  MessageReader,
+} from "../../src/wire/mod.ts";
+import { freePort, needsTools, withTempDir } from "../helpers.ts";
+import { assertSameTree, runGet, startSwarm } from "./swarm_helpers.ts";
+
+/** Reads until the peer closes the connection; true if it did within `ms`. */
+async function closedWithin(conn: Deno.Conn, ms: number): Promise<boolean> {
+  const buffer = new Uint8Array(65536);
+  const deadline = Date.now() + ms;
+  const timer = setTimeout(() => conn.close(), ms);
+  try {
+    while (Date.now() < deadline) {
+      if ((await conn.read(buffer)) === null) return true;
+    }
+    return false;
+  } catch {
+    return Date.now() < deadline;
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // closed already
+    }
+  }
+}
+
+async function handshaken(port: number, infoHash: Uint8Array): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(encodeHandshake(infoHash, generatePeerId("9.9.9")));
+  const reply = new Uint8Array(HANDSHAKE_LENGTH);
+  let filled = 0;
+  while (filled < HANDSHAKE_LENGTH) {
+    const read = await conn.read(reply.subarray(filled));
+    if (read === null) throw new Error("the seed closed during the handshake");
+    filled += read;
+  }
+  return conn;
+}
+
+function u32(value: number): number[] {
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+}
+
+Deno.test({
+  name: "a seed drops hostile connections one by one and keeps serving aria2c",
+  ignore: !needsTools("aria2c"),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const swarm = await startSwarm(dir, {
+        name: "data.bin",
+        layout: { "data.bin": 5_000_000 },
+        pieceLength: "256K",
+        seeds: 1,
+        seedArgs: ["-v"],
+      });
+      try {
+        const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+        const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
+        const aria = new Deno.Command("aria2c", {
+          args: [
+            `--dir=${join(dir, "aria2c")}`,
+            "--seed-time=0",
+            "--enable-dht=false",
+            "--enable-dht6=false",
+            "--bt-enable-lpd=false",
+            "--enable-peer-exchange=false",
+            `--listen-port=${freePort()}`,
+            "--bt-stop-timeout=60",
+            "--summary-interval=0",
+            "--console-log-level=warn",
+            swarm.torrentPath,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+
+        const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
+        await garbage.write(crypto.getRandomValues(new Uint8Array(300)));
+        assert.ok(await closedWithin(garbage, 5000), "garbage instead of a handshake");
+
+        const stranger = await Deno.connect({ hostname: "127.0.0.1", port });
+        await stranger.write(encodeHandshake(new Uint8Array(20).fill(9), generatePeerId("9.9.9")));
+        assert.ok(await closedWithin(stranger, 5000), "unknown info hash");
+
+        const oversize = await handshaken(port, torrent.infoHash);
+        await oversize.write(new Uint8Array([0x7f, 0xff, 0xff, 0xff, 7]));
+        assert.ok(await closedWithin(oversize, 5000), "oversize length");
+
+        const outOfRange = await handshaken(port, torrent.infoHash);
+        await outOfRange.write(encodeMessage({ type: "interested" }));
+        await outOfRange.write(
+          new Uint8Array([0, 0, 0, 13, 6, ...u32(10_000), ...u32(0), ...u32(16384)]),
+        );
+        assert.ok(await closedWithin(outOfRange, 5000), "request for a piece that does not exist");
+
+        const huge = await handshaken(port, torrent.infoHash);
+        await huge.write(new Uint8Array([0, 0, 0, 13, 6, ...u32(0), ...u32(0), ...u32(200_000)]));
+        assert.ok(await closedWithin(huge, 5000), "request over 128 KiB");
+
+        const leech = await aria;
+        assert.equal(leech.code, 0, new TextDecoder().decode(leech.stdout));
+        await assertSameTree(swarm.dataPath, join(dir, "aria2c", "data.bin"));
+        const log = swarm.seeds[0].stderr();
+        assert.match(log, /refused 127\.0\.0\.1:\d+: not a BitTorrent handshake/);
+        assert.match(log, /refused 127\.0\.0\.1:\d+: unknown torrent 09090909/);
+        assert.match(log, /protocol violation: message of 2147483647 bytes exceeds the limit/);
+        assert.match(log, /protocol violation: request for piece 10000, but the torrent has 20/);
+        assert.match(log, /protocol violation: request of 200000 bytes \(at most 131072\)/);
+      } finally {
+        await swarm.stop();
+      }
+    });
+  },
+});
+
+/**
+ * A peer that claims every piece and answers every request with random
+ * bytes, announced to the tracker as a seeder.
+ */
+async function startCorruptPeer(announceUrl: string, torrentPath: string) {
+  const torrent = parseMetainfo(await Deno.readFile(torrentPath));
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const connections: Deno.Conn[] = [];
+  const peerId = generatePeerId("6.6.6");
+  const serving = (async () => {
+    for await (const conn of listener) {
+      connections.push(conn);
+      (async () => {
+        const buffer = new Uint8Array(65536);
+        let handshake = new Uint8Array(0);
+        while (handshake.length < HANDSHAKE_LENGTH) {
+          const read = await conn.read(buffer);
+          if (read === null) return;
+          handshake = new Uint8Array([...handshake, ...buffer.subarray(0, read)]);
+        }
+        const all = new Bitfield(torrent.pieceCount);
+        for (let i = 0; i < torrent.pieceCount; i++) all.set(i);
+        await conn.write(encodeHandshake(torrent.infoHash, peerId));
+        await conn.write(encodeMessage({ type: "bitfield", bitfield: all }));
+        await conn.write(encodeMessage({ type: "unchoke" }));
+        const reader = new MessageReader(torrent);
+        reader.push(handshake.subarray(HANDSHAKE_LENGTH));
+        while (true) {
+          const read = await conn.read(buffer);
+          if (read === null) return;
+          for (const message of reader.push(buffer.subarray(0, read))) {
+            if (message.type !== "request") continue;
+            const block = crypto.getRandomValues(new Uint8Array(message.length));
+            await conn.write(
+              encodeMessage({ type: "piece", index: message.index, begin: message.begin, block }),
+            );
+          }
+        }
+      })().catch(() => {});
+    }
+  })().catch(() => {});
+  const port = (listener.addr as Deno.NetAddr).port;
+  await announce(announceUrl, {
+    infoHash: torrent.infoHash,
+    peerId,
+    port,
+    uploaded: 0,
+    downloaded: 0,
+    left: 0,
+    event: "started",
+  });
+  return {
+    async stop() {
+      listener.close();
+      for (const conn of connections) {
+        try {
+          conn.close();
+        } catch {
+          // closed already
+        }
+      }
+      await serving;
+    },
+  };
+}
+
+Deno.test("get: a peer sending corrupt blocks is caught by the hash check and dropped", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "data.bin",
+      layout: { "data.bin": 3_000_000 },
+      pieceLength: "32K",
+      seeds: 1,
+      seedArgs: ["--max-upload-rate", "1M"],
+    });
+    const corrupt = await startCorruptPeer(swarm.announceUrl, swarm.torrentPath);
+    try {
+      const { code, summary, stderr } = await runGet(
+        dir,
+        swarm.torrentPath,
+        join(dir, "leech"),
+        "-v",
+      );
+      assert.equal(code, 0, stderr);
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "data.bin"));
+      assert.ok(summary!.failedPieces >= 2, `${summary!.failedPieces} corrupt pieces caught`);
+      assert.match(stderr, /failed its hash check; discarded/);
+      assert.match(stderr, /disconnected: dropped: sent 2 pieces that failed their hash/);
+    } finally {
+      await corrupt.stop();
+      await swarm.stop();
+    }
+  });
+});
