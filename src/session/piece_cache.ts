@@ -1,5 +1,5 @@
 /** Memory the upload cache may hold: a few whole pieces, whatever the piece length. */
-export const PIECE_CACHE_BYTES = 32 * 1024 * 1024;
+export const PIECE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Whole pieces recently read for uploads, least recently used first out.
@@ -32,13 +32,6 @@ export class PieceCache {
     this.#entries.set(index, entry);
     this.#evict();
     return entry;
-  }
-
-  /** Puts a piece that is already in memory (just downloaded and verified). */
-  put(index: number, piece: Uint8Array): void {
-    this.#entries.delete(index);
-    this.#entries.set(index, Promise.resolve(piece));
-    this.#evict();
   }
 
   #evict(): void {

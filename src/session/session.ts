@@ -14,6 +14,7 @@ import { connectToPeer, type ReceivedHandshake, sameBytes } from "./handshake_io
 import { PeerConnection } from "./peer_connection.ts";
 import { PieceCache } from "./piece_cache.ts";
 import { type BlockRequest, DEFAULT_PIPELINE_DEPTH, PiecePicker } from "./picker.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
 /** Most peer connections per torrent. */
@@ -24,6 +25,8 @@ export const MAX_CONNECTING = 10;
 export const MAX_QUEUED_REQUESTS = 512;
 /** Pieces failing their hash that a peer may send before it is dropped for the session. */
 export const DEFAULT_MAX_STRIKES = 2;
+/** Verified pieces that may wait for the disk before downloading pauses. */
+export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
 /** A peer that delivers nothing it was asked for this long gives its work back. */
 export const STALL_TIMEOUT_MS = 15_000;
 
@@ -70,6 +73,8 @@ export class TorrentSession {
   readonly peers = new Map<number, PeerConnection>();
   readonly #picker: PiecePicker;
   readonly #buffers = new Map<number, Uint8Array>();
+  /** Piece buffers reused across downloaded pieces: a gigabyte through the same few megabytes. */
+  readonly #pool = new BufferPool();
   readonly #cache: PieceCache;
   readonly #requests = new Map<number, BlockRequest[]>();
   readonly #serving = new Set<number>();
@@ -86,6 +91,8 @@ export class TorrentSession {
   #downloadedBefore = 0;
   #failedPieces = 0;
   #verifiedBytes = 0;
+  /** Verified pieces waiting for the disk; past a limit no new blocks are asked for. */
+  #unwrittenBytes = 0;
   #closed = false;
   readonly #uploadLimit: RateLimiter | undefined;
   readonly #completion = Promise.withResolvers<void>();
@@ -405,6 +412,8 @@ export class TorrentSession {
 
   #fillRequests(peer: PeerConnection): void {
     if (this.complete || peer.peerChoking || peer.closed || !peer.amInterested) return;
+    // Backpressure: a disk slower than the network must not fill memory with pieces.
+    if (this.#unwrittenBytes > MAX_UNWRITTEN_BYTES) return;
     const { requests, cancels } = this.#picker.requestsFor(peer.id, this.#haves);
     for (const { peer: other, request } of cancels) {
       this.peers.get(other)?.send({ type: "cancel", ...request });
@@ -420,7 +429,7 @@ export class TorrentSession {
     if (outcome.accepted) {
       let buffer = this.#buffers.get(index);
       if (!buffer) {
-        buffer = new Uint8Array(pieceLengthAt(this.torrent, index));
+        buffer = this.#pool.take(pieceLengthAt(this.torrent, index));
         this.#buffers.set(index, buffer);
       }
       buffer.set(block, begin);
@@ -443,18 +452,24 @@ export class TorrentSession {
       const suspects = this.#picker.pieceFailed(index);
       this.#log(`piece ${index} failed its hash check; discarded`);
       for (const id of suspects) this.#strike(id);
+      this.#pool.give(buffer);
       for (const peer of this.peers.values()) this.#fillRequests(peer);
       return;
     }
-    await this.storage.writePiece(index, buffer);
+    this.#unwrittenBytes += buffer.length;
+    try {
+      await this.storage.writePiece(index, buffer);
+    } finally {
+      this.#unwrittenBytes -= buffer.length;
+    }
     if (this.#closed) return;
     const from = this.#picker.contributorsOf(index).map((id) =>
       this.peers.get(id)?.address ?? "a peer that left"
     );
     this.#picker.pieceVerified(index);
     this.#verifiedBytes += buffer.length;
-    this.#cache.put(index, buffer);
     const share = buffer.length / Math.max(1, from.length);
+    this.#pool.give(buffer);
     for (const address of from) {
       this.#bytesFrom.set(address, (this.#bytesFrom.get(address) ?? 0) + share);
     }
@@ -462,6 +477,7 @@ export class TorrentSession {
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
       if (peer.amInterested && peer.peerHave.has(index)) this.#updateInterest(peer);
+      this.#fillRequests(peer);
     }
     if (this.complete) {
       await this.storage.sync().catch((error) => this.#fail(error));

@@ -1,4 +1,3 @@
-import { type FileHandle, open } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Metainfo } from "../metainfo/mod.ts";
 import { StorageError } from "./errors.ts";
@@ -12,10 +11,59 @@ function describe(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   const code = (error as { code?: string })?.code;
-  if (code === "ENOSPC") return "no space left on device";
-  if (code === "EROFS") return "read-only file system";
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ENOSPC" || /no space left/i.test(message)) return "no space left on device";
+  if (code === "EROFS" || /read-only file system/i.test(message)) return "read-only file system";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
-  return error instanceof Error ? error.message : String(error);
+  return message;
+}
+
+/**
+ * A file whose reads and writes run one at a time, each a seek and a full
+ * transfer: positional I/O without a positional API. Deno's own file calls
+ * take the caller's buffer as it is (node:fs's would copy every piece).
+ */
+class SerialFile {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: Deno.FsFile) {}
+
+  #run<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(job);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  /** Reads `target.length` bytes at `offset`; resolves with the count read before end of file. */
+  readAt(offset: number, target: Uint8Array): Promise<number> {
+    return this.#run(async () => {
+      await this.file.seek(offset, Deno.SeekMode.Start);
+      let filled = 0;
+      while (filled < target.length) {
+        const count = await this.file.read(target.subarray(filled));
+        if (count === null) break;
+        filled += count;
+      }
+      return filled;
+    });
+  }
+
+  /** Writes all of `data` at `offset`. */
+  writeAt(offset: number, data: Uint8Array): Promise<void> {
+    return this.#run(async () => {
+      await this.file.seek(offset, Deno.SeekMode.Start);
+      let written = 0;
+      while (written < data.length) written += await this.file.write(data.subarray(written));
+    });
+  }
+
+  sync(): Promise<void> {
+    return this.#run(() => this.file.sync());
+  }
+
+  close(): Promise<void> {
+    return this.#run(() => Promise.resolve(this.file.close()));
+  }
 }
 
 /**
@@ -50,13 +98,15 @@ export function torrentFilePaths(torrent: Metainfo, directory: string): string[]
  * target directory.
  */
 export class TorrentStorage {
-  readonly #handles: (FileHandle | null)[];
+  readonly #handles: (SerialFile | null)[];
 
   private constructor(
     readonly torrent: Metainfo,
     readonly paths: readonly string[],
     readonly mode: StorageMode,
-    handles: (FileHandle | null)[],
+    handles: (SerialFile | null)[],
+    /** True when every file was just created: nothing on disk can verify, so no recheck is needed. */
+    readonly createdFresh: boolean,
   ) {
     this.#handles = handles;
   }
@@ -79,26 +129,25 @@ export class TorrentStorage {
     mode: StorageMode,
   ): Promise<TorrentStorage> {
     const paths = torrentFilePaths(torrent, directory);
-    const handles: (FileHandle | null)[] = [];
+    const handles: (SerialFile | null)[] = [];
+    let anyExisted = mode === "read";
     try {
       for (const [index, path] of paths.entries()) {
         if (mode === "write") {
           await refuseSymlinks(resolve(directory), path);
           await Deno.mkdir(dirname(path), { recursive: true });
-          (await Deno.open(path, { create: true, write: true })).close();
-          const handle = await open(path, "r+");
-          handles.push(handle);
-          const { size } = await handle.stat();
-          if (size < torrent.files[index].length) {
-            await handle.truncate(torrent.files[index].length);
-          }
+          const existed = await Deno.lstat(path).then(() => true, () => false);
+          if (existed) anyExisted = true;
+          const file = await Deno.open(path, { create: true, read: true, write: true });
+          handles.push(new SerialFile(file));
+          const { size } = await file.stat();
+          if (size < torrent.files[index].length) await file.truncate(torrent.files[index].length);
         } else {
-          handles.push(
-            await open(path, "r").catch((error) => {
-              if ((error as { code?: string }).code === "ENOENT") return null;
-              throw error;
-            }),
-          );
+          const file = await Deno.open(path, { read: true }).catch((error) => {
+            if (error instanceof Deno.errors.NotFound) return null;
+            throw error;
+          });
+          handles.push(file ? new SerialFile(file) : null);
         }
       }
     } catch (error) {
@@ -106,12 +155,13 @@ export class TorrentStorage {
       if (error instanceof StorageError) throw error;
       throw new StorageError(`${describe(error)}: ${paths[handles.length] ?? directory}`);
     }
-    return new TorrentStorage(torrent, paths, mode, handles);
+    return new TorrentStorage(torrent, paths, mode, handles, !anyExisted);
   }
 
   /**
    * Rechecks which pieces on disk match their hashes, on every core.
-   * Missing or short files simply fail their pieces.
+   * Missing or short files simply fail their pieces; files this storage
+   * has just created are known to hold nothing and are not read.
    *
    * @example
    * ```ts
@@ -119,6 +169,10 @@ export class TorrentStorage {
    * ```
    */
   recheck(onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+    if (this.createdFresh) {
+      onProgress?.(this.torrent.totalLength);
+      return Promise.resolve(new Uint8Array(this.torrent.pieceCount));
+    }
     const files = this.torrent.files.map((file, index) => ({
       absolutePath: this.paths[index],
       offset: file.offset,
@@ -144,11 +198,12 @@ export class TorrentStorage {
     for (const span of fileSpans(this.torrent.files, index * pieceLength, size)) {
       const handle = this.#handles[span.fileIndex];
       if (!handle) throw new StorageError(`no such file: ${this.paths[span.fileIndex]}`);
-      const { bytesRead } = await handle.read(piece, filled, span.length, span.fileOffset).catch(
-        (error) => {
-          throw new StorageError(`${describe(error)}: ${this.paths[span.fileIndex]}`);
-        },
-      );
+      const bytesRead = await handle.readAt(
+        span.fileOffset,
+        piece.subarray(filled, filled + span.length),
+      ).catch((error) => {
+        throw new StorageError(`${describe(error)}: ${this.paths[span.fileIndex]}`);
+      });
       if (bytesRead !== span.length) {
         throw new StorageError(`${this.paths[span.fileIndex]} is shorter than the torrent says`);
       }
@@ -167,18 +222,11 @@ export class TorrentStorage {
     for (
       const span of fileSpans(this.torrent.files, index * this.torrent.pieceLength, piece.length)
     ) {
-      const handle = this.#handles[span.fileIndex]!;
       try {
-        let done = 0;
-        while (done < span.length) {
-          const { bytesWritten } = await handle.write(
-            piece,
-            written + done,
-            span.length - done,
-            span.fileOffset + done,
-          );
-          done += bytesWritten;
-        }
+        await this.#handles[span.fileIndex]!.writeAt(
+          span.fileOffset,
+          piece.subarray(written, written + span.length),
+        );
       } catch (error) {
         throw new StorageError(`cannot write ${this.paths[span.fileIndex]}: ${describe(error)}`);
       }

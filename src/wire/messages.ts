@@ -154,7 +154,10 @@ export class MessageReader {
   }
 
   /**
-   * Adds received bytes and returns the messages now complete.
+   * Adds received bytes and returns the messages now complete. A piece
+   * message's block is a view into the reader's buffer, valid until the next
+   * `push`: consumers copy it (into their piece buffer) at once, which saves
+   * an allocation per 16 KiB block.
    *
    * @throws {WireError} on the first violation; the connection must be closed.
    */
@@ -268,7 +271,7 @@ export class MessageReader {
           );
         }
         const { index, begin } = this.#blockRange(view, payload.length - 8, "piece");
-        return { type: "piece", index, begin, block: payload.slice(8) };
+        return { type: "piece", index, begin, block: payload.subarray(8) };
       }
       case MessageId.port:
         return { type: "port", port: this.#exact(payload, 2, "port").getUint16(0) };
