@@ -8,11 +8,14 @@
  */
 import { parseArgs } from "node:util";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
+import { benchGet, benchSeed } from "./bench/peers.ts";
 import { benchTracker } from "./bench/tracker.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
   "make-torrent": (dir, sizeMiB, runs) => benchMakeTorrent(dir, sizeMiB, runs),
   tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
+  seed: benchSeed,
+  get: benchGet,
 };
 
 const { values, positionals } = parseArgs({

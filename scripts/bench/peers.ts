@@ -1,0 +1,266 @@
+// deno-lint-ignore-file no-console -- scripts talk to the person running them
+/**
+ * Peer-wire benchmarks on loopback, side by side in one run:
+ * - `get` (issue #5): a 1 GiB file from three python3-libtorrent seeds,
+ *   downloaded by `p2p get`, aria2c and libtorrent in turn; wall time and
+ *   peak memory. Targets: faster than aria2c, aiming at libtorrent's time;
+ *   under 150 MB.
+ * - `seed` (issue #4): one aria2c leecher fed by `p2p seed`, then by a
+ *   libtorrent seed, as a ratio; and the seed's peak memory while serving
+ *   the torrent to eight aria2c leechers at once. Target: under 100 MB.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ensureRandomFile, measure, printTable, printTarget, warmCache } from "./measure.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = join(ROOT, "main.ts");
+const LT_PEER = join(ROOT, "tests/interop/tools/lt_peer.py");
+const SYSTEM_PYTHON = "/usr/bin/python3";
+const DENO = [Deno.execPath(), "run", "--allow-all", MAIN];
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Starts a background process and waits for a stdout line matching `ready`. */
+async function startUntil(
+  command: string[],
+  ready: RegExp,
+): Promise<{ child: Deno.ChildProcess; match: RegExpMatchArray }> {
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  try {
+    while (true) {
+      const match = seen.match(ready);
+      if (match) {
+        // Keep draining stdout so the process never blocks on a full pipe.
+        (async () => {
+          while (!(await reader.read()).done) { /* drain */ }
+        })().catch(() => {});
+        return { child, match };
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${command.join(" ")} ended before it was ready: ${seen}`);
+      seen += value;
+    }
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+async function stopAll(children: Deno.ChildProcess[]): Promise<void> {
+  for (const child of children) {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // gone already
+    }
+  }
+  await Promise.all(children.map((child) => child.status));
+}
+
+function aria2cLeech(torrent: string, dir: string): string[] {
+  return [
+    "aria2c",
+    `--dir=${dir}`,
+    "--seed-time=0",
+    "--enable-dht=false",
+    "--enable-dht6=false",
+    "--bt-enable-lpd=false",
+    "--enable-peer-exchange=false",
+    "--file-allocation=none",
+    `--listen-port=${freePort()}`,
+    "--summary-interval=0",
+    "--console-log-level=warn",
+    torrent,
+  ];
+}
+
+/** A running tracker and a torrent of a random file of `sizeMiB` announcing to it. */
+async function prepareSwarm(dir: string, sizeMiB: number) {
+  const seedDir = join(dir, "seed");
+  await Deno.mkdir(seedDir, { recursive: true });
+  const data = join(seedDir, "bench.bin");
+  await ensureRandomFile(data, sizeMiB * 2 ** 20);
+  await warmCache(data);
+  const tracker = await startUntil(
+    [...DENO, "tracker", "-q", "-p", "0", "-d", join(dir, "tracker")],
+    /listening on (\S+)/,
+  );
+  const torrent = join(dir, "bench.torrent");
+  const made = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "make-torrent",
+      data,
+      "-t",
+      tracker.match[1],
+      "-o",
+      torrent,
+      "-q",
+      "-f",
+    ],
+    stdout: "null",
+  }).output();
+  if (!made.success) throw new Error("make-torrent failed");
+  return { seedDir, torrent, tracker: tracker.child };
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}
+
+/** `p2p get` against aria2c and libtorrent, each leeching from the same three libtorrent seeds. */
+export async function benchGet(dir: string, sizeMiB: number, runs: number): Promise<void> {
+  const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
+  const seeds: Deno.ChildProcess[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const seed = await startUntil(
+        [SYSTEM_PYTHON, LT_PEER, "seed", torrent, seedDir, String(freePort()), "3600"],
+        /seeding/,
+      );
+      seeds.push(seed.child);
+    }
+    const target = join(dir, "leech");
+    const clean = () => removeQuietly(target);
+    const rows = [
+      await measure("p2p get", [...DENO, "get", torrent, "-d", target, "-q"], {
+        runs,
+        before: clean,
+      }),
+      await measure("aria2c", aria2cLeech(torrent, target), { runs, before: clean }),
+      await measure(
+        "libtorrent (python3-libtorrent)",
+        [SYSTEM_PYTHON, LT_PEER, "leech", torrent, target, String(freePort()), "600"],
+        { runs, before: clean },
+      ),
+    ];
+    await clean();
+    printTable(`get: ${sizeMiB} MiB from three libtorrent seeds, median of ${runs} runs`, rows);
+    const [ours, aria, lt] = rows;
+    printTarget(
+      "faster than aria2c",
+      ours.seconds < aria.seconds,
+      `${(ours.seconds / aria.seconds).toFixed(2)}× aria2c's time`,
+    );
+    printTarget(
+      "as fast as libtorrent (the aim)",
+      ours.seconds <= lt.seconds,
+      `${(ours.seconds / lt.seconds).toFixed(2)}× libtorrent's time`,
+    );
+    printTarget(
+      "peak memory under 150 MB",
+      ours.peakBytes < 150e6,
+      `${(ours.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  } finally {
+    await stopAll([...seeds, tracker]);
+  }
+}
+
+async function peakRss(pid: number, until: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let done = false;
+  until.finally(() => (done = true));
+  while (!done) {
+    try {
+      const status = await Deno.readTextFile(`/proc/${pid}/status`);
+      peak = Math.max(peak, Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024);
+    } catch {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return peak;
+}
+
+/** One aria2c leecher fed by `p2p seed`, then by a libtorrent seed; then eight leechers on `p2p seed`. */
+export async function benchSeed(dir: string, sizeMiB: number, runs: number): Promise<void> {
+  const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
+  const target = join(dir, "leech");
+  const clean = () => removeQuietly(target);
+  const rows = [];
+  try {
+    for (
+      const [label, command, ready] of [
+        [
+          "aria2c leech from p2p seed",
+          [...DENO, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
+          /seeding/,
+        ],
+        ["aria2c leech from libtorrent seed", [
+          SYSTEM_PYTHON,
+          LT_PEER,
+          "seed",
+          torrent,
+          seedDir,
+          String(freePort()),
+          "3600",
+        ], /seeding/],
+      ] as const
+    ) {
+      const seed = await startUntil([...command], ready);
+      try {
+        rows.push(await measure(label, aria2cLeech(torrent, target), { runs, before: clean }));
+      } finally {
+        await stopAll([seed.child]);
+      }
+    }
+    printTable(
+      `seed: ${sizeMiB} MiB to one aria2c leecher, median of ${runs} runs (aria2c's own ~2 s start included)`,
+      rows,
+    );
+    const ratio = rows[0].seconds / rows[1].seconds;
+    printTarget(
+      "p2p seed as fast as a libtorrent seed",
+      ratio <= 1.05,
+      `${ratio.toFixed(2)}× the libtorrent seed's time`,
+    );
+
+    const seed = await startUntil(
+      [...DENO, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
+      /seeding/,
+    );
+    try {
+      const leechers = Array.from({ length: 8 }, (_, i) => {
+        const [command, ...args] = aria2cLeech(torrent, join(target, String(i)));
+        return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).output();
+      });
+      const started = performance.now();
+      const all = Promise.all(leechers);
+      const peak = await peakRss(seed.child.pid, all);
+      const results = await all;
+      const seconds = (performance.now() - started) / 1000;
+      const failed = results.filter((result) => !result.success).length;
+      console.log(
+        `\nseed: ${sizeMiB} MiB to eight aria2c leechers at once: ${
+          seconds.toFixed(1)
+        } s, ${failed} failed`,
+      );
+      printTarget(
+        "seed memory under 100 MB with eight leechers",
+        peak < 100e6 && failed === 0,
+        `${(peak / 2 ** 20).toFixed(0)} MiB peak`,
+      );
+    } finally {
+      await stopAll([seed.child]);
+      await clean();
+    }
+  } finally {
+    await stopAll([tracker]);
+  }
+}
