@@ -1,5 +1,5 @@
-/** Spare buffers kept for reuse, at most. */
-export const MAX_POOLED_BUFFERS = 32;
+/** Bytes of spare buffers kept for reuse, at most: a few pieces. */
+export const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 
 /**
  * Reusable byte buffers. A download allocates a piece buffer per piece;
@@ -8,6 +8,7 @@ export const MAX_POOLED_BUFFERS = 32;
  */
 export class BufferPool {
   readonly #free: Uint8Array[] = [];
+  #freeBytes = 0;
 
   /**
    * A buffer of exactly `size` bytes (contents undefined).
@@ -21,11 +22,14 @@ export class BufferPool {
     const at = this.#free.findIndex((buffer) => buffer.buffer.byteLength >= size);
     if (at < 0) return new Uint8Array(size);
     const [buffer] = this.#free.splice(at, 1);
+    this.#freeBytes -= buffer.buffer.byteLength;
     return new Uint8Array(buffer.buffer, 0, size);
   }
 
   /** Returns a buffer no one uses any more. */
   give(buffer: Uint8Array): void {
-    if (this.#free.length < MAX_POOLED_BUFFERS) this.#free.push(buffer);
+    if (this.#freeBytes + buffer.buffer.byteLength > MAX_POOLED_BYTES) return;
+    this.#free.push(buffer);
+    this.#freeBytes += buffer.buffer.byteLength;
   }
 }

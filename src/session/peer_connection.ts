@@ -1,6 +1,8 @@
 import {
   Bitfield,
+  BLOCK_SIZE,
   encodeMessage,
+  encodePieceInto,
   type Message,
   MessageReader,
   type TorrentGeometry,
@@ -13,9 +15,9 @@ export const KEEP_ALIVE_MS = 120_000;
 /** Close a connection that sent nothing for this long (a keep-alive is due every two minutes). */
 export const IDLE_TIMEOUT_MS = 180_000;
 /** Bytes queued for sending above which uploads wait for the socket to drain. */
-export const SEND_HIGH_WATER = 1024 * 1024;
+export const SEND_HIGH_WATER = 512 * 1024;
 /** Size of the reused read buffer. */
-const READ_BUFFER_SIZE = 256 * 1024;
+const READ_BUFFER_SIZE = 128 * 1024;
 
 /** What a connection tells its owner. */
 export interface PeerEvents {
@@ -24,6 +26,23 @@ export interface PeerEvents {
 }
 
 let nextPeerId = 1;
+
+/** Spare piece-message frames kept for reuse across connections, at most. */
+const MAX_SPARE_FRAMES = 256;
+
+/** Frames of one 16 KiB block plus the 13-byte piece header, reused by every connection. */
+const frames = {
+  spare: [] as Uint8Array[],
+  take(): Uint8Array {
+    return this.spare.pop() ?? new Uint8Array(13 + BLOCK_SIZE);
+  },
+  /** Takes back a frame once written; other buffers are simply dropped. */
+  give(bytes: Uint8Array): void {
+    if (bytes.buffer.byteLength === 13 + BLOCK_SIZE && this.spare.length < MAX_SPARE_FRAMES) {
+      this.spare.push(new Uint8Array(bytes.buffer));
+    }
+  },
+};
 
 /**
  * One peer connection after the handshake: a read loop that feeds the
@@ -131,8 +150,15 @@ export class PeerConnection {
   /** Queues a message; it is written as one buffer. */
   send(message: Message): void {
     if (this.closed) return;
-    const bytes = encodeMessage(message);
-    if (message.type === "piece") this.uploaded.add(message.block.length);
+    let bytes: Uint8Array;
+    if (message.type === "piece" && message.block.length <= BLOCK_SIZE) {
+      // Uploads reuse frame buffers: a seed sends gigabytes in 16 KiB blocks.
+      bytes = encodePieceInto(frames.take(), message.index, message.begin, message.block);
+      this.uploaded.add(message.block.length);
+    } else {
+      bytes = encodeMessage(message);
+      if (message.type === "piece") this.uploaded.add(message.block.length);
+    }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
     if (!this.#writing) this.#writeLoop().catch((error) => this.close(describe(error)));
@@ -146,6 +172,7 @@ export class PeerConnection {
         let written = 0;
         while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
         this.#queuedBytes -= bytes.length;
+        frames.give(bytes);
         this.#lastSentAt = performance.now();
         if (this.#queuedBytes < SEND_HIGH_WATER) this.#wakeDrainWaiters();
       }
@@ -172,6 +199,7 @@ export class PeerConnection {
     this.closed = true;
     clearInterval(this.#timer);
     this.#wakeDrainWaiters();
+    for (const bytes of this.#queue.splice(0)) frames.give(bytes);
     try {
       this.conn.close();
     } catch {

@@ -122,7 +122,10 @@ export class TorrentSession {
       DEFAULT_PIPELINE_DEPTH,
       Math.floor(Math.random() * Math.max(1, torrent.pieceCount)),
     );
-    this.#cache = new PieceCache(torrent.pieceLength, (index) => storage.readPiece(index));
+    this.#cache = new PieceCache(
+      torrent.pieceLength,
+      (index, buffer) => storage.readPiece(index, buffer),
+    );
     this.#failure.promise.catch(() => {});
     if (options.maxUploadRate) this.#uploadLimit = new RateLimiter(options.maxUploadRate);
     if (this.have.complete) this.#completion.resolve();
@@ -386,15 +389,18 @@ export class TorrentSession {
       while (!peer.closed && !peer.amChoking) {
         const request = this.#requests.get(peer.id)?.shift();
         if (!request) return;
-        const piece = await this.#cache.get(request.index);
         await this.#uploadLimit?.take(request.length);
-        if (peer.closed || peer.amChoking) return;
-        peer.send({
-          type: "piece",
-          index: request.index,
-          begin: request.begin,
-          block: piece.subarray(request.begin, request.begin + request.length),
+        await this.#cache.use(request.index, (piece) => {
+          if (peer.closed || peer.amChoking) return;
+          // send() copies the block into its frame before returning.
+          peer.send({
+            type: "piece",
+            index: request.index,
+            begin: request.begin,
+            block: piece.subarray(request.begin, request.begin + request.length),
+          });
         });
+        if (peer.closed || peer.amChoking) return;
         await peer.drained();
       }
     } finally {

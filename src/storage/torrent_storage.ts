@@ -186,14 +186,18 @@ export class TorrentStorage {
   }
 
   /**
-   * Reads piece `index` whole.
+   * Reads piece `index` whole, into a buffer of its size from `buffer` (a
+   * pool, say) or a new one.
    *
    * @throws {StorageError} when a file is missing or shorter than the torrent says.
    */
-  async readPiece(index: number): Promise<Uint8Array> {
+  async readPiece(
+    index: number,
+    buffer: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+  ): Promise<Uint8Array> {
     const { pieceLength, totalLength } = this.torrent;
     const size = pieceSize(totalLength, pieceLength, index);
-    const piece = new Uint8Array(size);
+    const piece = buffer(size);
     let filled = 0;
     for (const span of fileSpans(this.torrent.files, index * pieceLength, size)) {
       const handle = this.#handles[span.fileIndex];

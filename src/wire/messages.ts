@@ -129,6 +129,31 @@ export function encodeMessage(message: Message): Uint8Array {
 }
 
 /**
+ * Encodes a piece message into `target` (at least 13 bytes longer than the
+ * block), for senders that reuse their frame buffers.
+ *
+ * @returns the encoded message: a view of the start of `target`.
+ * @example
+ * ```ts
+ * const bytes = encodePieceInto(frame, 3, 16384, block);
+ * ```
+ */
+export function encodePieceInto(
+  target: Uint8Array,
+  index: number,
+  begin: number,
+  block: Uint8Array,
+): Uint8Array {
+  const view = new DataView(target.buffer, target.byteOffset, 13);
+  view.setUint32(0, 9 + block.length);
+  target[4] = MessageId.piece;
+  view.setUint32(5, index);
+  view.setUint32(9, begin);
+  target.set(block, 13);
+  return target.subarray(0, 13 + block.length);
+}
+
+/**
  * Turns a byte stream into messages, however it is chunked, and enforces
  * the protocol's limits against the torrent's geometry: a message length
  * cap (a 16 KiB block plus header, or a whole bitfield), exact payload

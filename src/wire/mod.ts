@@ -16,6 +16,7 @@ export {
 export {
   BLOCK_SIZE,
   encodeMessage,
+  encodePieceInto,
   MAX_REQUEST_LENGTH,
   type Message,
   MessageId,
