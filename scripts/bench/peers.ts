@@ -12,20 +12,12 @@
  * @module
  */
 import { join } from "node:path";
+import { aria2cLeech, libtorrentPeer } from "../../tests/real_clients.ts";
 import { ensureRandomFile, measure, printTable, printTarget, warmCache } from "./measure.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = join(ROOT, "main.ts");
-const LT_PEER = join(ROOT, "tests/interop/tools/lt_peer.py");
-const SYSTEM_PYTHON = "/usr/bin/python3";
 const DENO = [Deno.execPath(), "run", "--allow-all", MAIN];
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** Starts a background process and waits for a stdout line matching `ready`. */
 async function startUntil(
@@ -68,23 +60,6 @@ async function stopAll(children: Deno.ChildProcess[]): Promise<void> {
     }
   }
   await Promise.all(children.map((child) => child.status));
-}
-
-function aria2cLeech(torrent: string, dir: string): string[] {
-  return [
-    "aria2c",
-    `--dir=${dir}`,
-    "--seed-time=0",
-    "--enable-dht=false",
-    "--enable-dht6=false",
-    "--bt-enable-lpd=false",
-    "--enable-peer-exchange=false",
-    "--file-allocation=none",
-    `--listen-port=${freePort()}`,
-    "--summary-interval=0",
-    "--console-log-level=warn",
-    torrent,
-  ];
 }
 
 /** A running tracker and a torrent of a random file of `sizeMiB` announcing to it. */
@@ -130,7 +105,7 @@ export async function benchGet(dir: string, sizeMiB: number, runs: number): Prom
   try {
     for (let i = 0; i < 3; i++) {
       const seed = await startUntil(
-        [SYSTEM_PYTHON, LT_PEER, "seed", torrent, seedDir, String(freePort()), "3600"],
+        libtorrentPeer("seed", torrent, seedDir, 3600),
         /seeding/,
       );
       seeds.push(seed.child);
@@ -145,7 +120,7 @@ export async function benchGet(dir: string, sizeMiB: number, runs: number): Prom
       await measure("aria2c", aria2cLeech(torrent, target), { runs, before: clean }),
       await measure(
         "libtorrent (python3-libtorrent)",
-        [SYSTEM_PYTHON, LT_PEER, "leech", torrent, target, String(freePort()), "600"],
+        libtorrentPeer("leech", torrent, target, 600),
         { runs, before: clean },
       ),
     ];
@@ -202,15 +177,11 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
           [...DENO, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
           /seeding/,
         ],
-        ["aria2c leech from libtorrent seed", [
-          SYSTEM_PYTHON,
-          LT_PEER,
-          "seed",
-          torrent,
-          seedDir,
-          String(freePort()),
-          "3600",
-        ], /seeding/],
+        [
+          "aria2c leech from libtorrent seed",
+          libtorrentPeer("seed", torrent, seedDir, 3600),
+          /seeding/,
+        ],
       ] as const
     ) {
       const seed = await startUntil([...command], ready);

@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools, runP2p, runTool, testBytes, withTempDir } from "../helpers.ts";
+import { SYSTEM_PYTHON } from "../real_clients.ts";
 
-/** Debian's python3-libtorrent is built for the system Python, not any other on the PATH. */
-const SYSTEM_PYTHON = "/usr/bin/python3";
 const LT_TOOL = new URL("./tools/lt_torrent.py", import.meta.url).pathname;
 const TRACKER = "http://127.0.0.1:6969/announce";
 const PIECE_KIB = 32;

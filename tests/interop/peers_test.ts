@@ -6,12 +6,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { needsTools, withTempDir } from "../helpers.ts";
+import {
+  aria2cLeech,
+  aria2cSeed,
+  libtorrentPeer,
+  run,
+  spawn,
+  SYSTEM_PYTHON,
+} from "../real_clients.ts";
 import { spawnP2p } from "../process_helpers.ts";
 import { assertSameTree, runGet, startSwarm, waitForSeeders } from "../session/swarm_helpers.ts";
-import { freePort } from "../helpers.ts";
-
-const SYSTEM_PYTHON = "/usr/bin/python3";
-const LT_PEER = new URL("./tools/lt_peer.py", import.meta.url).pathname;
 
 const LAYOUTS = {
   "single-file": { name: "movie.bin", layout: { "movie.bin": 6_000_000 } },
@@ -26,26 +30,6 @@ const LAYOUTS = {
   },
 };
 
-function aria2cLeech(torrent: string, dir: string): Promise<Deno.CommandOutput> {
-  return new Deno.Command("aria2c", {
-    args: [
-      `--dir=${dir}`,
-      "--seed-time=0",
-      "--enable-dht=false",
-      "--enable-dht6=false",
-      "--bt-enable-lpd=false",
-      "--enable-peer-exchange=false",
-      `--listen-port=${freePort()}`,
-      "--bt-stop-timeout=60",
-      "--summary-interval=0",
-      "--console-log-level=warn",
-      torrent,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-}
-
 for (const [kind, { name, layout }] of Object.entries(LAYOUTS)) {
   Deno.test({
     name: `interop: aria2c and libtorrent download a ${kind} torrent from p2p seed`,
@@ -54,22 +38,11 @@ for (const [kind, { name, layout }] of Object.entries(LAYOUTS)) {
       await withTempDir(async (dir) => {
         const swarm = await startSwarm(dir, { name, layout, pieceLength: "256K", seeds: 1 });
         try {
-          const aria = await aria2cLeech(swarm.torrentPath, join(dir, "aria2c"));
+          const aria = await run(aria2cLeech(swarm.torrentPath, join(dir, "aria2c")));
           assert.equal(aria.code, 0, new TextDecoder().decode(aria.stdout));
           await assertSameTree(swarm.dataPath, join(dir, "aria2c", name));
 
-          const lt = await new Deno.Command(SYSTEM_PYTHON, {
-            args: [
-              LT_PEER,
-              "leech",
-              swarm.torrentPath,
-              join(dir, "libtorrent"),
-              String(freePort()),
-              "60",
-            ],
-            stdout: "piped",
-            stderr: "piped",
-          }).output();
+          const lt = await run(libtorrentPeer("leech", swarm.torrentPath, join(dir, "libtorrent")));
           assert.equal(lt.code, 0, new TextDecoder().decode(lt.stderr));
           await assertSameTree(swarm.dataPath, join(dir, "libtorrent", name));
         } finally {
@@ -78,39 +51,6 @@ for (const [kind, { name, layout }] of Object.entries(LAYOUTS)) {
       });
     },
   });
-}
-
-/** Starts a real client seeding the swarm's data. */
-function startForeignSeed(
-  kind: "aria2c" | "libtorrent",
-  torrent: string,
-  dataDir: string,
-): Deno.ChildProcess {
-  const port = String(freePort());
-  const command = kind === "aria2c"
-    ? new Deno.Command("aria2c", {
-      args: [
-        "-V",
-        "--seed-ratio=0.0",
-        `--dir=${dataDir}`,
-        `--listen-port=${port}`,
-        "--enable-dht=false",
-        "--enable-dht6=false",
-        "--bt-enable-lpd=false",
-        "--enable-peer-exchange=false",
-        "--summary-interval=0",
-        "--console-log-level=warn",
-        torrent,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    })
-    : new Deno.Command(SYSTEM_PYTHON, {
-      args: [LT_PEER, "seed", torrent, dataDir, port, "60"],
-      stdout: "piped",
-      stderr: "piped",
-    });
-  return command.spawn();
 }
 
 for (const kind of ["aria2c", "libtorrent"] as const) {
@@ -122,7 +62,11 @@ for (const kind of ["aria2c", "libtorrent"] as const) {
         const { name, layout } = LAYOUTS["multi-file"];
         const swarm = await startSwarm(dir, { name, layout, pieceLength: "64K", seeds: 0 });
         const dataDir = swarm.dataPath.slice(0, -name.length - 1);
-        const seed = startForeignSeed(kind, swarm.torrentPath, dataDir);
+        const seed = spawn(
+          kind === "aria2c"
+            ? aria2cSeed(swarm.torrentPath, dataDir)
+            : libtorrentPeer("seed", swarm.torrentPath, dataDir),
+        );
         try {
           await waitForSeeders(swarm.announceUrl, swarm.torrentPath, 1);
           const { code, summary, stderr } = await runGet(

@@ -8,10 +8,8 @@ import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { announce, scrape } from "../../src/tracker/mod.ts";
 import { freePort, needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { aria2cLeech, libtorrentPeer, run, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
 import { spawnTracker } from "../process_helpers.ts";
-
-const SYSTEM_PYTHON = "/usr/bin/python3";
-const LT_PEER = new URL("./tools/lt_peer.py", import.meta.url).pathname;
 
 Deno.test({
   name: "interop: a libtorrent seed and an aria2c leech find each other through p2p tracker",
@@ -36,11 +34,7 @@ Deno.test({
         "-q",
       );
       assert.equal(made.code, 0, made.stderr);
-      const seed = new Deno.Command(SYSTEM_PYTHON, {
-        args: [LT_PEER, "seed", join(dir, "p.torrent"), seedDir, String(freePort()), "60"],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const seed = spawn(libtorrentPeer("seed", join(dir, "p.torrent"), seedDir));
       try {
         const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
         let said = "";
@@ -50,23 +44,7 @@ Deno.test({
           said += value;
         }
         reader.releaseLock();
-        const leech = await new Deno.Command("aria2c", {
-          args: [
-            `--dir=${leechDir}`,
-            "--seed-time=0",
-            "--enable-dht=false",
-            "--enable-dht6=false",
-            "--bt-enable-lpd=false",
-            "--enable-peer-exchange=false",
-            `--listen-port=${freePort()}`,
-            "--bt-stop-timeout=60",
-            "--summary-interval=0",
-            "--console-log-level=warn",
-            join(dir, "p.torrent"),
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
+        const leech = await run(aria2cLeech(join(dir, "p.torrent"), leechDir));
         assert.equal(leech.code, 0, new TextDecoder().decode(leech.stdout));
         assert.deepEqual(await Deno.readFile(join(leechDir, "payload.bin")), data);
         const infoHash = parseMetainfo(await Deno.readFile(join(dir, "p.torrent"))).infoHash;
@@ -80,18 +58,7 @@ Deno.test({
         // A libtorrent leech reports `completed`, which scrape counts.
         const secondLeechDir = join(dir, "leech2");
         await Deno.mkdir(secondLeechDir);
-        const ltLeech = await new Deno.Command(SYSTEM_PYTHON, {
-          args: [
-            LT_PEER,
-            "leech",
-            join(dir, "p.torrent"),
-            secondLeechDir,
-            String(freePort()),
-            "60",
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
+        const ltLeech = await run(libtorrentPeer("leech", join(dir, "p.torrent"), secondLeechDir));
         assert.equal(ltLeech.code, 0, new TextDecoder().decode(ltLeech.stderr));
         assert.deepEqual(await Deno.readFile(join(secondLeechDir, "payload.bin")), data);
         for (let attempt = 0; attempt < 50; attempt++) {

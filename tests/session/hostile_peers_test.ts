@@ -15,7 +15,8 @@ import {
   HANDSHAKE_LENGTH,
   MessageReader,
 } from "../../src/wire/mod.ts";
-import { freePort, needsTools, withTempDir } from "../helpers.ts";
+import { needsTools, withTempDir } from "../helpers.ts";
+import { aria2cLeech, run } from "../real_clients.ts";
 import { assertSameTree, runGet, startSwarm } from "./swarm_helpers.ts";
 
 /** Reads until the peer closes the connection; true if it did within `ms`. */
@@ -72,23 +73,7 @@ Deno.test({
       try {
         const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
         const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
-        const aria = new Deno.Command("aria2c", {
-          args: [
-            `--dir=${join(dir, "aria2c")}`,
-            "--seed-time=0",
-            "--enable-dht=false",
-            "--enable-dht6=false",
-            "--bt-enable-lpd=false",
-            "--enable-peer-exchange=false",
-            `--listen-port=${freePort()}`,
-            "--bt-stop-timeout=60",
-            "--summary-interval=0",
-            "--console-log-level=warn",
-            swarm.torrentPath,
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
+        const aria = run(aria2cLeech(swarm.torrentPath, join(dir, "aria2c")));
 
         const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
         await garbage.write(crypto.getRandomValues(new Uint8Array(300)));

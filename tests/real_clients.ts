@@ -1,0 +1,70 @@
+/**
+ * Command lines of the real BitTorrent programs used by interop tests and
+ * benchmarks, with the loopback settings of `shared/REAL-CLIENTS.md`.
+ *
+ * @module
+ */
+import { freePort } from "./helpers.ts";
+
+/** Debian's python3-libtorrent is built for the system Python, not any other on the PATH. */
+export const SYSTEM_PYTHON = "/usr/bin/python3";
+/** Our python3-libtorrent peer (`seed` or `leech`). */
+export const LT_PEER = new URL("./interop/tools/lt_peer.py", import.meta.url).pathname;
+
+const ARIA2C_LOOPBACK = [
+  "--enable-dht=false",
+  "--enable-dht6=false",
+  "--bt-enable-lpd=false",
+  "--enable-peer-exchange=false",
+  "--summary-interval=0",
+  "--console-log-level=warn",
+];
+
+/** aria2c downloading `torrent` into `dir`, exiting 0 once complete. */
+export function aria2cLeech(torrent: string, dir: string): string[] {
+  return [
+    "aria2c",
+    `--dir=${dir}`,
+    "--seed-time=0",
+    "--file-allocation=none",
+    "--bt-stop-timeout=60",
+    `--listen-port=${freePort()}`,
+    ...ARIA2C_LOOPBACK,
+    torrent,
+  ];
+}
+
+/** aria2c checking the data in `dir` and seeding it until killed. */
+export function aria2cSeed(torrent: string, dir: string): string[] {
+  return [
+    "aria2c",
+    "-V",
+    "--seed-ratio=0.0",
+    `--dir=${dir}`,
+    `--listen-port=${freePort()}`,
+    ...ARIA2C_LOOPBACK,
+    torrent,
+  ];
+}
+
+/** A libtorrent peer: `seed` (until `seconds` pass) or `leech` (until done). */
+export function libtorrentPeer(
+  mode: "seed" | "leech",
+  torrent: string,
+  dir: string,
+  seconds = 60,
+): string[] {
+  return [SYSTEM_PYTHON, LT_PEER, mode, torrent, dir, String(freePort()), String(seconds)];
+}
+
+/** Runs a command line to completion with its output captured. */
+export function run(command: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command(command[0], { args: command.slice(1), stdout: "piped", stderr: "piped" })
+    .output();
+}
+
+/** Starts a command line in the background with its output captured. */
+export function spawn(command: string[]): Deno.ChildProcess {
+  return new Deno.Command(command[0], { args: command.slice(1), stdout: "piped", stderr: "piped" })
+    .spawn();
+}
