@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { publishTorrent, scrape } from "../../src/tracker/mod.ts";
-import { runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { runP2p, withTempDir } from "../helpers.ts";
 import { spawnP2p, spawnTracker } from "../process_helpers.ts";
 import {
   assertSameTree,
