@@ -68,3 +68,24 @@ export function spawn(command: string[]): Deno.ChildProcess {
   return new Deno.Command(command[0], { args: command.slice(1), stdout: "piped", stderr: "piped" })
     .spawn();
 }
+
+/**
+ * Debian's opentracker on 127.0.0.1:`port`, serving only `infoHashesHex`
+ * (its build is in whitelist mode), with `home` as its directory.
+ */
+export async function startOpentracker(
+  home: string,
+  port: number,
+  infoHashesHex: readonly string[],
+): Promise<Deno.ChildProcess> {
+  await Deno.mkdir(home, { recursive: true });
+  // It drops privileges when run as root, so its directory must be readable by anyone.
+  await Deno.chmod(home, 0o755);
+  await Deno.writeTextFile(`${home}/whitelist.txt`, infoHashesHex.join("\n") + "\n");
+  const address = ["-i", "127.0.0.1", "-p", String(port), "-P", String(port)];
+  return new Deno.Command("opentracker", {
+    args: [...address, "-d", home, "-w", "whitelist.txt"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}

@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { percentEncode } from "../../src/tracker/mod.ts";
+import { startOpentracker as startOpentrackerProcess } from "../../tests/real_clients.ts";
 import { printTarget } from "./measure.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -78,30 +79,14 @@ async function startP2pTracker(dir: string): Promise<Server> {
 }
 
 async function startOpentracker(dir: string, swarms: number): Promise<Server> {
-  const home = join(dir, "opentracker");
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.chmod(home, 0o755);
   const hex = (bytes: Uint8Array) =>
     [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const lines = Array.from({ length: swarms }, (_, n) => hex(swarmHash(n)));
-  await Deno.writeTextFile(join(home, "whitelist.txt"), lines.join("\n") + "\n");
   const port = freePort();
-  const child = new Deno.Command("opentracker", {
-    args: [
-      "-i",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-P",
-      String(port),
-      "-d",
-      home,
-      "-w",
-      "whitelist.txt",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = await startOpentrackerProcess(
+    join(dir, "opentracker"),
+    port,
+    Array.from({ length: swarms }, (_, n) => hex(swarmHash(n))),
+  );
   await waitForPort(port);
   return {
     label: "opentracker",

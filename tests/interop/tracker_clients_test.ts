@@ -8,7 +8,14 @@ import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { announce, scrape } from "../../src/tracker/mod.ts";
 import { freePort, needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
-import { aria2cLeech, libtorrentPeer, run, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
+import {
+  aria2cLeech,
+  libtorrentPeer,
+  run,
+  spawn,
+  startOpentracker,
+  SYSTEM_PYTHON,
+} from "../real_clients.ts";
 import { spawnTracker } from "../process_helpers.ts";
 
 Deno.test({
@@ -88,25 +95,8 @@ Deno.test({
     await withTempDir(async (dir) => {
       const infoHash = new Uint8Array(20).map((_, i) => i + 1);
       const hex = [...infoHash].map((b) => b.toString(16).padStart(2, "0")).join("");
-      await Deno.writeTextFile(join(dir, "whitelist.txt"), hex + "\n");
-      await Deno.chmod(dir, 0o755);
       const port = freePort();
-      const opentracker = new Deno.Command("opentracker", {
-        args: [
-          "-i",
-          "127.0.0.1",
-          "-p",
-          String(port),
-          "-P",
-          String(port),
-          "-d",
-          dir,
-          "-w",
-          "whitelist.txt",
-        ],
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      const opentracker = await startOpentracker(dir, port, [hex]);
       try {
         const url = `http://127.0.0.1:${port}/announce`;
         const base = { infoHash, uploaded: 0, downloaded: 0, left: 100, event: "started" as const };
@@ -146,7 +136,7 @@ Deno.test({
         );
       } finally {
         opentracker.kill("SIGTERM");
-        await opentracker.output();
+        await opentracker.status;
       }
     });
   },
