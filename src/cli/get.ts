@@ -16,7 +16,8 @@ import { VERSION } from "./version.ts";
 /** Seconds without any peer (and no progress) before a download gives up. */
 export const DEFAULT_STALL_TIMEOUT = 60;
 
-interface GetOptions {
+/** How `get` (and `fetch`) download. */
+export interface GetOptions {
   dir: string;
   port: number;
   host: string;
@@ -105,13 +106,25 @@ function percent(part: number, whole: number): string {
 }
 
 async function get(env: CliEnv, source: string, options: GetOptions): Promise<void> {
+  await download(env, await loadTorrent(env, source), options);
+}
+
+/**
+ * Downloads `torrent` as `p2p get` does (shared with `p2p fetch`): recheck,
+ * connect, download, verify, then seed with `seed`.
+ *
+ * @example
+ * ```ts
+ * await download(env, torrent, { dir: ".", port: 0, host: "0.0.0.0", timeout: 60 });
+ * ```
+ */
+export async function download(env: CliEnv, torrent: Metainfo, options: GetOptions): Promise<void> {
   // --json keeps stdout for the summary and drops progress; --verbose logs still go to stderr.
   const quiet = options.quiet === true || options.json === true;
   const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
   const log = options.verbose && !options.quiet
     ? (line: string) => env.stderr.write(`${line}\n`)
     : undefined;
-  const torrent = await loadTorrent(env, source);
   const peerId = generatePeerId(VERSION);
   const started = performance.now();
 

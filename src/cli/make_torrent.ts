@@ -14,23 +14,21 @@ import { formatBytes, formatCount } from "./format.ts";
 import { byteProgress } from "./progress.ts";
 import { CREATED_BY } from "./version.ts";
 
-interface MakeTorrentOptions {
-  tracker?: string[];
-  pieceLength?: number;
+interface MakeTorrentOptions extends TorrentSettings {
   output?: string;
-  name?: string;
-  comment?: string;
-  source?: string;
-  private?: boolean;
-  date: boolean;
   force?: boolean;
-  includeHidden?: boolean;
-  followSymlinks?: boolean;
   json?: boolean;
-  quiet?: boolean;
 }
 
-function pieceLengthOption(text: string): number {
+/**
+ * A commander option parser for piece lengths (`256K`, `1M`, `18`).
+ *
+ * @example
+ * ```ts
+ * command.option("-l, --piece-length <size>", "piece length", pieceLengthOption);
+ * ```
+ */
+export function pieceLengthOption(text: string): number {
   const parsed = parsePieceLength(text);
   if (!parsed.ok) throw new InvalidArgumentError(parsed.message);
   return parsed.bytes;
@@ -74,49 +72,13 @@ export function makeTorrentCommand(env: CliEnv): Command {
 
 async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOptions): Promise<void> {
   const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
-  say(`[1/3] Searching ${path} for files...`);
-  const source = await scanSource(resolve(env.cwd, path), {
-    includeHidden: options.includeHidden,
-    followSymlinks: options.followSymlinks,
-  });
-  for (const skipped of source.skipped) say(`      skipped ${skipped} (not a regular file)`);
-  const name = options.name ?? source.name;
-  const outputPath = resolve(env.cwd, options.output ?? `${name}.torrent`);
-  if (!options.force) await refuseExisting(outputPath);
-
-  let offset = 0;
-  const files = source.files.map((file) => {
-    const placed = { ...file, offset };
-    offset += file.length;
-    return placed;
-  });
-  const totalLength = offset;
-  const pieceLength = options.pieceLength ?? choosePieceLength(totalLength);
-  const pieceCount = Math.ceil(totalLength / pieceLength);
-  say(
-    `[2/3] Hashing ${formatCount(files.length)} file${files.length === 1 ? "" : "s"}, ` +
-      `${formatBytes(totalLength)} in ${formatCount(pieceCount)} piece${
-        pieceCount === 1 ? "" : "s"
-      } of ${formatBytes(pieceLength)}...`,
-  );
-  const progress = byteProgress(env, "Hashing", totalLength, options.quiet === true);
-  const pieceHashes = await hashPieces({ files, pieceLength }, {
-    onProgress: (bytes) => progress.advance(bytes),
-  }).finally(() => progress.stop());
-
-  const bytes = createMetainfo({
-    name,
-    layout: source.kind === "single"
-      ? { kind: "single", length: totalLength }
-      : { kind: "multi", files: source.files },
-    pieceLength,
-    pieceHashes,
-    trackers: options.tracker,
-    private: options.private,
-    comment: options.comment,
-    source: options.source,
-    createdBy: CREATED_BY,
-    creationDate: options.date ? Math.floor(env.now().getTime() / 1000) : undefined,
+  let outputPath = "";
+  const bytes = await buildTorrent(env, path, options, {
+    say,
+    beforeHashing: async (name) => {
+      outputPath = resolve(env.cwd, options.output ?? `${name}.torrent`);
+      if (!options.force) await refuseExisting(outputPath);
+    },
   });
   // Parsing what we wrote proves it is a torrent every reader accepts (the name included).
   const torrent = parseMetainfo(bytes);
@@ -137,6 +99,81 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
   } else {
     env.stdout.write(`${torrent.infoHashHex}  ${outputPath}\n`);
   }
+}
+
+/** What a new torrent says besides its data; the flags of `make-torrent`. */
+export interface TorrentSettings {
+  tracker?: string[];
+  pieceLength?: number;
+  name?: string;
+  comment?: string;
+  source?: string;
+  private?: boolean;
+  /** False leaves out the creation date. */
+  date: boolean;
+  includeHidden?: boolean;
+  followSymlinks?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * Finds the files at `path`, hashes them on every core (with a progress bar
+ * on a terminal) and encodes the torrent: `make-torrent` and `publish` both
+ * build torrents here.
+ *
+ * @example
+ * ```ts
+ * const bytes = await buildTorrent(env, "eBook.txt", { date: false, tracker: [url] }, { say });
+ * ```
+ */
+export async function buildTorrent(
+  env: CliEnv,
+  path: string,
+  settings: TorrentSettings,
+  hooks: { say: (line: string) => void; beforeHashing?: (name: string) => Promise<void> },
+): Promise<Uint8Array> {
+  const { say } = hooks;
+  say(`[1/3] Searching ${path} for files...`);
+  const source = await scanSource(resolve(env.cwd, path), {
+    includeHidden: settings.includeHidden,
+    followSymlinks: settings.followSymlinks,
+  });
+  for (const skipped of source.skipped) say(`      skipped ${skipped} (not a regular file)`);
+  const name = settings.name ?? source.name;
+  await hooks.beforeHashing?.(name);
+  let offset = 0;
+  const files = source.files.map((file) => {
+    const placed = { ...file, offset };
+    offset += file.length;
+    return placed;
+  });
+  const totalLength = offset;
+  const pieceLength = settings.pieceLength ?? choosePieceLength(totalLength);
+  const pieceCount = Math.ceil(totalLength / pieceLength);
+  say(
+    `[2/3] Hashing ${formatCount(files.length)} file${files.length === 1 ? "" : "s"}, ` +
+      `${formatBytes(totalLength)} in ${formatCount(pieceCount)} piece${
+        pieceCount === 1 ? "" : "s"
+      } of ${formatBytes(pieceLength)}...`,
+  );
+  const progress = byteProgress(env, "Hashing", totalLength, settings.quiet === true);
+  const pieceHashes = await hashPieces({ files, pieceLength }, {
+    onProgress: (bytes) => progress.advance(bytes),
+  }).finally(() => progress.stop());
+  return createMetainfo({
+    name,
+    layout: source.kind === "single"
+      ? { kind: "single", length: totalLength }
+      : { kind: "multi", files: source.files },
+    pieceLength,
+    pieceHashes,
+    trackers: settings.tracker,
+    private: settings.private,
+    comment: settings.comment,
+    source: settings.source,
+    createdBy: CREATED_BY,
+    creationDate: settings.date ? Math.floor(env.now().getTime() / 1000) : undefined,
+  });
 }
 
 async function refuseExisting(outputPath: string): Promise<void> {

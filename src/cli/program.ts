@@ -7,7 +7,9 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { infoCommand } from "./info.ts";
 import { makeTorrentCommand } from "./make_torrent.ts";
+import { fetchCommand } from "./fetch.ts";
 import { getCommand } from "./get.ts";
+import { publishCommand } from "./publish.ts";
 import { seedCommand } from "./seed.ts";
 import { trackerCommand } from "./tracker.ts";
 import { VERSION } from "./version.ts";
@@ -37,6 +39,8 @@ function buildProgram(env: CliEnv): Command {
     trackerCommand(env),
     seedCommand(env),
     getCommand(env),
+    publishCommand(env),
+    fetchCommand(env),
   ];
   for (const command of commands) {
     const name = `p2p ${command.name()}`;

@@ -13,7 +13,8 @@ import { VERSION } from "./version.ts";
 /** Default BitTorrent listening port. */
 export const DEFAULT_PEER_PORT = 6881;
 
-interface SeedOptions {
+/** How `seed` (and `publish`) serve. */
+export interface SeedOptions {
   dir: string;
   port: number;
   host: string;
@@ -49,10 +50,18 @@ export function seedCommand(env: CliEnv): Command {
     .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option("-v, --verbose", "log every peer event")
     .option("-q, --quiet", "no progress or status output")
-    .action((torrents: string[], options: SeedOptions) => seed(env, torrents, options));
+    .action((torrents: string[], options: SeedOptions) => runSeed(env, torrents, options));
 }
 
-async function seed(env: CliEnv, paths: string[], options: SeedOptions): Promise<void> {
+/**
+ * Seeds torrents as `p2p seed` does (shared with `p2p publish`).
+ *
+ * @example
+ * ```ts
+ * await runSeed(env, ["x.torrent"], { dir: ".", port: 0, host: "0.0.0.0" });
+ * ```
+ */
+export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions): Promise<void> {
   const quiet = options.quiet === true;
   const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
   const log = options.verbose ? say : undefined;

@@ -64,6 +64,8 @@ export async function prepareSession(
       peerId: options.peerId,
       log: options.log,
       maxUploadRate: options.maxUploadRate,
+      onPiece: options.log &&
+        ((index, from) => options.log!(`piece ${index} from ${from.join(", ")}`)),
     });
     return { session, verifiedPieces, verifiedBytes };
   } catch (error) {

@@ -52,9 +52,12 @@ export class SessionAnnouncer {
    */
   constructor(readonly session: TorrentSession, readonly options: AnnouncerOptions) {
     this.#trackers = new TieredAnnouncer(session.torrent.trackerTiers, { retries: 0 });
-    session.whenComplete().then(() => {
-      if (this.#started && !this.#stopped) this.#announceNow("completed");
-    }, () => {});
+    // `completed` is for a download that finishes here, never for a seed that starts complete.
+    if (!session.complete) {
+      session.whenComplete().then(() => {
+        if (this.#started && !this.#stopped) this.#announceNow("completed");
+      }, () => {});
+    }
   }
 
   #left(): number {

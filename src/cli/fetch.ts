@@ -1,0 +1,102 @@
+import { Command } from "commander";
+import { parseMetainfo } from "../metainfo/mod.ts";
+import { type CatalogSearchResult, downloadCatalogTorrent, searchCatalog } from "../tracker/mod.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+import { formatBytes } from "./format.ts";
+import { download, type GetOptions } from "./get.ts";
+import { integerOption, rateOption } from "./options.ts";
+
+interface FetchOptions extends GetOptions {
+  tracker: string;
+  infohash?: string;
+}
+
+/**
+ * `p2p fetch NAME --tracker URL`: the report's `fetch`: finds NAME in the
+ * tracker's catalog and downloads it from the peers that have it.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(fetchCommand(env));
+ * ```
+ */
+export function fetchCommand(env: CliEnv): Command {
+  return new Command("fetch")
+    .description("find a file by name in a tracker's catalog and download it")
+    .argument(
+      "<name>",
+      "the name it was published under (a part of it is enough when it is unique)",
+    )
+    .requiredOption("-t, --tracker <url>", "the p2p tracker (http://host:port or its announce URL)")
+    .option("-d, --dir <dir>", "directory to download into", ".")
+    .option("--infohash <hex>", "which torrent, when several match")
+    .option("--seed", "keep seeding after the download, until interrupted")
+    .option(
+      "-p, --port <port>",
+      "port to listen on for peers (0: any free port)",
+      integerOption(0, 65535),
+      0,
+    )
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option("--name <name>", "our name in the tracker's log")
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
+    .option(
+      "--timeout <seconds>",
+      "give up after this long without data",
+      integerOption(1, 86400),
+      60,
+    )
+    .option("--json", "print a JSON summary on stdout")
+    .option("-v, --verbose", "log every peer event")
+    .option("-q, --quiet", "no progress output")
+    .action((name: string, options: FetchOptions) => fetch(env, name, options));
+}
+
+function describe(result: CatalogSearchResult): string {
+  return `${result.infoHash}  ${result.name}  ${formatBytes(result.totalLength)}, ` +
+    `${result.seeders} seeders, ${result.leechers} leechers`;
+}
+
+/** The catalog entry NAME means: exact names first, then the only partial match. */
+async function choose(
+  env: CliEnv,
+  name: string,
+  options: FetchOptions,
+): Promise<CatalogSearchResult> {
+  const results = await searchCatalog(options.tracker, name);
+  if (options.infohash) {
+    const wanted = options.infohash.toLowerCase();
+    const hit = results.find((result) => result.infoHash === wanted);
+    if (!hit) {
+      throw new CommandError(`no torrent ${wanted} named like "${name}" on ${options.tracker}`);
+    }
+    return hit;
+  }
+  const exact = results.filter((result) => result.name === name);
+  const candidates = exact.length > 0 ? exact : results;
+  if (candidates.length === 0) {
+    throw new CommandError(`"${name}" not found on tracker ${options.tracker}`);
+  }
+  if (candidates.length === 1) return candidates[0];
+  env.stderr.write(`${candidates.length} torrents match "${name}":\n`);
+  candidates.forEach((result, i) => env.stderr.write(`  ${i + 1}. ${describe(result)}\n`));
+  if (env.interactive && Deno.stdin.isTerminal()) {
+    const answer = prompt(`Which one (1-${candidates.length})?`);
+    const picked = candidates[Number(answer) - 1];
+    if (picked) return picked;
+  }
+  throw new CommandError(`several torrents match "${name}": choose one with --infohash`);
+}
+
+async function fetch(env: CliEnv, name: string, options: FetchOptions): Promise<void> {
+  const say = (line: string) => options.quiet || options.json || env.stderr.write(`${line}\n`);
+  const chosen = await choose(env, name, options);
+  say(
+    `found ${chosen.name} (${chosen.infoHash}): ${
+      formatBytes(chosen.totalLength)
+    }, ${chosen.seeders} seeders`,
+  );
+  const torrent = parseMetainfo(await downloadCatalogTorrent(options.tracker, chosen.infoHash));
+  await download(env, torrent, options);
+}

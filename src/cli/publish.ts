@@ -1,0 +1,92 @@
+import { Command } from "commander";
+import { basename, dirname, join, resolve } from "node:path";
+import { parseMetainfo } from "../metainfo/mod.ts";
+import { catalogUrl, publishTorrent } from "../tracker/mod.ts";
+import { writeFileAtomically } from "./atomic_write.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+import { buildTorrent, pieceLengthOption } from "./make_torrent.ts";
+import { integerOption, rateOption } from "./options.ts";
+import { runSeed, type SeedOptions } from "./seed.ts";
+
+interface PublishOptions extends Omit<SeedOptions, "dir"> {
+  tracker: string;
+  dir: string;
+  token?: string;
+  pieceLength?: number;
+}
+
+/**
+ * `p2p publish FILE|DIR --tracker URL`: the report's `publish`: makes the
+ * torrent, publishes it to the tracker's catalog and seeds it.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(publishCommand(env));
+ * ```
+ */
+export function publishCommand(env: CliEnv): Command {
+  return new Command("publish")
+    .description(
+      "make a torrent of a file or directory, publish it to a tracker's catalog and seed it",
+    )
+    .argument("<path>", "file or directory to share, looked for in --dir")
+    .requiredOption("-t, --tracker <url>", "the p2p tracker (http://host:port or its announce URL)")
+    .option(
+      "-d, --dir <dir>",
+      "the client's directory: where the file is and the torrent is kept",
+      ".",
+    )
+    .option(
+      "-p, --port <port>",
+      "port to listen on for peers (0: any free port)",
+      integerOption(0, 65535),
+      0,
+    )
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option("--name <name>", "our name in the tracker's log and catalog")
+    .option(
+      "-l, --piece-length <size>",
+      "piece length (default: automatic, as make-torrent)",
+      pieceLengthOption,
+    )
+    .option("--token <token>", "the tracker's publish token, if it asks for one")
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
+    .option("-v, --verbose", "log every peer event")
+    .option("-q, --quiet", "no progress or status output")
+    .action((path: string, options: PublishOptions) => publish(env, path, options));
+}
+
+async function publish(env: CliEnv, path: string, options: PublishOptions): Promise<void> {
+  const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
+  const directory = resolve(env.cwd, options.dir);
+  const target = resolve(directory, path);
+  if (!(await Deno.stat(target).then(() => true, () => false))) {
+    throw new CommandError(`file not found: ${path} (looked in ${directory})`);
+  }
+  const base = catalogUrl(options.tracker);
+  const bytes = await buildTorrent(
+    { ...env, cwd: directory },
+    target,
+    {
+      tracker: [`${base}/announce`],
+      pieceLength: options.pieceLength,
+      date: false,
+      quiet: options.quiet,
+    },
+    { say: () => {} },
+  );
+  const torrent = parseMetainfo(bytes);
+  const torrentPath = join(directory, `${basename(target)}.torrent`);
+  await writeFileAtomically(torrentPath, bytes, { overwrite: true });
+  const result = await publishTorrent(base, bytes, {
+    token: options.token,
+    peerName: options.name,
+  });
+  say(
+    result.added
+      ? `published ${torrent.name} (${torrent.infoHashHex}) to ${base}`
+      : `${torrent.name} (${torrent.infoHashHex}) was already published on ${base}`,
+  );
+  await runSeed(env, [torrentPath], { ...options, dir: dirname(target) });
+}

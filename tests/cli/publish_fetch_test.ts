@@ -1,0 +1,137 @@
+/** `p2p publish` and `p2p fetch`: the report's workflow, and every way it can go wrong. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { freePort, withTempDir } from "../helpers.ts";
+import { spawnP2p, spawnTracker } from "../process_helpers.ts";
+import { writeLayout } from "../session/swarm_helpers.ts";
+
+async function exitOf(dir: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
+  const process = spawnP2p(dir, ...args);
+  const status = await process.child.status;
+  await process.stop();
+  return { code: status.code, stderr: process.stderr() };
+}
+
+Deno.test("publish and fetch: found, ambiguous, not found, refused and unreachable", async () => {
+  await withTempDir(async (dir) => {
+    const { tracker, announceUrl } = await spawnTracker(
+      dir,
+      join(dir, "tracker"),
+      "--publish-token",
+      "t0k",
+    );
+    const url = announceUrl.replace(/\/announce$/, "");
+    const publishers = [];
+    try {
+      await writeLayout(join(dir, "client2"), { "eBook.txt": 300_000, "eBook-notes.txt": 1000 });
+
+      const missing = await exitOf(
+        dir,
+        "publish",
+        "nope.txt",
+        "-t",
+        url,
+        "-d",
+        "client2",
+        "--token",
+        "t0k",
+      );
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^p2p: file not found: nope\.txt \(looked in .*client2\)\n$/);
+
+      const refused = await exitOf(dir, "publish", "eBook.txt", "-t", url, "-d", "client2");
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /^p2p: tracker refused: publishing needs the tracker's token\n$/,
+      );
+
+      const dead = `http://127.0.0.1:${freePort()}`;
+      const unreachable = await exitOf(
+        dir,
+        "publish",
+        "eBook.txt",
+        "-t",
+        dead,
+        "-d",
+        "client2",
+        "--token",
+        "t0k",
+      );
+      assert.equal(unreachable.code, 1);
+      assert.match(
+        unreachable.stderr,
+        new RegExp(`^p2p: tracker ${dead}/torrents unreachable: connection refused`),
+      );
+
+      for (const file of ["eBook.txt", "eBook-notes.txt"]) {
+        const publisher = spawnP2p(
+          dir,
+          "publish",
+          file,
+          "-t",
+          url,
+          "-d",
+          "client2",
+          "--token",
+          "t0k",
+          "--name",
+          "client2",
+        );
+        publishers.push(publisher);
+        await publisher.waitForLine(/^seeding /);
+      }
+
+      const fetched = spawnP2p(
+        dir,
+        "fetch",
+        "eBook.txt",
+        "-t",
+        url,
+        "-d",
+        "client1",
+        "--name",
+        "client1",
+      );
+      assert.equal((await fetched.child.status).code, 0, fetched.stderr());
+      await fetched.stop();
+      assert.deepEqual(fetched.stdoutLines(), ["client1/eBook.txt"]);
+      assert.deepEqual(
+        await Deno.readFile(join(dir, "client1", "eBook.txt")),
+        await Deno.readFile(join(dir, "client2", "eBook.txt")),
+      );
+      assert.match(tracker.stderr(), /client1 127\.0\.0\.1:\d+ joined eBook\.txt/);
+
+      const ambiguous = await exitOf(dir, "fetch", "eBook", "-t", url, "-d", "client3");
+      assert.equal(ambiguous.code, 1);
+      assert.match(ambiguous.stderr, /^2 torrents match "eBook":\n  1\. [0-9a-f]{40}  eBook/);
+      assert.match(
+        ambiguous.stderr,
+        /\np2p: several torrents match "eBook": choose one with --infohash\n$/,
+      );
+
+      const hash = /([0-9a-f]{40})  eBook-notes\.txt/.exec(ambiguous.stderr)![1];
+      const chosen = await exitOf(
+        dir,
+        "fetch",
+        "eBook",
+        "-t",
+        url,
+        "-d",
+        "client3",
+        "--infohash",
+        hash,
+        "-q",
+      );
+      assert.equal(chosen.code, 0, chosen.stderr);
+      assert.equal((await Deno.stat(join(dir, "client3", "eBook-notes.txt"))).size, 1000);
+
+      const unknown = await exitOf(dir, "fetch", "Moby Dick", "-t", url, "-d", "client3");
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.stderr, `p2p: "Moby Dick" not found on tracker ${url}\n`);
+    } finally {
+      await Promise.all(publishers.map((publisher) => publisher.stop()));
+      await tracker.stop();
+    }
+  });
+});
