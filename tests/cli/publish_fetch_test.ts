@@ -104,13 +104,13 @@ Deno.test("publish and fetch: found, ambiguous, not found, refused and unreachab
 
       const ambiguous = await exitOf(dir, "fetch", "eBook", "-t", url, "-d", "client3");
       assert.equal(ambiguous.code, 1);
-      assert.match(ambiguous.stderr, /^2 torrents match "eBook":\n  1\. [0-9a-f]{40}  eBook/);
+      assert.match(ambiguous.stderr, /^2 torrents match "eBook":\n {2}1\. [0-9a-f]{40} {2}eBook/);
       assert.match(
         ambiguous.stderr,
         /\np2p: several torrents match "eBook": choose one with --infohash\n$/,
       );
 
-      const hash = /([0-9a-f]{40})  eBook-notes\.txt/.exec(ambiguous.stderr)![1];
+      const hash = /([0-9a-f]{40}) {2}eBook-notes\.txt/.exec(ambiguous.stderr)![1];
       const chosen = await exitOf(
         dir,
         "fetch",
