@@ -22,9 +22,33 @@ export interface P2pProcess {
 
 /** Starts `p2p ARGS` in `cwd`. The caller must `stop()` it (tests do so in `finally`). */
 export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
+  return start(cwd, args, "null");
+}
+
+/** A `p2p` process whose standard input the test writes, line by line. */
+export interface InteractiveP2p extends P2pProcess {
+  /** Writes one line to its standard input. */
+  send(line: string): Promise<void>;
+  /** Closes its standard input (Ctrl-D). */
+  end(): Promise<void>;
+}
+
+/** Starts `p2p ARGS` in `cwd` with a standard input to type into. */
+export function spawnInteractive(cwd: string, ...args: string[]): InteractiveP2p {
+  const process = start(cwd, args, "piped");
+  const writer = process.child.stdin.getWriter();
+  return {
+    ...process,
+    send: (line) => writer.write(new TextEncoder().encode(`${line}\n`)),
+    end: () => writer.close(),
+  };
+}
+
+function start(cwd: string, args: string[], stdin: "null" | "piped"): P2pProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, ...args],
     cwd,
+    stdin,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

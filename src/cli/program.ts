@@ -11,6 +11,7 @@ import { fetchCommand } from "./fetch.ts";
 import { getCommand } from "./get.ts";
 import { publishCommand } from "./publish.ts";
 import { seedCommand } from "./seed.ts";
+import { shellCommand } from "./shell.ts";
 import { trackerCommand } from "./tracker.ts";
 import { VERSION } from "./version.ts";
 
@@ -41,6 +42,7 @@ function buildProgram(env: CliEnv): Command {
     getCommand(env),
     publishCommand(env),
     fetchCommand(env),
+    shellCommand(env),
   ];
   for (const command of commands) {
     const name = `p2p ${command.name()}`;

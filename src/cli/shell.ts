@@ -1,0 +1,296 @@
+import { Command } from "commander";
+import process from "node:process";
+import readline from "node:readline";
+import { basename, dirname, join, resolve } from "node:path";
+import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import { PeerListener, SessionAnnouncer, type TorrentSession } from "../session/mod.ts";
+import {
+  catalogUrl,
+  downloadCatalogTorrent,
+  publishTorrent,
+  searchCatalog,
+  TrackerError,
+} from "../tracker/mod.ts";
+import { generatePeerId } from "../wire/mod.ts";
+import { writeFileAtomically } from "./atomic_write.ts";
+import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
+import { formatBytes } from "./format.ts";
+import { buildTorrent } from "./make_torrent.ts";
+import { integerOption } from "./options.ts";
+import { prepareSession } from "./session_setup.ts";
+import { VERSION } from "./version.ts";
+
+/** Seconds a fetch in the shell may go without data before it gives up. */
+const FETCH_TIMEOUT_S = 60;
+/** Piece length of torrents the shell publishes: the report's 512 KiB. */
+const SHELL_PIECE_LENGTH = 512 * 1024;
+
+const HELP = `commands:
+  publish FILE   share FILE (in the client's directory): publish it to the tracker and seed it
+  fetch NAME     download NAME from the peers that have it, then seed it
+  search TEXT    list the tracker's torrents whose name contains TEXT
+  status         what this client seeds and downloads, with peers and rates
+  help           this list
+  exit           leave (Ctrl-D too): every torrent announces it stopped`;
+
+interface ShellOptions {
+  tracker: string;
+  dir: string;
+  name?: string;
+  port: number;
+  host: string;
+}
+
+/** One torrent this shell serves or downloads. */
+interface Job {
+  readonly torrent: Metainfo;
+  readonly session: TorrentSession;
+  readonly announcer: SessionAnnouncer;
+}
+
+/**
+ * `p2p shell --tracker URL`: the report's interactive client. Published
+ * and fetched files keep seeding in the background while the prompt stays
+ * usable.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(shellCommand(env));
+ * ```
+ */
+export function shellCommand(env: CliEnv): Command {
+  return new Command("shell")
+    .description("an interactive client: publish, fetch, search, status, exit")
+    .requiredOption("-t, --tracker <url>", "the p2p tracker (http://host:port or its announce URL)")
+    .option("-d, --dir <dir>", "the client's directory", ".")
+    .option("--name <name>", "our name in the tracker's log")
+    .option(
+      "-p, --port <port>",
+      "port to listen on for peers (0: any free port)",
+      integerOption(0, 65535),
+      0,
+    )
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .action((options: ShellOptions) => new Shell(env, options).run());
+}
+
+class Shell {
+  readonly #jobs = new Map<string, Job>();
+  readonly #peerId = generatePeerId(VERSION);
+  readonly #directory: string;
+  readonly #tracker: string;
+  #listener: PeerListener | undefined;
+
+  constructor(readonly env: CliEnv, readonly options: ShellOptions) {
+    this.#directory = resolve(env.cwd, options.dir);
+    this.#tracker = catalogUrl(options.tracker);
+  }
+
+  #say(line: string): void {
+    this.env.stdout.write(`${line}\n`);
+  }
+
+  async run(): Promise<void> {
+    await Deno.mkdir(this.#directory, { recursive: true });
+    this.#listener = PeerListener.listen(this.options.host, this.options.port);
+    this.#say(
+      `p2p shell: client ${this.options.name ?? "(no name)"} in ${this.#directory}, ` +
+        `tracker ${this.#tracker}, peers on port ${this.#listener.port}. Type help for the commands.`,
+    );
+    const lines = readline.createInterface({
+      input: process.stdin,
+      output: process.stderr,
+      prompt: "p2p> ",
+      terminal: Deno.stdin.isTerminal(),
+      historySize: 100,
+    });
+    // Input may end (Ctrl-D, or a pipe) while a command still runs: the lines
+    // read so far are still executed, and no prompt is shown on a closed reader.
+    let closed = false;
+    lines.on("close", () => (closed = true));
+    const prompt = () => closed || lines.prompt();
+    const stop = this.env.stopRequested();
+    stop.addEventListener("abort", () => lines.close(), { once: true });
+    prompt();
+    try {
+      for await (const line of lines) {
+        if (!(await this.#execute(line.trim()))) break;
+        prompt();
+      }
+    } finally {
+      lines.close();
+      await this.#leave();
+    }
+  }
+
+  /** Runs one command line; false means leave. */
+  async #execute(line: string): Promise<boolean> {
+    const [command, ...rest] = line.split(/\s+/);
+    const argument = rest.join(" ");
+    try {
+      switch (command) {
+        case "":
+          return true;
+        case "exit":
+        case "quit":
+          return false;
+        case "help":
+          this.#say(HELP);
+          return true;
+        case "status":
+          this.#status();
+          return true;
+        case "publish":
+        case "fetch":
+        case "search":
+          if (!argument) throw new CommandError(`${command} needs an argument (try help)`);
+          if (command === "publish") await this.#publish(argument);
+          else if (command === "fetch") await this.#fetch(argument);
+          else await this.#search(argument);
+          return true;
+        default:
+          throw new CommandError(`unknown command "${command}" (try help)`);
+      }
+    } catch (error) {
+      const known = error instanceof CommandError || error instanceof TrackerError ||
+        (error instanceof Error && /Error$/.test(error.name));
+      this.#say(`error: ${known ? (error as Error).message : String(error)}`);
+      return true;
+    }
+  }
+
+  async #start(torrent: Metainfo, dataDirectory: string, mode: "read" | "write"): Promise<Job> {
+    const existing = this.#jobs.get(torrent.infoHashHex);
+    if (existing) return existing;
+    const { session } = await prepareSession(this.env, torrent, dataDirectory, mode, {
+      peerId: this.#peerId,
+      quiet: true,
+    });
+    this.#listener!.add(session);
+    const announcer = new SessionAnnouncer(session, {
+      port: this.#listener!.port,
+      name: this.options.name,
+    });
+    announcer.start();
+    const job = { torrent, session, announcer };
+    this.#jobs.set(torrent.infoHashHex, job);
+    return job;
+  }
+
+  async #publish(file: string): Promise<void> {
+    const target = resolve(this.#directory, file);
+    if (!(await Deno.stat(target).then(() => true, () => false))) {
+      throw new CommandError(`file not found: ${file} (looked in ${this.#directory})`);
+    }
+    const bytes = await buildTorrent(
+      { ...this.env, cwd: this.#directory },
+      target,
+      {
+        tracker: [`${this.#tracker}/announce`],
+        pieceLength: SHELL_PIECE_LENGTH,
+        date: false,
+        quiet: true,
+      },
+      { say: () => {} },
+    );
+    const torrent = parseMetainfo(bytes);
+    await writeFileAtomically(join(this.#directory, `${basename(target)}.torrent`), bytes, {
+      overwrite: true,
+    });
+    const result = await publishTorrent(this.#tracker, bytes, { peerName: this.options.name });
+    const { session } = await this.#start(torrent, dirname(target), "read");
+    if (!session.complete) throw new CommandError(`${file} does not match its torrent`);
+    this.#say(
+      `${result.added ? "published" : "already published:"} ${torrent.name} ` +
+        `(${torrent.infoHashHex}); seeding it in the background`,
+    );
+  }
+
+  async #search(text: string): Promise<void> {
+    const results = await searchCatalog(this.#tracker, text);
+    if (results.length === 0) this.#say(`nothing on the tracker matches "${text}"`);
+    for (const result of results) {
+      this.#say(
+        `${result.infoHash}  ${result.name}  ${formatBytes(result.totalLength)}, ` +
+          `${result.seeders} seeders, ${result.leechers} leechers`,
+      );
+    }
+  }
+
+  async #fetch(name: string): Promise<void> {
+    const results = await searchCatalog(this.#tracker, name);
+    const exact = results.filter((result) => result.name === name);
+    const candidates = exact.length > 0 ? exact : results;
+    if (candidates.length === 0) {
+      throw new CommandError(`"${name}" not found on tracker ${this.#tracker}`);
+    }
+    if (candidates.length > 1) {
+      throw new CommandError(
+        `${candidates.length} torrents match "${name}": ${
+          candidates.map((c) => c.name).join(", ")
+        }`,
+      );
+    }
+    const torrent = parseMetainfo(
+      await downloadCatalogTorrent(this.#tracker, candidates[0].infoHash),
+    );
+    this.#say(
+      `fetching ${torrent.name} (${formatBytes(torrent.totalLength)}) from ${
+        candidates[0].seeders
+      } seeders`,
+    );
+    const { session } = await this.#start(torrent, this.#directory, "write");
+    let lastBytes = -1;
+    let lastChange = performance.now();
+    while (!session.complete) {
+      const stats = session.stats();
+      if (stats.verifiedBytes !== lastBytes) {
+        lastBytes = stats.verifiedBytes;
+        lastChange = performance.now();
+        this.#say(
+          `  ${Math.floor((stats.verifiedBytes / Math.max(1, torrent.totalLength)) * 100)}% ` +
+            `${formatBytes(stats.verifiedBytes)} from ${stats.peers} peers`,
+        );
+      }
+      if (performance.now() - lastChange > FETCH_TIMEOUT_S * 1000) {
+        throw new CommandError(
+          `no progress for ${FETCH_TIMEOUT_S} s; still trying in the background`,
+        );
+      }
+      await Promise.race([
+        session.whenComplete(),
+        new Promise((resolve) => setTimeout(resolve, 500)),
+      ]);
+    }
+    this.#say(
+      `fetched ${join(this.#directory, torrent.name)}: every piece verified; seeding it now`,
+    );
+  }
+
+  #status(): void {
+    if (this.#jobs.size === 0) {
+      this.#say("nothing shared yet");
+      return;
+    }
+    for (const { torrent, session } of this.#jobs.values()) {
+      const stats = session.stats();
+      const role = session.complete
+        ? "seeding"
+        : `downloading ${
+          Math.floor((stats.verifiedBytes / Math.max(1, torrent.totalLength)) * 100)
+        }%`;
+      this.#say(
+        `${torrent.name}: ${role}, ${stats.peers} peers, up ${formatBytes(stats.uploadRate)}/s ` +
+          `(${formatBytes(stats.uploaded)} in all), down ${formatBytes(stats.downloadRate)}/s`,
+      );
+    }
+  }
+
+  async #leave(): Promise<void> {
+    this.#listener?.close();
+    await Promise.all([...this.#jobs.values()].map((job) => job.announcer.stop()));
+    await Promise.all([...this.#jobs.values()].map((job) => job.session.close()));
+    this.#say("bye: every torrent announced stopped");
+  }
+}

@@ -1,0 +1,76 @@
+/** `p2p shell`: the report's interactive client, driven through its standard input. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ebookText } from "../../examples/ebook.ts";
+import { withTempDir } from "../helpers.ts";
+import { type InteractiveP2p, spawnInteractive, spawnTracker } from "../process_helpers.ts";
+
+/** Types a command and waits for the output line it should produce. */
+async function type(
+  shell: InteractiveP2p,
+  line: string,
+  expect: RegExp,
+): Promise<RegExpMatchArray> {
+  await shell.send(line);
+  return await shell.waitForLine(expect, 20_000);
+}
+
+Deno.test("shell: publish, search, fetch, status, bad commands, publish what was fetched, exit", async () => {
+  await withTempDir(async (dir) => {
+    const { tracker, announceUrl } = await spawnTracker(dir, join(dir, "tracker"));
+    const url = announceUrl.replace(/\/announce$/, "");
+    await Deno.mkdir(join(dir, "client1"));
+    await Deno.mkdir(join(dir, "client2"));
+    await Deno.writeTextFile(join(dir, "client2", "eBook.txt"), ebookText());
+    const client2 = spawnInteractive(dir, "shell", "-t", url, "-d", "client2", "--name", "client2");
+    const client1 = spawnInteractive(dir, "shell", "-t", url, "-d", "client1", "--name", "client1");
+    try {
+      await client2.waitForLine(/^p2p shell: client client2 in .*client2, tracker http.*Type help/);
+      await type(
+        client2,
+        "publish eBook.txt",
+        /^published eBook\.txt \([0-9a-f]{40}\); seeding it in the background$/,
+      );
+      await type(client2, "status", /^eBook\.txt: seeding, \d+ peers, up/);
+
+      await type(client1, "help", /^ {2}exit {11}leave \(Ctrl-D too\)/);
+      await type(
+        client1,
+        "search ebook",
+        /^[0-9a-f]{40} {2}eBook\.txt {2}3\.2 MiB, 1 seeders, 0 leechers$/,
+      );
+      await type(
+        client1,
+        "fetch eBook.txt",
+        /^fetched .*client1\/eBook\.txt: every piece verified; seeding it now$/,
+      );
+      assert.equal(await Deno.readTextFile(join(dir, "client1", "eBook.txt")), ebookText());
+      await type(client1, "status", /^eBook\.txt: seeding, \d+ peers/);
+      await type(client1, "publish eBook.txt", /^already published: eBook\.txt/);
+      await type(client1, "frobnicate", /^error: unknown command "frobnicate" \(try help\)$/);
+      await type(client1, "fetch", /^error: fetch needs an argument \(try help\)$/);
+      await type(
+        client1,
+        "publish missing.txt",
+        /^error: file not found: missing\.txt \(looked in .*client1\)$/,
+      );
+      await type(client1, "fetch Moby Dick", /^error: "Moby Dick" not found on tracker http/);
+
+      await type(client1, "exit", /^bye: every torrent announced stopped$/);
+      assert.equal((await client1.child.status).code, 0);
+      await client2.end(); // Ctrl-D
+      await client2.waitForLine(/^bye: every torrent announced stopped$/);
+      assert.equal((await client2.child.status).code, 0);
+      assert.match(
+        tracker.stderr(),
+        /client1 127\.0\.0\.1:\d+ joined eBook\.txt \[[0-9a-f]{8}\] as leecher/,
+      );
+      assert.match(tracker.stderr(), /client2 127\.0\.0\.1:\d+ left eBook\.txt/);
+      assert.doesNotMatch(client1.stderr() + client2.stderr(), /\n\s+at /, "no stack trace");
+    } finally {
+      await client1.stop();
+      await client2.stop();
+      await tracker.stop();
+    }
+  });
+});
