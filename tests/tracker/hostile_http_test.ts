@@ -87,3 +87,28 @@ Deno.test("unknown paths and methods get 404, failures stay bencoded", async () 
     assert.match(text(failure.get("failure reason")), /missing info_hash/);
   });
 });
+
+Deno.test("a publish whose body never finishes is cut off after 10 s; others are served meanwhile", async () => {
+  await withTracker({}, async ({ base }) => {
+    const { hostname, port } = new URL(base);
+    const slow = await Deno.connect({ hostname, port: Number(port) });
+    try {
+      const started = performance.now();
+      await slow.write(
+        new TextEncoder().encode(
+          "POST /torrents HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\nd8:announce",
+        ),
+      );
+      const answer = await getBencoded(`${base}/announce?${announceQuery({})}`);
+      assert.equal(answer.get("interval"), 1800);
+      const buffer = new Uint8Array(4096);
+      const read = await slow.read(buffer);
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(read !== null && read > 0, "an answer came back");
+      assert.match(new TextDecoder().decode(buffer.subarray(0, read!)), /^HTTP\/1\.1 4\d\d/);
+      assert.ok(seconds >= 9 && seconds < 15, `cut off after ${seconds.toFixed(1)} s`);
+    } finally {
+      slow.close();
+    }
+  });
+});
