@@ -258,7 +258,16 @@ export class PiecePicker {
    * const { requests, cancels } = picker.requestsFor(peer.id, (id) => askable(id));
    * ```
    */
-  requestsFor(id: number, haves: (id: number) => Bitfield | undefined): RequestPlan {
+  requestsFor(
+    id: number,
+    haves: (id: number) => Bitfield | undefined,
+    /**
+     * Whether blocks may be taken over from a busy peer; the session says no
+     * for a peer that will deliver them within moments anyway (taking them
+     * would only fetch them twice).
+     */
+    mayTakeFrom: (victim: number) => boolean = () => true,
+  ): RequestPlan {
     const have = haves(id);
     const plan: RequestPlan = { requests: [], cancels: [] };
     const requests = plan.requests;
@@ -278,9 +287,15 @@ export class PiecePicker {
         continue;
       }
       if (this.#nextUndealt(() => true) === undefined && this.outstanding(id) < ENDGAME_PIPELINE) {
-        if (!this.#steal(id, have, room, plan)) {
+        if (!this.#steal(id, have, room, plan, mayTakeFrom)) {
           const idleSlots = ENDGAME_PIPELINE - this.outstanding(id);
-          this.#duplicate(id, have, Math.min(room, requests.length + idleSlots), requests);
+          this.#duplicate(
+            id,
+            have,
+            Math.min(room, requests.length + idleSlots),
+            requests,
+            mayTakeFrom,
+          );
         }
       }
       break;
@@ -293,10 +308,16 @@ export class PiecePicker {
    * idle peer: they are cancelled there (a peer that has not sent them yet
    * drops them) and asked here.
    */
-  #steal(id: number, have: Bitfield, room: number, plan: RequestPlan): boolean {
+  #steal(
+    id: number,
+    have: Bitfield,
+    room: number,
+    plan: RequestPlan,
+    mayTakeFrom: (victim: number) => boolean,
+  ): boolean {
     let victim: number | undefined;
     for (const [other, blocks] of this.#outstanding) {
-      if (other === id || blocks.size < 2 * ENDGAME_PIPELINE) continue;
+      if (other === id || blocks.size < 2 * ENDGAME_PIPELINE || !mayTakeFrom(other)) continue;
       if (victim === undefined || blocks.size > this.#outstanding.get(victim)!.size) victim = other;
     }
     if (victim === undefined) return false;
@@ -319,14 +340,20 @@ export class PiecePicker {
     return taken > 0;
   }
 
-  #duplicate(id: number, have: Bitfield, room: number, into: BlockRequest[]): void {
+  #duplicate(
+    id: number,
+    have: Bitfield,
+    room: number,
+    into: BlockRequest[],
+    slow: (peer: number) => boolean,
+  ): void {
     for (const progress of this.#progress.values()) {
       if (!have.has(progress.index)) continue;
       for (let block = 0; block < progress.blockCount && room > into.length; block++) {
         const requesters = progress.requesters[block];
         if (
           progress.received[block] === 0 && requesters.length < ENDGAME_REQUESTERS &&
-          !requesters.includes(id)
+          !requesters.includes(id) && requesters.every(slow)
         ) {
           this.#ask(id, progress, block, into);
         }

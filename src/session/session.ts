@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Metainfo } from "../metainfo/mod.ts";
 import type { TorrentStorage } from "../storage/mod.ts";
 import type { PeerAddress } from "../tracker/mod.ts";
-import { Bitfield, type Message, pieceLengthAt } from "../wire/mod.ts";
+import { Bitfield, BLOCK_SIZE, type Message, pieceLengthAt } from "../wire/mod.ts";
 import {
   CHOKE_INTERVAL_MS,
   chooseUnchoked,
@@ -416,11 +416,23 @@ export class TorrentSession {
     return peer.peerHave;
   };
 
+  /** A peer whose unanswered requests would take it over a second at its recent rate. */
+  #slowerThanASecond = (id: number): boolean => {
+    const peer = this.peers.get(id);
+    if (!peer) return false;
+    const rate = peer.downloaded.rate();
+    return rate === 0 || (this.#picker.outstanding(id) * BLOCK_SIZE) / rate > 1;
+  };
+
   #fillRequests(peer: PeerConnection): void {
     if (this.complete || peer.peerChoking || peer.closed || !peer.amInterested) return;
     // Backpressure: a disk slower than the network must not fill memory with pieces.
     if (this.#unwrittenBytes > MAX_UNWRITTEN_BYTES) return;
-    const { requests, cancels } = this.#picker.requestsFor(peer.id, this.#haves);
+    const { requests, cancels } = this.#picker.requestsFor(
+      peer.id,
+      this.#haves,
+      this.#slowerThanASecond,
+    );
     for (const { peer: other, request } of cancels) {
       this.peers.get(other)?.send({ type: "cancel", ...request });
     }
