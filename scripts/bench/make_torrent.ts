@@ -20,7 +20,7 @@ export async function benchMakeTorrent(dir: string, sizeMiB: number, runs: numbe
   const theirs = join(dir, "mktorrent.torrent");
   const removeTheirs = () => Deno.remove(theirs).catch(() => {});
   const rows = [
-    await measure("p2p make-torrent (2 workers)", [
+    await measure("p2p make-torrent (2 threads)", [
       Deno.execPath(),
       "run",
       "--allow-all",

@@ -130,7 +130,12 @@ export async function buildTorrent(
   env: CliEnv,
   path: string,
   settings: TorrentSettings,
-  hooks: { say: (line: string) => void; beforeHashing?: (name: string) => Promise<void> },
+  hooks: {
+    say: (line: string) => void;
+    beforeHashing?: (name: string) => Promise<void>;
+    /** Hash one range on this thread (default); the shell says no, as it is serving meanwhile. */
+    inline?: boolean;
+  },
 ): Promise<Uint8Array> {
   const { say } = hooks;
   say(`[1/3] Searching ${path} for files...`);
@@ -159,6 +164,7 @@ export async function buildTorrent(
   const progress = byteProgress(env, "Hashing", totalLength, settings.quiet === true);
   const pieceHashes = await hashPieces({ files, pieceLength }, {
     onProgress: (bytes) => progress.advance(bytes),
+    inline: hooks.inline ?? true,
   }).finally(() => progress.stop());
   return createMetainfo({
     name,

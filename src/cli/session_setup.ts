@@ -35,6 +35,8 @@ export async function prepareSession(
     quiet: boolean;
     log?: (line: string) => void;
     maxUploadRate?: number;
+    /** Recheck partly on this thread (quicker, lighter); not while other torrents are served. */
+    inlineRecheck?: boolean;
   },
 ): Promise<PreparedSession> {
   const storage = await TorrentStorage.open(torrent, resolve(env.cwd, directory), mode);
@@ -47,9 +49,10 @@ export async function prepareSession(
       );
     }
     const progress = byteProgress(env, "Checking", torrent.totalLength, options.quiet);
-    const verified = await storage.recheck((bytes) => progress.advance(bytes)).finally(() =>
-      progress.stop()
-    );
+    const verified = await storage.recheck(
+      (bytes) => progress.advance(bytes),
+      options.inlineRecheck ?? true,
+    ).finally(() => progress.stop());
     let verifiedPieces = 0;
     let verifiedBytes = 0;
     verified.forEach((ok, index) => {

@@ -166,6 +166,7 @@ class Shell {
     const { session } = await prepareSession(this.env, torrent, dataDirectory, mode, {
       peerId: this.#peerId,
       quiet: true,
+      inlineRecheck: false,
     });
     this.#listener!.add(session);
     const announcer = new SessionAnnouncer(session, {
@@ -192,7 +193,7 @@ class Shell {
         date: false,
         quiet: true,
       },
-      { say: () => {} },
+      { say: () => {}, inline: false },
     );
     const torrent = parseMetainfo(bytes);
     await writeFileAtomically(join(this.#directory, `${basename(target)}.torrent`), bytes, {

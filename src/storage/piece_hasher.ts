@@ -1,4 +1,5 @@
 import { StorageError } from "./errors.ts";
+import { hashRange } from "./hash_range.ts";
 import type { HashedFile, HashTask, HashWorkerMessage } from "./hash_protocol.ts";
 
 /** Less data than this per worker is not worth a worker's start-up (about 20 ms). */
@@ -16,6 +17,12 @@ export interface HashPiecesOptions {
   readonly onProgress?: (bytes: number) => void;
   /** Workers to use; by default one per core, fewer for small data. */
   readonly workers?: number;
+  /**
+   * Hash one range on the calling thread too, blocking it meanwhile: one
+   * worker fewer to start (time and memory) when nothing else needs the
+   * thread, as in `make-torrent` or before a seed starts serving.
+   */
+  readonly inline?: boolean;
 }
 
 /**
@@ -92,7 +99,19 @@ async function runHashTasks(
       tolerateMissing,
     });
   }
-  const parts = await Promise.all(ranges.map((task) => runWorker(task, options.onProgress)));
+  const onProgress = options.onProgress ?? (() => {});
+  const [first, ...rest] = ranges;
+  const running = (options.inline ? rest : ranges).map((task) => runWorker(task, onProgress));
+  let inlinePart: { hashes: Uint8Array; readable: Uint8Array } | undefined;
+  if (options.inline) {
+    try {
+      inlinePart = hashRange(first, onProgress);
+    } catch (error) {
+      await Promise.allSettled(running);
+      throw new StorageError(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const parts = [...(inlinePart ? [inlinePart] : []), ...(await Promise.all(running))];
   const hashes = new Uint8Array(pieceCount * 20);
   const readable = new Uint8Array(pieceCount);
   parts.forEach((part, i) => {

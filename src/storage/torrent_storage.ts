@@ -159,7 +159,8 @@ export class TorrentStorage {
   }
 
   /**
-   * Rechecks which pieces on disk match their hashes, on every core.
+   * Rechecks which pieces on disk match their hashes, on every core (the
+   * calling thread among them with `inline`, blocking it meanwhile).
    * Missing or short files simply fail their pieces; files this storage
    * has just created are known to hold nothing and are not read.
    *
@@ -168,7 +169,7 @@ export class TorrentStorage {
    * const verified = await storage.recheck((bytes) => bar.advance(bytes));
    * ```
    */
-  recheck(onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+  recheck(onProgress?: (bytes: number) => void, inline = false): Promise<Uint8Array> {
     if (this.createdFresh) {
       onProgress?.(this.torrent.totalLength);
       return Promise.resolve(new Uint8Array(this.torrent.pieceCount));
@@ -181,7 +182,7 @@ export class TorrentStorage {
     return verifyPieces(
       { files, pieceLength: this.torrent.pieceLength },
       this.torrent.pieceHashes,
-      { onProgress },
+      { onProgress, inline },
     );
   }
 

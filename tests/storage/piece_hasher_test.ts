@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { hashPieces, StorageError } from "../../src/storage/mod.ts";
 import { pieceHashesOf, testBytes, withTempDir } from "../helpers.ts";
 
-Deno.test("hashPieces matches SHA-1 of each piece across file boundaries, any worker count", async () => {
+Deno.test("hashPieces matches SHA-1 of each piece across file boundaries, any worker count, inline or not", async () => {
   await withTempDir(async (dir) => {
     const sizes = [70_000, 0, 1, 16_384, 123_457];
     const data = testBytes(sizes.reduce((a, b) => a + b), 7);
@@ -16,13 +16,20 @@ Deno.test("hashPieces matches SHA-1 of each piece across file boundaries, any wo
       offset += length;
     }
     for (const workers of [1, 2, 5]) {
-      let progressed = 0;
-      const hashes = await hashPieces({ files, pieceLength: 16384 }, {
-        workers,
-        onProgress: (bytes) => (progressed += bytes),
-      });
-      assert.deepEqual(hashes, pieceHashesOf(data, 16384), `${workers} workers`);
-      assert.equal(progressed, data.length);
+      for (const inline of [false, true]) {
+        let progressed = 0;
+        const hashes = await hashPieces({ files, pieceLength: 16384 }, {
+          workers,
+          inline,
+          onProgress: (bytes) => (progressed += bytes),
+        });
+        assert.deepEqual(
+          hashes,
+          pieceHashesOf(data, 16384),
+          `${workers} workers, inline ${inline}`,
+        );
+        assert.equal(progressed, data.length);
+      }
     }
   });
 });
