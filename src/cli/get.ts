@@ -163,7 +163,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
   const progress = byteProgress(env, "Downloading", torrent.totalLength, quiet);
   progress.advance(verifiedBytes);
   let stopStatus = () => {};
-  let reason: string | undefined;
+  let failed = false;
   try {
     if (!session.complete) {
       say(`[2/4] Connecting to peers (listening on port ${listener.port})`);
@@ -264,7 +264,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
       });
     }
   } catch (error) {
-    reason = error instanceof Error ? error.message : String(error);
+    failed = true;
     throw error;
   } finally {
     progress.stop();
@@ -272,7 +272,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
     listener.close();
     await announcer.stop();
     await session.close();
-    if (reason && !quiet) {
+    if (failed && !quiet) {
       const have = session.have.count;
       env.stderr.write(
         `      kept ${formatCount(have)} of ${

@@ -82,6 +82,8 @@ export class TorrentSession {
   readonly #banned = new Set<string>();
   readonly #strikes = new Map<string, number>();
   readonly #stalled = new Set<number>();
+  /** Per peer, how many of its pieces we still lack: interest without rescanning bitfields. */
+  readonly #wanted = new Map<number, number>();
   readonly #bytesFrom = new Map<string, number>();
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   #connecting = 0;
@@ -274,11 +276,15 @@ export class TorrentSession {
           peer.peerInterested = false;
           break;
         case "have":
+          if (!peer.peerHave.has(message.index) && !this.have.has(message.index)) {
+            this.#wanted.set(peer.id, (this.#wanted.get(peer.id) ?? 0) + 1);
+          }
           peer.peerHave.set(message.index);
-          if (!this.have.has(message.index)) this.#setInterest(peer, true);
+          this.#updateInterest(peer);
           break;
         case "bitfield":
           peer.peerHave = message.bitfield;
+          this.#countWanted(peer);
           this.#updateInterest(peer);
           break;
         case "request":
@@ -308,6 +314,7 @@ export class TorrentSession {
     this.#picker.removePeer(peer.id);
     this.#requests.delete(peer.id);
     this.#stalled.delete(peer.id);
+    this.#wanted.delete(peer.id);
     this.#addresses.delete(peer.address);
     this.#uploadedBefore += peer.uploaded.total;
     this.#downloadedBefore += peer.downloaded.total;
@@ -324,12 +331,17 @@ export class TorrentSession {
     peer.send({ type: interested ? "interested" : "not-interested" });
   }
 
-  #updateInterest(peer: PeerConnection): void {
-    if (this.complete) return this.#setInterest(peer, false);
+  /** Counts the pieces a peer has that we lack: once per bitfield, then kept up to date. */
+  #countWanted(peer: PeerConnection): void {
+    let wanted = 0;
     for (let index = 0; index < this.torrent.pieceCount; index++) {
-      if (peer.peerHave.has(index) && !this.have.has(index)) return this.#setInterest(peer, true);
+      if (peer.peerHave.has(index) && !this.have.has(index)) wanted++;
     }
-    this.#setInterest(peer, false);
+    this.#wanted.set(peer.id, wanted);
+  }
+
+  #updateInterest(peer: PeerConnection): void {
+    this.#setInterest(peer, !this.complete && (this.#wanted.get(peer.id) ?? 0) > 0);
   }
 
   #unchokedCount(): number {
@@ -494,7 +506,10 @@ export class TorrentSession {
     this.options.onPiece?.(index, from);
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
-      if (peer.amInterested && peer.peerHave.has(index)) this.#updateInterest(peer);
+      if (peer.peerHave.has(index)) {
+        this.#wanted.set(peer.id, (this.#wanted.get(peer.id) ?? 1) - 1);
+        this.#updateInterest(peer);
+      }
       this.#fillRequests(peer);
     }
     if (this.complete) {

@@ -17,6 +17,7 @@ Deno.test("get: a multi-file torrent from three seeds, with a 0-byte file and a 
       layout: { "a/one.bin": 700_000, "empty.txt": 0, "b/two.bin": 534_567 },
       pieceLength: "32K",
       seeds: 3,
+      seedArgs: ["--max-upload-rate", "1M"],
     });
     try {
       const { code, summary, stderr } = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
@@ -43,6 +44,8 @@ Deno.test("get: a single-file torrent from three seeds; a rerun finds it complet
       layout: { "eBook.txt": 3_359_647 },
       pieceLength: "512K",
       seeds: 3,
+      // Slow enough that all three seeds unchoke us before the seven pieces are gone.
+      seedArgs: ["--max-upload-rate", "1M"],
     });
     try {
       const first = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
