@@ -17,7 +17,7 @@ import { EBOOK_SIZE, ebookText } from "../examples/ebook.ts";
 import { type P2pProcess, spawnP2p } from "../tests/process_helpers.ts";
 
 /** Publishers upload at most this fast, so a fetch lasts long enough to use every peer. */
-const UPLOAD_RATE = "1M";
+const UPLOAD_RATE = "512K";
 
 const processes: P2pProcess[] = [];
 const peerNames = new Map<string, string>();

@@ -223,13 +223,26 @@ export class PiecePicker {
   }
 
   /** One dealing round: each hungry peer, in turn, gets the lowest undealt piece it has. */
+  /**
+   * Pieces a peer may hold dealt: enough for its pipeline, but no more than
+   * its fair share of what is missing among all connected peers (even those
+   * still choking us: they usually unchoke within moments), so the first
+   * peer to unchoke does not take the whole of a small torrent.
+   */
+  #dealLimit(): number {
+    const missing = this.geometry.pieceCount - this.verified.count;
+    const fairShare = Math.ceil(missing / Math.max(1, this.#rotation.length));
+    return Math.min(this.#dealtPerPeer, Math.max(MIN_DEALT_PIECES, fairShare));
+  }
+
   #dealingRound(haves: (id: number) => Bitfield | undefined): boolean {
     let dealtAny = false;
     const count = this.#rotation.length;
+    const limit = this.#dealLimit();
     for (let step = 0; step < count; step++) {
       const id = this.#rotation[(this.#turn + step) % count];
       const have = haves(id);
-      if (!have || this.#dealt.get(id)!.length >= this.#dealtPerPeer) continue;
+      if (!have || this.#dealt.get(id)!.length >= limit) continue;
       const index = this.#nextUndealt((i) => have.has(i));
       if (index === undefined) continue;
       this.#deal(id, index);
@@ -283,7 +296,7 @@ export class PiecePicker {
         }
       }
       if (room <= requests.length) break;
-      if (this.#dealt.get(id)!.length < this.#dealtPerPeer && this.#dealingRound(haves)) {
+      if (this.#dealt.get(id)!.length < this.#dealLimit() && this.#dealingRound(haves)) {
         continue;
       }
       if (this.#nextUndealt(() => true) === undefined && this.outstanding(id) < ENDGAME_PIPELINE) {

@@ -147,10 +147,10 @@ Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of do
   for (let i = 0; i < 108; i++) have.set(i);
   const picker = new PiecePicker(geometry(pieceCount, 4 * BLOCK_SIZE), have);
   picker.addPeer(1);
-  picker.addPeer(2);
   const all = full(pieceCount);
-  // Peer 1 unchokes first and is dealt the whole tail; peer 2 (still choking) comes later.
-  const first = picker.requestsFor(1, (p) => (p === 1 ? all : undefined)).requests;
+  // Peer 1 is alone at first and is dealt the whole tail; peer 2 connects later, idle.
+  const first = picker.requestsFor(1, () => all).requests;
+  picker.addPeer(2);
   const queues = new Map<number, BlockRequest[]>([[1, first], [2, []]]);
   let duplicates = 0;
   let moved = 0;
@@ -185,4 +185,15 @@ Deno.test("dealing starts at the given piece and wraps around", () => {
   picker.addPeer(1);
   const by = simulate(picker, new Map([[1, full(10)]]));
   assert.deepEqual(by.get(1), [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]);
+});
+
+Deno.test("the first peer to unchoke gets only its fair share of a small torrent", () => {
+  const picker = new PiecePicker(geometry(38), new Bitfield(38));
+  for (const id of [1, 2, 3]) picker.addPeer(id);
+  // Only peer 1 has unchoked us so far: it may not take all 38 pieces.
+  const first = picker.requestsFor(1, (p) => (p === 1 ? full(38) : undefined)).requests;
+  const pieces = new Set(first.map((r) => r.index));
+  assert.equal(pieces.size, 13, "ceil(38 / 3) pieces");
+  const second = picker.requestsFor(2, (p) => (p === 3 ? undefined : full(38))).requests;
+  assert.ok(second.length > 0 && second.every((r) => !pieces.has(r.index)));
 });

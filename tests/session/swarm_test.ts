@@ -17,7 +17,8 @@ Deno.test("get: a multi-file torrent from three seeds, with a 0-byte file and a 
       layout: { "a/one.bin": 700_000, "empty.txt": 0, "b/two.bin": 534_567 },
       pieceLength: "32K",
       seeds: 3,
-      seedArgs: ["--max-upload-rate", "1M"],
+      // Slow enough (bursts of 256 KiB each) that all three seeds take part.
+      seedArgs: ["--max-upload-rate", "256K"],
     });
     try {
       const { code, summary, stderr } = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
@@ -45,7 +46,7 @@ Deno.test("get: a single-file torrent from three seeds; a rerun finds it complet
       pieceLength: "512K",
       seeds: 3,
       // Slow enough that all three seeds unchoke us before the seven pieces are gone.
-      seedArgs: ["--max-upload-rate", "1M"],
+      seedArgs: ["--max-upload-rate", "512K"],
     });
     try {
       const first = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
