@@ -6,6 +6,7 @@
  */
 export { createMetainfo, type NewTorrent, type NewTorrentFile } from "./create.ts";
 export { MetainfoError } from "./errors.ts";
+export { pieceSize, type TorrentGeometry } from "./geometry.ts";
 export { fromHex, toHex } from "./hex.ts";
 export {
   HASH_LENGTH,

@@ -60,17 +60,6 @@ export class SessionAnnouncer {
     }
   }
 
-  #left(): number {
-    const { torrent, have } = this.session;
-    let left = 0;
-    for (let index = 0; index < torrent.pieceCount; index++) {
-      if (!have.has(index)) {
-        left += Math.min(torrent.pieceLength, torrent.totalLength - index * torrent.pieceLength);
-      }
-    }
-    return left;
-  }
-
   async #announce(event?: AnnounceEvent, timeoutMs?: number): Promise<AnnounceResponse> {
     const stats = this.session.stats();
     const trackers = timeoutMs === undefined
@@ -82,7 +71,7 @@ export class SessionAnnouncer {
       port: this.options.port,
       uploaded: stats.uploaded,
       downloaded: stats.downloaded,
-      left: this.#left(),
+      left: this.session.torrent.totalLength - stats.verifiedBytes,
       event,
       numwant: this.session.complete ? 0 : 50,
       name: this.options.name,

@@ -1,3 +1,4 @@
+import type { TorrentGeometry } from "../metainfo/mod.ts";
 import {
   Bitfield,
   BLOCK_SIZE,
@@ -5,7 +6,6 @@ import {
   encodePieceInto,
   type Message,
   MessageReader,
-  type TorrentGeometry,
   WireError,
 } from "../wire/mod.ts";
 import { RateMeter } from "./rate_meter.ts";

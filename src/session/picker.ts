@@ -1,4 +1,5 @@
-import { type Bitfield, BLOCK_SIZE, pieceLengthAt, type TorrentGeometry } from "../wire/mod.ts";
+import { pieceSize, type TorrentGeometry } from "../metainfo/mod.ts";
+import { type Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
 
 /**
  * Blocks in flight per peer: 128 × 16 KiB = 2 MiB. Clients use 16 to 250+;
@@ -118,7 +119,7 @@ export class PiecePicker {
 
   /** Blocks of a piece. */
   #blockCount(index: number): number {
-    return Math.ceil(pieceLengthAt(this.geometry, index) / BLOCK_SIZE);
+    return Math.ceil(pieceSize(this.geometry, index) / BLOCK_SIZE);
   }
 
   #blockKey(index: number, block: number): number {
@@ -256,7 +257,7 @@ export class PiecePicker {
     progress.requesters[block].push(id);
     this.#outstanding.get(id)!.add(this.#blockKey(progress.index, block));
     const begin = block * BLOCK_SIZE;
-    const length = Math.min(BLOCK_SIZE, pieceLengthAt(this.geometry, progress.index) - begin);
+    const length = Math.min(BLOCK_SIZE, pieceSize(this.geometry, progress.index) - begin);
     into.push({ index: progress.index, begin, length });
   }
 
@@ -386,7 +387,7 @@ export class PiecePicker {
   received(id: number, index: number, begin: number, length: number): BlockOutcome {
     const progress = this.#progress.get(index);
     const block = begin / BLOCK_SIZE;
-    const expectedLength = Math.min(BLOCK_SIZE, pieceLengthAt(this.geometry, index) - begin);
+    const expectedLength = Math.min(BLOCK_SIZE, pieceSize(this.geometry, index) - begin);
     const key = this.#blockKey(index, block);
     this.#outstanding.get(id)?.delete(key);
     if (

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Metainfo } from "../metainfo/mod.ts";
+import { type Metainfo, pieceSize } from "../metainfo/mod.ts";
 import type { TorrentStorage } from "../storage/mod.ts";
 import type { PeerAddress } from "../tracker/mod.ts";
-import { Bitfield, BLOCK_SIZE, type Message, pieceLengthAt } from "../wire/mod.ts";
+import { Bitfield, BLOCK_SIZE, type Message } from "../wire/mod.ts";
 import {
   CHOKE_INTERVAL_MS,
   chooseUnchoked,
@@ -116,7 +116,7 @@ export class TorrentSession {
     verified.forEach((ok, index) => {
       if (!ok) return;
       this.have.set(index);
-      this.#verifiedBytes += pieceLengthAt(torrent, index);
+      this.#verifiedBytes += pieceSize(torrent, index);
     });
     this.#picker = new PiecePicker(
       torrent,
@@ -459,7 +459,7 @@ export class TorrentSession {
     if (outcome.accepted) {
       let buffer = this.#buffers.get(index);
       if (!buffer) {
-        buffer = this.#pool.take(pieceLengthAt(this.torrent, index));
+        buffer = this.#pool.take(pieceSize(this.torrent, index));
         this.#buffers.set(index, buffer);
       }
       buffer.set(block, begin);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { HashTask } from "./hash_protocol.ts";
-import { fileSpans, pieceSize } from "./layout.ts";
+import { pieceSize } from "../metainfo/mod.ts";
+import { fileSpans } from "./layout.ts";
 
 /** Progress is reported after about this many bytes: often enough for a bar, rare enough to be free. */
 const PROGRESS_EVERY_BYTES = 32 * 1024 * 1024;
@@ -53,7 +54,7 @@ export function hashRange(
   let unreported = 0;
   try {
     for (let piece = task.firstPiece; piece < task.endPiece; piece++) {
-      const size = pieceSize(task.totalLength, task.pieceLength, piece);
+      const size = pieceSize(task, piece);
       let filled = 0;
       try {
         for (const span of fileSpans(task.files, piece * task.pieceLength, size)) {

@@ -13,18 +13,6 @@ export interface FileSpan {
 }
 
 /**
- * Size of piece `index`: the piece length, except for a shorter last piece.
- *
- * @example
- * ```ts
- * pieceSize(100, 40, 2); // 20
- * ```
- */
-export function pieceSize(totalLength: number, pieceLength: number, index: number): number {
-  return Math.min(pieceLength, totalLength - index * pieceLength);
-}
-
-/**
  * Splits the byte range `[start, start + length)` of the torrent's data into
  * runs inside its files, in order; empty files contribute nothing.
  *

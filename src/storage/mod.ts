@@ -6,7 +6,7 @@
  */
 export { StorageError } from "./errors.ts";
 export type { HashedFile } from "./hash_protocol.ts";
-export { type FileSpan, fileSpans, pieceSize, type PlacedFile } from "./layout.ts";
+export { type FileSpan, fileSpans, type PlacedFile } from "./layout.ts";
 export {
   hashPieces,
   type HashPiecesInput,

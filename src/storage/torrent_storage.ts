@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type { Metainfo } from "../metainfo/mod.ts";
+import { type Metainfo, pieceSize } from "../metainfo/mod.ts";
 import { StorageError } from "./errors.ts";
-import { fileSpans, pieceSize } from "./layout.ts";
+import { fileSpans } from "./layout.ts";
 import { verifyPieces } from "./piece_hasher.ts";
 
 /** How a torrent's files are opened. */
@@ -196,11 +196,10 @@ export class TorrentStorage {
     index: number,
     buffer: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ): Promise<Uint8Array> {
-    const { pieceLength, totalLength } = this.torrent;
-    const size = pieceSize(totalLength, pieceLength, index);
+    const size = pieceSize(this.torrent, index);
     const piece = buffer(size);
     let filled = 0;
-    for (const span of fileSpans(this.torrent.files, index * pieceLength, size)) {
+    for (const span of fileSpans(this.torrent.files, index * this.torrent.pieceLength, size)) {
       const handle = this.#handles[span.fileIndex];
       if (!handle) throw new StorageError(`no such file: ${this.paths[span.fileIndex]}`);
       const bytesRead = await handle.readAt(

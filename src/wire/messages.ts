@@ -1,3 +1,4 @@
+import { pieceSize, type TorrentGeometry } from "../metainfo/mod.ts";
 import { Bitfield } from "./bitfield.ts";
 import { WireError } from "./errors.ts";
 
@@ -50,18 +51,6 @@ export type Message =
   | { readonly type: "port"; readonly port: number }
   /** An extension message we did not negotiate: read and ignored. */
   | { readonly type: "unknown"; readonly id: number };
-
-/** The shape of a torrent's data, which every index and offset is checked against. */
-export interface TorrentGeometry {
-  readonly pieceCount: number;
-  readonly pieceLength: number;
-  readonly totalLength: number;
-}
-
-/** Size of piece `index` in a torrent of this geometry. */
-export function pieceLengthAt(geometry: TorrentGeometry, index: number): number {
-  return Math.min(geometry.pieceLength, geometry.totalLength - index * geometry.pieceLength);
-}
 
 function frame(id: number, payloadLength: number): { bytes: Uint8Array; view: DataView } {
   const bytes = new Uint8Array(5 + payloadLength);
@@ -246,7 +235,7 @@ export class MessageReader {
   #blockRange(view: DataView, length: number, name: string) {
     const index = this.#index(view, name);
     const begin = view.getUint32(4);
-    const size = pieceLengthAt(this.geometry, index);
+    const size = pieceSize(this.geometry, index);
     if (length === 0 || begin + length > size) {
       throw new WireError(
         `${name} of ${length} bytes at ${begin} outside piece ${index} (${size} bytes)`,

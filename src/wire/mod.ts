@@ -21,7 +21,5 @@ export {
   type Message,
   MessageId,
   MessageReader,
-  pieceLengthAt,
-  type TorrentGeometry,
 } from "./messages.ts";
 export { CLIENT_CODE, generatePeerId } from "./peer_id.ts";

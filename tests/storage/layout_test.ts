@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { fileSpans, pieceSize } from "../../src/storage/mod.ts";
+import { pieceSize } from "../../src/metainfo/mod.ts";
+import { fileSpans } from "../../src/storage/mod.ts";
 
 const files = [
   { offset: 0, length: 3 },
@@ -25,6 +26,10 @@ for (const [name, start, length, expected] of cases) {
 }
 
 Deno.test("pieceSize gives a shorter last piece", () => {
-  assert.deepEqual([0, 1, 2].map((i) => pieceSize(100, 40, i)), [40, 40, 20]);
-  assert.equal(pieceSize(80, 40, 1), 40);
+  assert.deepEqual([0, 1, 2].map((i) => pieceSize({ pieceLength: 40, totalLength: 100 }, i)), [
+    40,
+    40,
+    20,
+  ]);
+  assert.equal(pieceSize({ pieceLength: 40, totalLength: 80 }, 1), 40);
 });
