@@ -8,7 +8,9 @@
  * @module
  */
 import { join } from "node:path";
+import { toHex } from "../../src/metainfo/mod.ts";
 import { percentEncode } from "../../src/tracker/mod.ts";
+import { freePort } from "../../tests/helpers.ts";
 import { startOpentracker as startOpentrackerProcess } from "../../tests/real_clients.ts";
 import { printTarget } from "./measure.ts";
 
@@ -23,13 +25,6 @@ interface Server {
   port: number;
   pid: number;
   stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** The info hash of swarm `n`: its number as 20 ASCII digits (as announce.lua makes them). */
@@ -79,13 +74,11 @@ async function startP2pTracker(dir: string): Promise<Server> {
 }
 
 async function startOpentracker(dir: string, swarms: number): Promise<Server> {
-  const hex = (bytes: Uint8Array) =>
-    [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   const port = freePort();
   const child = await startOpentrackerProcess(
     join(dir, "opentracker"),
     port,
-    Array.from({ length: swarms }, (_, n) => hex(swarmHash(n))),
+    Array.from({ length: swarms }, (_, n) => toHex(swarmHash(n))),
   );
   await waitForPort(port);
   return {

@@ -1,5 +1,6 @@
 import { BencodeDict, BencodeError, type BencodeValue, decode } from "../bencode/mod.ts";
 import type { AnnounceEvent } from "./announce.ts";
+import { binaryStringToHex } from "./binary_string.ts";
 import { TrackerError } from "./errors.ts";
 import {
   COMPACT_IPV4_LENGTH,
@@ -183,9 +184,7 @@ export function parseScrapeResponse(bytes: Uint8Array): Map<string, ScrapeCounts
   const counts = new Map<string, ScrapeCounts>();
   for (const [key, value] of files) {
     if (key.length !== 20 || !(value instanceof BencodeDict)) continue;
-    let hex = "";
-    for (let i = 0; i < 20; i++) hex += key.charCodeAt(i).toString(16).padStart(2, "0");
-    counts.set(hex, {
+    counts.set(binaryStringToHex(key), {
       complete: optionalCount(value, "complete") ?? 0,
       incomplete: optionalCount(value, "incomplete") ?? 0,
       downloaded: optionalCount(value, "downloaded") ?? 0,

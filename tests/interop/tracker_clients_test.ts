@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { parseMetainfo, toHex } from "../../src/metainfo/mod.ts";
 import { announce, scrape } from "../../src/tracker/mod.ts";
 import { freePort, needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
 import {
@@ -94,7 +94,7 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const infoHash = new Uint8Array(20).map((_, i) => i + 1);
-      const hex = [...infoHash].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const hex = toHex(infoHash);
       const port = freePort();
       const opentracker = await startOpentracker(dir, port, [hex]);
       try {
