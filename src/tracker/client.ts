@@ -7,7 +7,7 @@ import {
   parseScrapeResponse,
   scrapeUrlOf,
 } from "./client_protocol.ts";
-import { concat } from "./bytes.ts";
+import { readAtMost } from "./bytes.ts";
 import { TrackerError } from "./errors.ts";
 import { percentEncode } from "./query.ts";
 import type { ScrapeCounts } from "./scrape.ts";
@@ -46,24 +46,6 @@ function describeFailure(error: unknown): string {
 
 class RetryableError extends Error {}
 
-async function readCapped(response: Response): Promise<Uint8Array> {
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_TRACKER_ANSWER_BYTES) {
-      await reader.cancel();
-      throw new TrackerError(`answer larger than ${MAX_TRACKER_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return concat(chunks);
-}
-
 /**
  * One HTTP request to a tracker with a timeout, retried with backoff on
  * network errors, timeouts and 5xx answers. Returns the status and body.
@@ -81,7 +63,7 @@ async function request(
         ...init,
         signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TRACKER_TIMEOUT_MS),
       });
-      const body = await readCapped(response);
+      const body = await readAtMost(response.body, MAX_TRACKER_ANSWER_BYTES);
       if (response.status >= 500) throw new RetryableError(`HTTP ${response.status}`);
       return { status: response.status, body };
     } catch (error) {

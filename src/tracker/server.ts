@@ -8,7 +8,7 @@ import {
   parseAnnounce,
 } from "./announce.ts";
 import type { Catalog } from "./catalog.ts";
-import { concat } from "./bytes.ts";
+import { readAtMost } from "./bytes.ts";
 import { TrackerError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 import { compactAddress, compactPeer } from "./peer_address.ts";
@@ -83,26 +83,11 @@ function timingSafeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
+/** A request body up to MAX_PUBLISH_BYTES, cut off after BODY_TIMEOUT_MS. */
 async function readBody(request: Request): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_PUBLISH_BYTES) throw new TrackerError("the torrent is too large");
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const timer = setTimeout(() => reader.cancel().catch(() => {}), BODY_TIMEOUT_MS);
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > MAX_PUBLISH_BYTES) throw new TrackerError("the torrent is too large");
-      chunks.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return concat(chunks);
+  return await readAtMost(request.body, MAX_PUBLISH_BYTES, AbortSignal.timeout(BODY_TIMEOUT_MS));
 }
 
 /**
