@@ -1,5 +1,5 @@
 import { basename, join, resolve } from "node:path";
-import { StorageError } from "./errors.ts";
+import { describeFileError, StorageError } from "./errors.ts";
 
 /** A file found on disk to put into a new torrent. */
 export interface SourceFile {
@@ -36,12 +36,6 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Finds the files to put into a torrent of `path`. A file makes a
  * single-file torrent; a directory makes a multi-file torrent of every
@@ -62,7 +56,7 @@ export async function scanSource(path: string, options: ScanOptions = {}): Promi
   try {
     info = await Deno.stat(absolutePath);
   } catch (error) {
-    throw new StorageError(`${describe(error)}: ${path}`);
+    throw new StorageError(`${describeFileError(error)}: ${path}`);
   }
   const name = basename(absolutePath);
   if (info.isFile) {
@@ -83,7 +77,7 @@ export async function scanSource(path: string, options: ScanOptions = {}): Promi
     try {
       entries = await Array.fromAsync(Deno.readDir(directory));
     } catch (error) {
-      throw new StorageError(`${describe(error)}: ${directory}`);
+      throw new StorageError(`${describeFileError(error)}: ${directory}`);
     }
     for (const entry of entries) {
       if (entry.name.startsWith(".") && !options.includeHidden) continue;
@@ -95,7 +89,7 @@ export async function scanSource(path: string, options: ScanOptions = {}): Promi
           ? await Deno.stat(entryPath)
           : await Deno.lstat(entryPath);
       } catch (error) {
-        throw new StorageError(`${describe(error)}: ${entryPath}`);
+        throw new StorageError(`${describeFileError(error)}: ${entryPath}`);
       }
       if (entryInfo.isFile) {
         files.push({ absolutePath: entryPath, path: entryRelative, length: entryInfo.size });

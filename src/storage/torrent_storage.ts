@@ -1,22 +1,11 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { type Metainfo, pieceSize } from "../metainfo/mod.ts";
-import { StorageError } from "./errors.ts";
+import { describeFileError, StorageError } from "./errors.ts";
 import { fileSpans } from "./layout.ts";
 import { verifyPieces } from "./piece_hasher.ts";
 
 /** How a torrent's files are opened. */
 export type StorageMode = "read" | "write";
-
-function describe(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  const code = (error as { code?: string })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "ENOSPC" || /no space left/i.test(message)) return "no space left on device";
-  if (code === "EROFS" || /read-only file system/i.test(message)) return "read-only file system";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  return message;
-}
 
 /**
  * A file whose reads and writes run one at a time, each a seek and a full
@@ -153,7 +142,7 @@ export class TorrentStorage {
     } catch (error) {
       await Promise.all(handles.map((handle) => handle?.close()));
       if (error instanceof StorageError) throw error;
-      throw new StorageError(`${describe(error)}: ${paths[handles.length] ?? directory}`);
+      throw new StorageError(`${describeFileError(error)}: ${paths[handles.length] ?? directory}`);
     }
     return new TorrentStorage(torrent, paths, mode, handles, !anyExisted);
   }
@@ -201,12 +190,14 @@ export class TorrentStorage {
     let filled = 0;
     for (const span of fileSpans(this.torrent.files, index * this.torrent.pieceLength, size)) {
       const handle = this.#handles[span.fileIndex];
-      if (!handle) throw new StorageError(`no such file: ${this.paths[span.fileIndex]}`);
+      if (!handle) {
+        throw new StorageError(`no such file or directory: ${this.paths[span.fileIndex]}`);
+      }
       const bytesRead = await handle.readAt(
         span.fileOffset,
         piece.subarray(filled, filled + span.length),
       ).catch((error) => {
-        throw new StorageError(`${describe(error)}: ${this.paths[span.fileIndex]}`);
+        throw new StorageError(`${describeFileError(error)}: ${this.paths[span.fileIndex]}`);
       });
       if (bytesRead !== span.length) {
         throw new StorageError(`${this.paths[span.fileIndex]} is shorter than the torrent says`);
@@ -232,7 +223,9 @@ export class TorrentStorage {
           piece.subarray(written, written + span.length),
         );
       } catch (error) {
-        throw new StorageError(`cannot write ${this.paths[span.fileIndex]}: ${describe(error)}`);
+        throw new StorageError(
+          `cannot write ${this.paths[span.fileIndex]}: ${describeFileError(error)}`,
+        );
       }
       written += span.length;
     }
