@@ -58,7 +58,28 @@ function describe(result: CatalogSearchResult): string {
     `${result.seeders} seeders, ${result.leechers} leechers`;
 }
 
-/** The catalog entry NAME means: exact names first, then the only partial match. */
+/**
+ * What NAME means among catalog search results: the exact names if any,
+ * otherwise every partial match. `fetch` and the shell's `fetch` agree on it.
+ *
+ * @throws {CommandError} "not found on tracker" when nothing matches.
+ * @example
+ * ```ts
+ * matchesOf(await searchCatalog(tracker, "eBook.txt"), "eBook.txt", tracker);
+ * ```
+ */
+export function matchesOf(
+  results: CatalogSearchResult[],
+  name: string,
+  tracker: string,
+): CatalogSearchResult[] {
+  const exact = results.filter((result) => result.name === name);
+  const candidates = exact.length > 0 ? exact : results;
+  if (candidates.length === 0) throw new CommandError(`"${name}" not found on tracker ${tracker}`);
+  return candidates;
+}
+
+/** The catalog entry NAME means, asking (or wanting --infohash) when several match. */
 async function choose(
   env: CliEnv,
   name: string,
@@ -73,11 +94,7 @@ async function choose(
     }
     return hit;
   }
-  const exact = results.filter((result) => result.name === name);
-  const candidates = exact.length > 0 ? exact : results;
-  if (candidates.length === 0) {
-    throw new CommandError(`"${name}" not found on tracker ${options.tracker}`);
-  }
+  const candidates = matchesOf(results, name, options.tracker);
   if (candidates.length === 1) return candidates[0];
   env.stderr.write(`${candidates.length} torrents match "${name}":\n`);
   candidates.forEach((result, i) => env.stderr.write(`  ${i + 1}. ${describe(result)}\n`));

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseMetainfo } from "../metainfo/mod.ts";
+import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
 import { catalogUrl, publishTorrent } from "../tracker/mod.ts";
 import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
@@ -57,9 +57,43 @@ export function publishCommand(env: CliEnv): Command {
     .action((path: string, options: PublishOptions) => publish(env, path, options));
 }
 
-async function publish(env: CliEnv, path: string, options: PublishOptions): Promise<void> {
-  const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
-  const directory = resolve(env.cwd, options.dir);
+/** A torrent made and published by {@link makeAndPublish}. */
+export interface Published {
+  readonly torrent: Metainfo;
+  /** Where the file or directory is. */
+  readonly target: string;
+  readonly torrentPath: string;
+  /** False when the catalog already had it. */
+  readonly added: boolean;
+}
+
+/**
+ * The report's publish: finds `path` in the client's `directory`, makes its
+ * torrent (no creation date, so every client makes the same one), keeps it
+ * there as `NAME.torrent` and publishes it to the tracker's catalog.
+ * `publish` and the shell's `publish` both go through here.
+ *
+ * @throws {CommandError} when the file is not there; {@link TrackerError} when the tracker says no.
+ * @example
+ * ```ts
+ * const { torrent, added } = await makeAndPublish(env, "./client2", "eBook.txt", { tracker });
+ * ```
+ */
+export async function makeAndPublish(
+  env: CliEnv,
+  directory: string,
+  path: string,
+  options: {
+    tracker: string;
+    pieceLength?: number;
+    token?: string;
+    peerName?: string;
+    /** Hash partly on this thread (not while other torrents are served). */
+    inline?: boolean;
+    /** No hashing progress bar. */
+    quiet?: boolean;
+  },
+): Promise<Published> {
   const target = resolve(directory, path);
   if (!(await Deno.stat(target).then(() => true, () => false))) {
     throw new CommandError(`file not found: ${path} (looked in ${directory})`);
@@ -74,17 +108,29 @@ async function publish(env: CliEnv, path: string, options: PublishOptions): Prom
       date: false,
       quiet: options.quiet,
     },
-    { say: () => {} },
+    { say: () => {}, inline: options.inline },
   );
   const torrent = parseMetainfo(bytes);
   const torrentPath = join(directory, `${basename(target)}.torrent`);
   await writeFileAtomically(torrentPath, bytes, { overwrite: true });
-  const result = await publishTorrent(base, bytes, {
+  const { added } = await publishTorrent(base, bytes, {
     token: options.token,
-    peerName: options.name,
+    peerName: options.peerName,
   });
+  return { torrent, target, torrentPath, added };
+}
+
+async function publish(env: CliEnv, path: string, options: PublishOptions): Promise<void> {
+  const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
+  const base = catalogUrl(options.tracker);
+  const { torrent, target, torrentPath, added } = await makeAndPublish(
+    env,
+    resolve(env.cwd, options.dir),
+    path,
+    { ...options, peerName: options.name },
+  );
   say(
-    result.added
+    added
       ? `published ${torrent.name} (${torrent.infoHashHex}) to ${base}`
       : `${torrent.name} (${torrent.infoHashHex}) was already published on ${base}`,
   );

@@ -1,23 +1,17 @@
 import { Command } from "commander";
 import process from "node:process";
 import readline from "node:readline";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
 import { PeerListener, SessionAnnouncer, type TorrentSession } from "../session/mod.ts";
-import {
-  catalogUrl,
-  downloadCatalogTorrent,
-  publishTorrent,
-  searchCatalog,
-  TrackerError,
-} from "../tracker/mod.ts";
+import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
 import { generatePeerId } from "../wire/mod.ts";
-import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
-import { buildTorrent } from "./make_torrent.ts";
+import { matchesOf } from "./fetch.ts";
 import { integerOption } from "./options.ts";
+import { makeAndPublish } from "./publish.ts";
 import { prepareSession } from "./session_setup.ts";
 import { VERSION } from "./version.ts";
 
@@ -180,30 +174,17 @@ class Shell {
   }
 
   async #publish(file: string): Promise<void> {
-    const target = resolve(this.#directory, file);
-    if (!(await Deno.stat(target).then(() => true, () => false))) {
-      throw new CommandError(`file not found: ${file} (looked in ${this.#directory})`);
-    }
-    const bytes = await buildTorrent(
-      { ...this.env, cwd: this.#directory },
-      target,
-      {
-        tracker: [`${this.#tracker}/announce`],
-        pieceLength: SHELL_PIECE_LENGTH,
-        date: false,
-        quiet: true,
-      },
-      { say: () => {}, inline: false },
-    );
-    const torrent = parseMetainfo(bytes);
-    await writeFileAtomically(join(this.#directory, `${basename(target)}.torrent`), bytes, {
-      overwrite: true,
+    const { torrent, target, added } = await makeAndPublish(this.env, this.#directory, file, {
+      tracker: this.#tracker,
+      pieceLength: SHELL_PIECE_LENGTH,
+      peerName: this.options.name,
+      inline: false,
+      quiet: true,
     });
-    const result = await publishTorrent(this.#tracker, bytes, { peerName: this.options.name });
     const { session } = await this.#start(torrent, dirname(target), "read");
     if (!session.complete) throw new CommandError(`${file} does not match its torrent`);
     this.#say(
-      `${result.added ? "published" : "already published:"} ${torrent.name} ` +
+      `${added ? "published" : "already published:"} ${torrent.name} ` +
         `(${torrent.infoHashHex}); seeding it in the background`,
     );
   }
@@ -220,12 +201,7 @@ class Shell {
   }
 
   async #fetch(name: string): Promise<void> {
-    const results = await searchCatalog(this.#tracker, name);
-    const exact = results.filter((result) => result.name === name);
-    const candidates = exact.length > 0 ? exact : results;
-    if (candidates.length === 0) {
-      throw new CommandError(`"${name}" not found on tracker ${this.#tracker}`);
-    }
+    const candidates = matchesOf(await searchCatalog(this.#tracker, name), name, this.#tracker);
     if (candidates.length > 1) {
       throw new CommandError(
         `${candidates.length} torrents match "${name}": ${
