@@ -5,7 +5,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
 import { download, type GetOptions } from "./get.ts";
-import { integerOption, rateOption } from "./options.ts";
+import { integerOption, peerOptions } from "./options.ts";
 
 interface FetchOptions extends GetOptions {
   tracker: string;
@@ -22,7 +22,7 @@ interface FetchOptions extends GetOptions {
  * ```
  */
 export function fetchCommand(env: CliEnv): Command {
-  return new Command("fetch")
+  return peerOptions(new Command("fetch"), 0)
     .description("find a file by name in a tracker's catalog and download it")
     .argument(
       "<name>",
@@ -33,23 +33,12 @@ export function fetchCommand(env: CliEnv): Command {
     .option("--infohash <hex>", "which torrent, when several match")
     .option("--seed", "keep seeding after the download, until interrupted")
     .option(
-      "-p, --port <port>",
-      "port to listen on for peers (0: any free port)",
-      integerOption(0, 65535),
-      0,
-    )
-    .option("--host <address>", "address to listen on", "0.0.0.0")
-    .option("--name <name>", "our name in the tracker's log")
-    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
-    .option(
       "--timeout <seconds>",
       "give up after this long without data",
       integerOption(1, 86400),
       60,
     )
     .option("--json", "print a JSON summary on stdout")
-    .option("-v, --verbose", "log every peer event")
-    .option("-q, --quiet", "no progress output")
     .action((name: string, options: FetchOptions) => fetch(env, name, options));
 }
 

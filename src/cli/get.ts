@@ -6,7 +6,7 @@ import { generatePeerId } from "../wire/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
-import { integerOption, rateOption } from "./options.ts";
+import { integerOption, peerOptions } from "./options.ts";
 import { byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
 import { prepareSession } from "./session_setup.ts";
@@ -40,20 +40,11 @@ export interface GetOptions {
  * ```
  */
 export function getCommand(env: CliEnv): Command {
-  return new Command("get")
+  return peerOptions(new Command("get"), 0)
     .description("download a torrent from many peers at once, every piece verified")
     .argument("<torrent>", ".torrent file, or the URL of one in a tracker's catalog")
     .option("-d, --dir <dir>", "directory to download into", ".")
-    .option(
-      "-p, --port <port>",
-      "port to listen on for peers (0: any free port)",
-      integerOption(0, 65535),
-      0,
-    )
-    .option("--host <address>", "address to listen on", "0.0.0.0")
     .option("--seed", "keep seeding after the download, until interrupted")
-    .option("--name <name>", "our name in p2p tracker's log")
-    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option(
       "--timeout <seconds>",
       "give up after this long without peers or progress",
@@ -61,8 +52,6 @@ export function getCommand(env: CliEnv): Command {
       DEFAULT_STALL_TIMEOUT,
     )
     .option("--json", "print a JSON summary on stdout")
-    .option("-v, --verbose", "log every peer event")
-    .option("-q, --quiet", "no progress output")
     .action((torrent: string, options: GetOptions) => get(env, torrent, options));
 }
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 
 /**
  * A commander option parser for whole numbers in `[min, max]`.
@@ -35,4 +35,28 @@ export function rateOption(text: string): number {
   const value = Math.round(Number(match[1]) * factor);
   if (value < 1024) throw new InvalidArgumentError("must be at least 1K");
   return value;
+}
+
+/**
+ * The options every command that joins a swarm takes (seed, get, publish,
+ * fetch): where to listen, our name, an upload limit, and how much to say.
+ *
+ * @example
+ * ```ts
+ * peerOptions(new Command("seed"), 6881).action(...);
+ * ```
+ */
+export function peerOptions(command: Command, defaultPort: number): Command {
+  return command
+    .option(
+      "-p, --port <port>",
+      "port to listen on for peers (0: any free port)",
+      integerOption(0, 65535),
+      defaultPort,
+    )
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option("--name <name>", "our name in the tracker's log")
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
+    .option("-v, --verbose", "log every peer event")
+    .option("-q, --quiet", "no progress or status output");
 }

@@ -6,7 +6,7 @@ import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { buildTorrent, pieceLengthOption } from "./make_torrent.ts";
-import { integerOption, rateOption } from "./options.ts";
+import { peerOptions } from "./options.ts";
 import { runSeed, type SeedOptions } from "./seed.ts";
 
 interface PublishOptions extends Omit<SeedOptions, "dir"> {
@@ -26,7 +26,7 @@ interface PublishOptions extends Omit<SeedOptions, "dir"> {
  * ```
  */
 export function publishCommand(env: CliEnv): Command {
-  return new Command("publish")
+  return peerOptions(new Command("publish"), 0)
     .description(
       "make a torrent of a file or directory, publish it to a tracker's catalog and seed it",
     )
@@ -38,22 +38,11 @@ export function publishCommand(env: CliEnv): Command {
       ".",
     )
     .option(
-      "-p, --port <port>",
-      "port to listen on for peers (0: any free port)",
-      integerOption(0, 65535),
-      0,
-    )
-    .option("--host <address>", "address to listen on", "0.0.0.0")
-    .option("--name <name>", "our name in the tracker's log and catalog")
-    .option(
       "-l, --piece-length <size>",
       "piece length (default: automatic, as make-torrent)",
       pieceLengthOption,
     )
     .option("--token <token>", "the tracker's publish token, if it asks for one")
-    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
-    .option("-v, --verbose", "log every peer event")
-    .option("-q, --quiet", "no progress or status output")
     .action((path: string, options: PublishOptions) => publish(env, path, options));
 }
 

@@ -4,7 +4,7 @@ import { generatePeerId } from "../wire/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
-import { integerOption, rateOption } from "./options.ts";
+import { peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { prepareSession } from "./session_setup.ts";
 import { startStatusLine } from "./status_line.ts";
@@ -34,22 +34,11 @@ export interface SeedOptions {
  * ```
  */
 export function seedCommand(env: CliEnv): Command {
-  return new Command("seed")
+  return peerOptions(new Command("seed"), DEFAULT_PEER_PORT)
     .description("serve the pieces of one or more torrents to any BitTorrent client")
     .argument("<torrents...>", ".torrent files (their data must be in --dir)")
     .option("-d, --dir <dir>", "directory holding the data", ".")
-    .option(
-      "-p, --port <port>",
-      "port to listen on (0: any free port)",
-      integerOption(0, 65535),
-      DEFAULT_PEER_PORT,
-    )
-    .option("--host <address>", "address to listen on", "0.0.0.0")
     .option("--partial", "serve the verified pieces of incomplete data")
-    .option("--name <name>", "our name in p2p tracker's log")
-    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
-    .option("-v, --verbose", "log every peer event")
-    .option("-q, --quiet", "no progress or status output")
     .action((torrents: string[], options: SeedOptions) => runSeed(env, torrents, options));
 }
 
