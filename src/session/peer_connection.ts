@@ -8,6 +8,7 @@ import {
   MessageReader,
   WireError,
 } from "../wire/mod.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { RateMeter } from "./rate_meter.ts";
 
 /** Send a keep-alive after this long without sending anything (BEP 3: two minutes). */
@@ -27,22 +28,15 @@ export interface PeerEvents {
 
 let nextPeerId = 1;
 
-/** Spare piece-message frames kept for reuse across connections, at most. */
-const MAX_SPARE_FRAMES = 256;
+/** Bytes of a piece message carrying one 16 KiB block. */
+const FRAME_SIZE = 13 + BLOCK_SIZE;
+/** Piece-message frames reused by every connection: 4 MiB of them at most. */
+const frames = new BufferPool(256 * FRAME_SIZE);
 
-/** Frames of one 16 KiB block plus the 13-byte piece header, reused by every connection. */
-const frames = {
-  spare: [] as Uint8Array[],
-  take(): Uint8Array {
-    return this.spare.pop() ?? new Uint8Array(13 + BLOCK_SIZE);
-  },
-  /** Takes back a frame once written; other buffers are simply dropped. */
-  give(bytes: Uint8Array): void {
-    if (bytes.buffer.byteLength === 13 + BLOCK_SIZE && this.spare.length < MAX_SPARE_FRAMES) {
-      this.spare.push(new Uint8Array(bytes.buffer));
-    }
-  },
-};
+/** Takes back a written message's buffer if it is a frame; other buffers are simply dropped. */
+function recycle(bytes: Uint8Array): void {
+  if (bytes.buffer.byteLength === FRAME_SIZE) frames.give(new Uint8Array(bytes.buffer));
+}
 
 /**
  * One peer connection after the handshake: a read loop that feeds the
@@ -153,7 +147,7 @@ export class PeerConnection {
     let bytes: Uint8Array;
     if (message.type === "piece" && message.block.length <= BLOCK_SIZE) {
       // Uploads reuse frame buffers: a seed sends gigabytes in 16 KiB blocks.
-      bytes = encodePieceInto(frames.take(), message.index, message.begin, message.block);
+      bytes = encodePieceInto(frames.take(FRAME_SIZE), message.index, message.begin, message.block);
       this.uploaded.add(message.block.length);
     } else {
       bytes = encodeMessage(message);
@@ -172,7 +166,7 @@ export class PeerConnection {
         let written = 0;
         while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
         this.#queuedBytes -= bytes.length;
-        frames.give(bytes);
+        recycle(bytes);
         this.#lastSentAt = performance.now();
         if (this.#queuedBytes < SEND_HIGH_WATER) this.#wakeDrainWaiters();
       }
@@ -199,7 +193,7 @@ export class PeerConnection {
     this.closed = true;
     clearInterval(this.#timer);
     this.#wakeDrainWaiters();
-    for (const bytes of this.#queue.splice(0)) frames.give(bytes);
+    for (const bytes of this.#queue.splice(0)) recycle(bytes);
     try {
       this.conn.close();
     } catch {
