@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { type Metainfo, MetainfoError, parseMetainfo } from "../metainfo/mod.ts";
 import { PeerListener, SessionAnnouncer } from "../session/mod.ts";
-import { TrackerError } from "../tracker/mod.ts";
+import { readAtMost, TrackerError } from "../tracker/mod.ts";
 import { generatePeerId } from "../wire/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
@@ -78,10 +78,13 @@ export async function loadTorrent(env: CliEnv, source: string): Promise<Metainfo
     await response.body?.cancel();
     throw new TrackerError(`cannot fetch ${source}: HTTP ${response.status}`);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_TORRENT_FILE_SIZE) {
-    throw new CommandError(`${source} is too large for a .torrent`);
-  }
+  // Read with a cap: a hostile URL must not stream gigabytes into memory first.
+  const bytes = await readAtMost(response.body, MAX_TORRENT_FILE_SIZE).catch((error) => {
+    if (error instanceof TrackerError) {
+      throw new CommandError(`${source} is too large for a .torrent`);
+    }
+    throw error;
+  });
   try {
     return parseMetainfo(bytes);
   } catch (error) {
