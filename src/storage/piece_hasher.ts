@@ -1,9 +1,13 @@
 import { StorageError } from "./errors.ts";
-import { hashRange } from "./hash_range.ts";
-import type { HashedFile, HashTask, HashWorkerMessage } from "./hash_protocol.ts";
+import { hashClaimedPieces } from "./hash_claims.ts";
+import { FAILED, type HashedFile, type HashJob, type HashWorkerMessage } from "./hash_protocol.ts";
 
-/** Less data than this per worker is not worth a worker's start-up (about 20 ms). */
+/** Less data than this per thread is not worth a worker's start-up (about 20 ms). */
 const MIN_BYTES_PER_WORKER = 64 * 1024 * 1024;
+/** Bytes of pieces a thread claims at a time (at least one piece). */
+const BATCH_BYTES = 4 * 1024 * 1024;
+/** Small data is cut finer: every thread gets at least this many claims to balance. */
+const MIN_CLAIMS_PER_THREAD = 4;
 
 /** What to hash: the torrent's files on disk and its piece length. */
 export interface HashPiecesInput {
@@ -15,10 +19,10 @@ export interface HashPiecesInput {
 export interface HashPiecesOptions {
   /** Called with the number of bytes hashed since the last call. */
   readonly onProgress?: (bytes: number) => void;
-  /** Workers to use; by default one per core, fewer for small data. */
+  /** Hashing threads to use; by default one per core, fewer for small data (under 64 MiB each). */
   readonly workers?: number;
   /**
-   * Hash one range on the calling thread too, blocking it meanwhile: one
+   * Hash on the calling thread too, blocking it meanwhile: one
    * worker fewer to start (time and memory) when nothing else needs the
    * thread, as in `make-torrent` or before a seed starts serving.
    */
@@ -26,8 +30,9 @@ export interface HashPiecesOptions {
 }
 
 /**
- * SHA-1 of every piece of the data, computed in parallel: each Web Worker
- * reads its own contiguous range of pieces from the files and hashes it.
+ * SHA-1 of every piece of the data, computed in parallel: Web Workers (and
+ * the calling thread with `inline`) claim batches of pieces from a shared
+ * counter, read them from the files and hash them.
  *
  * @returns the concatenated 20-byte hashes, in piece order.
  * @throws {StorageError} when a file cannot be read or changed meanwhile.
@@ -79,69 +84,68 @@ async function runHashTasks(
   const totalLength = last ? last.offset + last.length : 0;
   const pieceCount = Math.ceil(totalLength / input.pieceLength);
   if (pieceCount === 0) return { hashes: new Uint8Array(0), readable: new Uint8Array(0) };
-  const workerCount = Math.max(
+  const threads = Math.max(
     1,
     Math.min(
-      options.workers ?? navigator.hardwareConcurrency,
-      Math.ceil(totalLength / MIN_BYTES_PER_WORKER),
+      options.workers ??
+        Math.min(navigator.hardwareConcurrency, Math.ceil(totalLength / MIN_BYTES_PER_WORKER)),
       pieceCount,
     ),
   );
-  const piecesPerWorker = Math.ceil(pieceCount / workerCount);
-  const ranges: HashTask[] = [];
-  for (let first = 0; first < pieceCount; first += piecesPerWorker) {
-    ranges.push({
-      files: input.files,
-      pieceLength: input.pieceLength,
-      totalLength,
-      firstPiece: first,
-      endPiece: Math.min(pieceCount, first + piecesPerWorker),
-      tolerateMissing,
-    });
-  }
+  const job: HashJob = {
+    files: input.files,
+    pieceLength: input.pieceLength,
+    totalLength,
+    pieceCount,
+    batchPieces: Math.max(
+      1,
+      Math.min(
+        Math.floor(BATCH_BYTES / input.pieceLength),
+        Math.ceil(pieceCount / (threads * MIN_CLAIMS_PER_THREAD)),
+      ),
+    ),
+    tolerateMissing,
+    control: new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)),
+    hashes: new Uint8Array(new SharedArrayBuffer(pieceCount * 20)),
+    readable: new Uint8Array(new SharedArrayBuffer(pieceCount)),
+  };
   const onProgress = options.onProgress ?? (() => {});
-  const [first, ...rest] = ranges;
-  const running = (options.inline ? rest : ranges).map((task) => runWorker(task, onProgress));
-  let inlinePart: { hashes: Uint8Array; readable: Uint8Array } | undefined;
+  const workers = Array.from(
+    { length: options.inline ? threads - 1 : threads },
+    () => runWorker(job, onProgress),
+  );
   if (options.inline) {
     try {
-      inlinePart = hashRange(first, onProgress);
+      hashClaimedPieces(job, onProgress);
     } catch (error) {
-      await Promise.allSettled(running);
+      await Promise.allSettled(workers);
       throw new StorageError(error instanceof Error ? error.message : String(error));
     }
   }
-  const parts = [...(inlinePart ? [inlinePart] : []), ...(await Promise.all(running))];
-  const hashes = new Uint8Array(pieceCount * 20);
-  const readable = new Uint8Array(pieceCount);
-  parts.forEach((part, i) => {
-    hashes.set(part.hashes, ranges[i].firstPiece * 20);
-    readable.set(part.readable, ranges[i].firstPiece);
-  });
-  return { hashes, readable };
+  await Promise.all(workers);
+  // Copies out of shared memory: callers get ordinary buffers.
+  return { hashes: new Uint8Array(job.hashes), readable: new Uint8Array(job.readable) };
 }
 
-function runWorker(
-  task: HashTask,
-  onProgress?: (bytes: number) => void,
-): Promise<{ hashes: Uint8Array; readable: Uint8Array }> {
+function runWorker(job: HashJob, onProgress: (bytes: number) => void): Promise<void> {
   const worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<HashWorkerMessage>) => {
       const message = event.data;
       if (message.type === "progress") {
-        onProgress?.(message.bytes);
+        onProgress(message.bytes);
         return;
       }
       worker.terminate();
-      if (message.type === "done") resolve(message);
+      if (message.type === "done") resolve();
       else reject(new StorageError(message.message));
     };
     worker.onerror = (event) => {
       event.preventDefault();
+      Atomics.store(job.control, FAILED, 1);
       worker.terminate();
       reject(new StorageError(`hash worker failed: ${event.message}`));
     };
-    worker.postMessage(task);
+    worker.postMessage(job);
   });
 }
