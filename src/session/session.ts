@@ -12,7 +12,7 @@ import {
 } from "./choker.ts";
 import { connectToPeer, type ReceivedHandshake, sameBytes } from "./handshake_io.ts";
 import { PeerConnection } from "./peer_connection.ts";
-import { PieceCache } from "./piece_cache.ts";
+import { UploadCache } from "./upload_cache.ts";
 import { type BlockRequest, DEFAULT_PIPELINE_DEPTH, PiecePicker } from "./picker.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { RateLimiter } from "./rate_limiter.ts";
@@ -75,7 +75,7 @@ export class TorrentSession {
   readonly #buffers = new Map<number, Uint8Array>();
   /** Piece buffers reused across downloaded pieces: a gigabyte through the same few megabytes. */
   readonly #pool = new BufferPool();
-  readonly #cache: PieceCache;
+  readonly #cache: UploadCache;
   readonly #requests = new Map<number, BlockRequest[]>();
   readonly #serving = new Set<number>();
   readonly #addresses = new Set<string>();
@@ -124,9 +124,9 @@ export class TorrentSession {
       DEFAULT_PIPELINE_DEPTH,
       Math.floor(Math.random() * Math.max(1, torrent.pieceCount)),
     );
-    this.#cache = new PieceCache(
-      torrent.pieceLength,
-      (index, buffer) => storage.readPiece(index, buffer),
+    this.#cache = new UploadCache(
+      torrent,
+      (index, begin, target) => storage.read(index, begin, target),
     );
     this.#failure.promise.catch(() => {});
     if (options.maxUploadRate) this.#uploadLimit = new RateLimiter(options.maxUploadRate);
@@ -402,15 +402,10 @@ export class TorrentSession {
         const request = this.#requests.get(peer.id)?.shift();
         if (!request) return;
         await this.#uploadLimit?.take(request.length);
-        await this.#cache.use(request.index, (piece) => {
+        await this.#cache.use(request.index, request.begin, request.length, (block) => {
           if (peer.closed || peer.amChoking) return;
           // send() copies the block into its frame before returning.
-          peer.send({
-            type: "piece",
-            index: request.index,
-            begin: request.begin,
-            block: piece.subarray(request.begin, request.begin + request.length),
-          });
+          peer.send({ type: "piece", index: request.index, begin: request.begin, block });
         });
         if (peer.closed || peer.amChoking) return;
         await peer.drained();

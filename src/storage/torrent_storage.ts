@@ -1,5 +1,5 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { type Metainfo, pieceSize } from "../metainfo/mod.ts";
+import type { Metainfo } from "../metainfo/mod.ts";
 import { describeFileError, StorageError } from "./errors.ts";
 import { fileSpans } from "./layout.ts";
 import { verifyPieces } from "./piece_hasher.ts";
@@ -176,26 +176,26 @@ export class TorrentStorage {
   }
 
   /**
-   * Reads piece `index` whole, into a buffer of its size from `buffer` (a
-   * pool, say) or a new one.
+   * Fills `target` with the bytes of piece `index` from offset `begin` on
+   * (a whole piece, or part of one), across file boundaries.
    *
    * @throws {StorageError} when a file is missing or shorter than the torrent says.
+   * @example
+   * ```ts
+   * await storage.read(7, 16384, new Uint8Array(16384));
+   * ```
    */
-  async readPiece(
-    index: number,
-    buffer: (size: number) => Uint8Array = (size) => new Uint8Array(size),
-  ): Promise<Uint8Array> {
-    const size = pieceSize(this.torrent, index);
-    const piece = buffer(size);
+  async read(index: number, begin: number, target: Uint8Array): Promise<void> {
     let filled = 0;
-    for (const span of fileSpans(this.torrent.files, index * this.torrent.pieceLength, size)) {
+    const start = index * this.torrent.pieceLength + begin;
+    for (const span of fileSpans(this.torrent.files, start, target.length)) {
       const handle = this.#handles[span.fileIndex];
       if (!handle) {
         throw new StorageError(`no such file or directory: ${this.paths[span.fileIndex]}`);
       }
       const bytesRead = await handle.readAt(
         span.fileOffset,
-        piece.subarray(filled, filled + span.length),
+        target.subarray(filled, filled + span.length),
       ).catch((error) => {
         throw new StorageError(`${describeFileError(error)}: ${this.paths[span.fileIndex]}`);
       });
@@ -204,7 +204,6 @@ export class TorrentStorage {
       }
       filled += span.length;
     }
-    return piece;
   }
 
   /**
