@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { PERMISSIONS, V8_FLAGS } from "./p2p_runtime.ts";
 
 /** The targets `deno compile --target` takes. */
 const TARGETS = [
@@ -20,9 +21,6 @@ const TARGETS = [
   "aarch64-apple-darwin",
   "x86_64-pc-windows-msvc",
 ];
-
-/** What p2p touches: its files, the network, its environment and the core count. */
-const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-net", "--allow-env", "--allow-sys"];
 
 /** Modules loaded at run time by `new Worker(...)`, which the module graph does not show. */
 const WORKER_MODULES = ["src/storage/hash_worker.ts"];
@@ -49,6 +47,7 @@ const output = values.output ?? defaultName;
 const args = [
   "compile",
   ...PERMISSIONS,
+  V8_FLAGS,
   ...WORKER_MODULES.flatMap((module) => ["--include", module]),
   ...(values.target ? ["--target", values.target] : []),
   "--output",

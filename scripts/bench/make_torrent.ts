@@ -7,9 +7,15 @@
  */
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
-import { ensureRandomFile, measure, printTable, printTarget, warmCache } from "./measure.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { P2P_COMMAND } from "../p2p_runtime.ts";
+import {
+  ensureRandomFile,
+  formatMemory,
+  measure,
+  printTable,
+  printTarget,
+  warmCache,
+} from "./measure.ts";
 
 /** Runs the make-torrent benchmark on a file of `sizeMiB` in `dir`. */
 export async function benchMakeTorrent(dir: string, sizeMiB: number, runs: number): Promise<void> {
@@ -21,10 +27,7 @@ export async function benchMakeTorrent(dir: string, sizeMiB: number, runs: numbe
   const removeTheirs = () => Deno.remove(theirs).catch(() => {});
   const rows = [
     await measure("p2p make-torrent (2 threads)", [
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      MAIN,
+      ...P2P_COMMAND,
       "make-torrent",
       data,
       "-l",
@@ -47,7 +50,10 @@ export async function benchMakeTorrent(dir: string, sizeMiB: number, runs: numbe
   printTarget("same info hash as mktorrent", sameHash, sameHash ? "yes" : "no");
   const ratio = rows[0].seconds / rows[1].seconds;
   printTarget("no slower than mktorrent", ratio <= 1, `${ratio.toFixed(2)}× mktorrent's time`);
-  const peakMiB = rows[0].peakBytes / 2 ** 20;
-  printTarget("peak memory under 100 MB", rows[0].peakBytes < 100e6, `${peakMiB.toFixed(0)} MiB`);
+  printTarget(
+    "peak memory under 100 MB",
+    rows[0].peakBytes < 100e6,
+    formatMemory(rows[0].peakBytes),
+  );
   await removeTheirs();
 }

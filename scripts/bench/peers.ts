@@ -13,11 +13,15 @@
  */
 import { join } from "node:path";
 import { aria2cLeech, libtorrentPeer } from "../../tests/real_clients.ts";
-import { ensureRandomFile, measure, printTable, printTarget, warmCache } from "./measure.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-const MAIN = join(ROOT, "main.ts");
-const DENO = [Deno.execPath(), "run", "--allow-all", MAIN];
+import { P2P_COMMAND } from "../p2p_runtime.ts";
+import {
+  ensureRandomFile,
+  formatMemory,
+  measure,
+  printTable,
+  printTarget,
+  warmCache,
+} from "./measure.ts";
 
 /** Starts a background process and waits for a stdout line matching `ready`. */
 async function startUntil(
@@ -70,24 +74,13 @@ async function prepareSwarm(dir: string, sizeMiB: number) {
   await ensureRandomFile(data, sizeMiB * 2 ** 20);
   await warmCache(data);
   const tracker = await startUntil(
-    [...DENO, "tracker", "-q", "-p", "0", "-d", join(dir, "tracker")],
+    [...P2P_COMMAND, "tracker", "-q", "-p", "0", "-d", join(dir, "tracker")],
     /listening on (\S+)/,
   );
   const torrent = join(dir, "bench.torrent");
-  const made = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      MAIN,
-      "make-torrent",
-      data,
-      "-t",
-      tracker.match[1],
-      "-o",
-      torrent,
-      "-q",
-      "-f",
-    ],
+  const [p2p, ...p2pArgs] = P2P_COMMAND;
+  const made = await new Deno.Command(p2p, {
+    args: [...p2pArgs, "make-torrent", data, "-t", tracker.match[1], "-o", torrent, "-q", "-f"],
     stdout: "null",
   }).output();
   if (!made.success) throw new Error("make-torrent failed");
@@ -113,7 +106,7 @@ export async function benchGet(dir: string, sizeMiB: number, runs: number): Prom
     const target = join(dir, "leech");
     const clean = () => removeQuietly(target);
     const rows = [
-      await measure("p2p get", [...DENO, "get", torrent, "-d", target, "-q"], {
+      await measure("p2p get", [...P2P_COMMAND, "get", torrent, "-d", target, "-q"], {
         runs,
         before: clean,
       }),
@@ -140,7 +133,7 @@ export async function benchGet(dir: string, sizeMiB: number, runs: number): Prom
     printTarget(
       "peak memory under 150 MB",
       ours.peakBytes < 150e6,
-      `${(ours.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+      formatMemory(ours.peakBytes),
     );
   } finally {
     await stopAll([...seeds, tracker]);
@@ -174,7 +167,7 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
       const [label, command, ready] of [
         [
           "aria2c leech from p2p seed",
-          [...DENO, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
+          [...P2P_COMMAND, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
           /seeding/,
         ],
         [
@@ -203,7 +196,7 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
     );
 
     const seed = await startUntil(
-      [...DENO, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
+      [...P2P_COMMAND, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
       /seeding/,
     );
     try {
@@ -225,7 +218,7 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
       printTarget(
         "seed memory under 100 MB with eight leechers",
         peak < 100e6 && failed === 0,
-        `${(peak / 2 ** 20).toFixed(0)} MiB peak`,
+        `${formatMemory(peak)} peak`,
       );
     } finally {
       await stopAll([seed.child]);

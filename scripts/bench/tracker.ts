@@ -12,9 +12,9 @@ import { toHex } from "../../src/metainfo/mod.ts";
 import { percentEncode } from "../../src/tracker/mod.ts";
 import { freePort } from "../../tests/helpers.ts";
 import { startOpentracker as startOpentrackerProcess } from "../../tests/real_clients.ts";
-import { printTarget } from "./measure.ts";
+import { P2P_COMMAND } from "../p2p_runtime.ts";
+import { formatMemory, printTarget } from "./measure.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const LUA = new URL("./announce.lua", import.meta.url).pathname;
 const WRK_SWARMS = 1000;
 const MEMORY_SWARMS = 10_000;
@@ -46,11 +46,10 @@ async function waitForPort(port: number): Promise<void> {
 
 async function startP2pTracker(dir: string): Promise<Server> {
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
+  const [p2p, ...p2pArgs] = P2P_COMMAND;
+  const child = new Deno.Command(p2p, {
     args: [
-      "run",
-      "--allow-all",
-      MAIN,
+      ...p2pArgs,
       "tracker",
       "-q",
       "-p",
@@ -183,8 +182,8 @@ export async function benchTracker(dir: string, seconds: number): Promise<void> 
         (r.rate / results[1][1].rate).toFixed(2).padStart(8)
       }` +
         `${r.p50.toFixed(2).padStart(7)}ms${r.p99.toFixed(2).padStart(7)}ms${
-          (rss / 2 ** 20).toFixed(0).padStart(7)
-        } MB  ${r.errors}`,
+          (rss / 2 ** 20).toFixed(0).padStart(6)
+        } MiB  ${r.errors}`,
     );
   }
   const [ours, theirs] = results;
@@ -197,7 +196,7 @@ export async function benchTracker(dir: string, seconds: number): Promise<void> 
   printTarget(
     "under 150 MB with 100k peers",
     ours[2] < 150e6,
-    `${(ours[2] / 2 ** 20).toFixed(0)} MiB`,
+    formatMemory(ours[2]),
   );
   console.log(
     "  (opentracker closes the connection after every reply: wrk counts those as socket errors)",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { PERMISSIONS, V8_FLAGS } from "../../scripts/p2p_runtime.ts";
 import { withTempDir } from "../helpers.ts";
 
 const COMPILE = new URL("../../scripts/compile.ts", import.meta.url).pathname;
@@ -36,9 +37,23 @@ Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker",
     // Any file stands in for denort here: deno compile appends the program to it.
     const run = await compile(["--output", output], { DENORT_BIN: Deno.execPath() });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /hash_worker\.ts/);
     assert.match(run.stderr, /commander/);
     assert.match(run.stderr, /compile: wrote /);
     assert.ok((await Deno.stat(output)).size > (await Deno.stat(Deno.execPath())).size);
+    const binary = new TextDecoder("latin1").decode(await Deno.readFile(output));
+    // The hash worker, which no import names, is embedded with its source.
+    assert.ok(binary.includes("hash_worker.ts"));
+    assert.ok(binary.includes("hashClaimedPieces(event.data"));
+    // The shipped V8 settings are in the binary's metadata.
+    for (const flag of V8_FLAGS.replace("--v8-flags=", "").split(",")) {
+      assert.ok(binary.includes(`"${flag}"`), `${flag} baked in`);
+    }
   });
+});
+
+Deno.test("deno task p2p runs the sources with the permissions and V8 settings the binary gets", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
+  );
+  assert.equal(config.tasks.p2p, `deno run ${PERMISSIONS.join(" ")} ${V8_FLAGS} main.ts`);
 });
