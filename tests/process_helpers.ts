@@ -25,6 +25,26 @@ export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
   return start(cwd, args, "null");
 }
 
+/**
+ * Runs `p2p ARGS` to the end on a pseudo-terminal (util-linux `script`),
+ * where progress bars are drawn; resolves with everything it printed.
+ */
+export async function runP2pOnTerminal(cwd: string, ...args: string[]): Promise<string> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const commandLine = [Deno.execPath(), "run", "--allow-all", MAIN, ...args].map(quote).join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qec", commandLine, "/dev/null"],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) throw new Error(`p2p ${args.join(" ")} exited ${output.code}: ${text}`);
+  return text;
+}
+
 /** A `p2p` process whose standard input the test writes, line by line. */
 export interface InteractiveP2p extends P2pProcess {
   /** Writes one line to its standard input. */

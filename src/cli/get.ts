@@ -152,7 +152,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
     name: options.name,
     log: say,
   });
-  const progress = byteProgress(env, "Downloading", torrent.totalLength, quiet);
+  const progress = await byteProgress(env, "Downloading", torrent.totalLength, quiet);
   progress.advance(verifiedBytes);
   let stopStatus = () => {};
   let failed = false;

@@ -161,7 +161,7 @@ export async function buildTorrent(
         pieceCount === 1 ? "" : "s"
       } of ${formatBytes(pieceLength)}...`,
   );
-  const progress = byteProgress(env, "Hashing", totalLength, settings.quiet === true);
+  const progress = await byteProgress(env, "Hashing", totalLength, settings.quiet === true);
   const pieceHashes = await hashPieces({ files, pieceLength }, {
     onProgress: (bytes) => progress.advance(bytes),
     inline: hooks.inline ?? true,

@@ -48,7 +48,7 @@ export async function prepareSession(
         } pieces...\n`,
       );
     }
-    const progress = byteProgress(env, "Checking", torrent.totalLength, options.quiet);
+    const progress = await byteProgress(env, "Checking", torrent.totalLength, options.quiet);
     const verified = await storage.recheck(
       (bytes) => progress.advance(bytes),
       options.inlineRecheck ?? true,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
-import { pieceHashesOf, runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { needsTools, pieceHashesOf, runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { runP2pOnTerminal } from "../process_helpers.ts";
 
 Deno.test("make-torrent writes a single-file torrent that info reads back", async () => {
   await withTempDir(async (dir) => {
@@ -172,4 +173,21 @@ Deno.test("p2p --help, --version and help for a command", async () => {
   const bare = await runP2p(".");
   assert.equal(bare.code, 2);
   assert.match(bare.stderr, /Usage: p2p/);
+});
+
+Deno.test({
+  name: "make-torrent draws a progress bar on a terminal and none into a pipe",
+  ignore: !needsTools("script"),
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      await Deno.writeFile(join(dir, "data.bin"), testBytes(8 * 1024 * 1024));
+      const onTerminal = await runP2pOnTerminal(dir, "make-torrent", "data.bin", "-o", "t.torrent");
+      assert.match(onTerminal, /Hashing \[.*\] 0% \| 0 B of 8 MiB/);
+      assert.match(onTerminal, /Hashing \[.*\] 100% \| 8 MiB of 8 MiB/);
+      assert.match(onTerminal, /\[3\/3\] Writing/);
+      const piped = await runP2p(dir, "make-torrent", "data.bin", "-o", "t.torrent", "--force");
+      assert.equal(piped.code, 0);
+      assert.doesNotMatch(piped.stderr, /Hashing \[/);
+    });
+  },
 });
