@@ -27,22 +27,31 @@ export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
 
 /**
  * Runs `p2p ARGS` to the end on a pseudo-terminal (util-linux `script`),
- * where progress bars are drawn; resolves with everything it printed.
+ * where progress bars are drawn and questions asked; `typed` is what the
+ * user types. Resolves with the exit code and everything the terminal showed.
  */
-export async function runP2pOnTerminal(cwd: string, ...args: string[]): Promise<string> {
+export async function runP2pOnTerminal(
+  cwd: string,
+  args: string[],
+  typed = "",
+): Promise<{ code: number; screen: string }> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
   const commandLine = [Deno.execPath(), "run", "--allow-all", MAIN, ...args].map(quote).join(" ");
-  const output = await new Deno.Command("script", {
+  const child = new Deno.Command("script", {
     args: ["-qec", commandLine, "/dev/null"],
     cwd,
-    stdin: "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  if (!output.success) throw new Error(`p2p ${args.join(" ")} exited ${output.code}: ${text}`);
-  return text;
+  }).spawn();
+  // Bounded: a program left waiting for input is killed after a minute.
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(typed));
+  const output = await child.output().finally(() => clearTimeout(deadline));
+  await writer.close().catch(() => {});
+  return { code: output.code, screen: new TextDecoder().decode(output.stdout) };
 }
 
 /** A `p2p` process whose standard input the test writes, line by line. */

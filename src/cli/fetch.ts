@@ -87,12 +87,15 @@ async function choose(
   if (candidates.length === 1) return candidates[0];
   env.stderr.write(`${candidates.length} torrents match "${name}":\n`);
   candidates.forEach((result, i) => env.stderr.write(`  ${i + 1}. ${describe(result)}\n`));
-  if (env.interactive && Deno.stdin.isTerminal()) {
-    const answer = prompt(`Which one (1-${candidates.length})?`);
-    const picked = candidates[Number(answer) - 1];
-    if (picked) return picked;
+  if (!env.interactive || !Deno.stdin.isTerminal()) {
+    throw new CommandError(`several torrents match "${name}": choose one with --infohash`);
   }
-  throw new CommandError(`several torrents match "${name}": choose one with --infohash`);
+  const answer = prompt(`Which one (1-${candidates.length})?`)?.trim();
+  const picked = /^\d+$/.test(answer ?? "") ? candidates[Number(answer) - 1] : undefined;
+  if (picked) return picked;
+  throw new CommandError(
+    answer ? `"${answer}" is not one of 1-${candidates.length}` : "no torrent chosen",
+  );
 }
 
 async function fetch(env: CliEnv, name: string, options: FetchOptions): Promise<void> {

@@ -181,7 +181,13 @@ Deno.test({
   fn: async () => {
     await withTempDir(async (dir) => {
       await Deno.writeFile(join(dir, "data.bin"), testBytes(8 * 1024 * 1024));
-      const onTerminal = await runP2pOnTerminal(dir, "make-torrent", "data.bin", "-o", "t.torrent");
+      const { code, screen: onTerminal } = await runP2pOnTerminal(dir, [
+        "make-torrent",
+        "data.bin",
+        "-o",
+        "t.torrent",
+      ]);
+      assert.equal(code, 0, onTerminal);
       assert.match(onTerminal, /Hashing \[.*\] 0% \| 0 B of 8 MiB/);
       assert.match(onTerminal, /Hashing \[.*\] 100% \| 8 MiB of 8 MiB/);
       assert.match(onTerminal, /\[3\/3\] Writing/);

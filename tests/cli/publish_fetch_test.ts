@@ -1,8 +1,8 @@
 /** `p2p publish` and `p2p fetch`: the report's workflow, and every way it can go wrong. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freePort, withTempDir } from "../helpers.ts";
-import { spawnP2p, spawnTracker } from "../process_helpers.ts";
+import { freePort, needsTools, withTempDir } from "../helpers.ts";
+import { runP2pOnTerminal, spawnP2p, spawnTracker } from "../process_helpers.ts";
 import { writeLayout } from "../session/swarm_helpers.ts";
 
 async function exitOf(dir: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
@@ -134,4 +134,47 @@ Deno.test("publish and fetch: found, ambiguous, not found, refused and unreachab
       await tracker.stop();
     }
   });
+});
+
+Deno.test({
+  name: "fetch on a terminal asks which of several matches, then draws the download bar",
+  ignore: !needsTools("script"),
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const { tracker, announceUrl } = await spawnTracker(dir, join(dir, "tracker"));
+      const url = announceUrl.replace(/\/announce$/, "");
+      const publishers = [];
+      try {
+        await writeLayout(join(dir, "client2"), {
+          "eBook.txt": 4_000_000,
+          "eBook-notes.txt": 1000,
+        });
+        for (const file of ["eBook.txt", "eBook-notes.txt"]) {
+          const publisher = spawnP2p(dir, "publish", file, "-t", url, "-d", "client2");
+          publishers.push(publisher);
+          await publisher.waitForLine(/^seeding /);
+        }
+        const fetchArgs = ["fetch", "eBook", "-t", url, "-d", "client1"];
+
+        const wrong = await runP2pOnTerminal(dir, fetchArgs, "7\n");
+        assert.equal(wrong.code, 1, wrong.screen);
+        assert.match(wrong.screen, /Which one \(1-2\)\?/);
+        assert.match(wrong.screen, /p2p: "7" is not one of 1-2/);
+
+        // The list is newest first; pick the big file by its number there.
+        const number = /(\d)\. [0-9a-f]{40} {2}eBook\.txt/.exec(wrong.screen)![1];
+        const fetched = await runP2pOnTerminal(dir, fetchArgs, `${number}\n`);
+        assert.equal(fetched.code, 0, fetched.screen);
+        assert.match(fetched.screen, /found eBook\.txt /);
+        assert.match(fetched.screen, /Downloading \[.*\] \d+% \|/);
+        assert.deepEqual(
+          await Deno.readFile(join(dir, "client1", "eBook.txt")),
+          await Deno.readFile(join(dir, "client2", "eBook.txt")),
+        );
+      } finally {
+        await Promise.all(publishers.map((publisher) => publisher.stop()));
+        await tracker.stop();
+      }
+    });
+  },
 });
