@@ -27,13 +27,16 @@ export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
 
 /**
  * Runs `p2p ARGS` to the end on a pseudo-terminal (util-linux `script`),
- * where progress bars are drawn and questions asked; `typed` is what the
- * user types. Resolves with the exit code and everything the terminal showed.
+ * where progress bars are drawn and questions asked. `typed` is what the
+ * user types, once the screen shows `typeAfter` if given (so the program
+ * reads it keystroke by keystroke, not as lines the terminal already
+ * edited). Resolves with the exit code and everything the terminal showed.
  */
 export async function runP2pOnTerminal(
   cwd: string,
   args: string[],
   typed = "",
+  typeAfter?: RegExp,
 ): Promise<{ code: number; screen: string }> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
   const commandLine = [Deno.execPath(), "run", "--allow-all", MAIN, ...args].map(quote).join(" ");
@@ -42,16 +45,24 @@ export async function runP2pOnTerminal(
     cwd,
     stdin: "piped",
     stdout: "piped",
-    stderr: "piped",
+    stderr: "null",
     env: { NO_COLOR: "1" },
   }).spawn();
   // Bounded: a program left waiting for input is killed after a minute.
   const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(typed));
-  const output = await child.output().finally(() => clearTimeout(deadline));
+  const type = () => writer.write(new TextEncoder().encode(typed)).catch(() => {});
+  let screen = "";
+  let typing = typeAfter ? undefined : type();
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    screen += decoder.decode(chunk, { stream: true });
+    if (!typing && typeAfter!.test(screen)) typing = type();
+  }
+  const { code } = await child.status.finally(() => clearTimeout(deadline));
+  await typing;
   await writer.close().catch(() => {});
-  return { code: output.code, screen: new TextDecoder().decode(output.stdout) };
+  return { code, screen };
 }
 
 /** A `p2p` process whose standard input the test writes, line by line. */

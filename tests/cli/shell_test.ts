@@ -2,8 +2,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ebookText } from "../../examples/ebook.ts";
-import { withTempDir } from "../helpers.ts";
-import { type InteractiveP2p, spawnInteractive, spawnTracker } from "../process_helpers.ts";
+import { freePort, needsTools, withTempDir } from "../helpers.ts";
+import {
+  type InteractiveP2p,
+  runP2pOnTerminal,
+  spawnInteractive,
+  spawnTracker,
+} from "../process_helpers.ts";
 
 /** Types a command and waits for the output line it should produce. */
 async function type(
@@ -73,4 +78,30 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
       await tracker.stop();
     }
   });
+});
+
+Deno.test({
+  name: "shell on a terminal: line editing with backspace and the cursor keys, history with up",
+  ignore: !needsTools("script"),
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const BACKSPACE = "\x7f";
+      const LEFT = "\x1b[D";
+      const UP = "\x1b[A";
+      // "hlep" fixed with backspaces; "stats" fixed by moving left and inserting "u";
+      // then up twice recalls "help" and runs it again.
+      const typed = `hlep${BACKSPACE.repeat(3)}elp\rstats${LEFT}u\r${UP}${UP}\rexit\r`;
+      const { code, screen } = await runP2pOnTerminal(
+        dir,
+        ["shell", "-t", `http://127.0.0.1:${freePort()}`, "-d", "client"],
+        typed,
+        /p2p> /,
+      );
+      assert.equal(code, 0, screen);
+      assert.equal(screen.match(/search TEXT {4}list the tracker's torrents/g)?.length, 2, screen);
+      assert.match(screen, /nothing shared yet/);
+      assert.doesNotMatch(screen, /unknown command/);
+      assert.match(screen, /bye: every torrent announced stopped/);
+    });
+  },
 });
