@@ -126,7 +126,8 @@ export class TorrentSession {
     );
     this.#cache = new UploadCache(
       torrent,
-      (index, begin, target) => storage.read(index, begin, target),
+      (offset, target) => storage.read(offset, target),
+      (index) => this.have.has(index),
     );
     this.#failure.promise.catch(() => {});
     if (options.maxUploadRate) this.#uploadLimit = new RateLimiter(options.maxUploadRate);

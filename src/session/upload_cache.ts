@@ -1,4 +1,4 @@
-import { pieceSize, type TorrentGeometry } from "../metainfo/mod.ts";
+import type { TorrentGeometry } from "../metainfo/mod.ts";
 import { BufferPool } from "./buffer_pool.ts";
 
 /**
@@ -9,13 +9,13 @@ export const READ_AHEAD_BYTES = 128 * 1024;
 /**
  * Read-ahead buffers kept (2 MiB, whatever the piece length): two for each
  * of the default eight upload slots, since each unchoked peer works through
- * one stretch of one piece at a time.
+ * one stretch of the data at a time.
  */
 export const UPLOAD_CACHE_ENTRIES = 16;
 
 interface Entry {
-  readonly index: number;
-  readonly begin: number;
+  /** Torrent offsets `[start, end)` the buffer holds. */
+  readonly start: number;
   readonly end: number;
   readonly data: Promise<Uint8Array>;
   /** Readers between `use` and the end of their callback. */
@@ -25,10 +25,12 @@ interface Entry {
 }
 
 /**
- * Stretches of pieces recently read for uploads, least recently used first
- * out. A request that no stretch holds reads {@link READ_AHEAD_BYTES} from
- * its offset on (never past the piece end), so memory stays a few MiB even
- * for torrents with 16 MiB pieces.
+ * Stretches of the data recently read for uploads, least recently used
+ * first out. A request that no stretch holds reads {@link READ_AHEAD_BYTES}
+ * from its offset on, into the following pieces too while they are verified
+ * (small pieces are served eight blocks a read as well; data of a piece not
+ * yet verified is never read, so never served stale). Memory stays a few
+ * MiB even for torrents with 16 MiB pieces.
  *
  * Buffers are recycled (a seed reads gigabytes): a stretch is only lent to a
  * callback that copies what it needs at once, and its buffer is reused only
@@ -37,24 +39,25 @@ interface Entry {
 export class UploadCache {
   /** In use order, least recent first. */
   readonly #entries = new Set<Entry>();
-  readonly #byPiece = new Map<number, Entry[]>();
   readonly #pool = new BufferPool(4 * READ_AHEAD_BYTES);
 
   /**
    * @example
    * ```ts
-   * const cache = new UploadCache(torrent, (index, begin, target) => storage.read(index, begin, target));
+   * const cache = new UploadCache(torrent, (offset, target) => storage.read(offset, target), (index) => have.has(index));
    * ```
    */
   constructor(
     readonly geometry: Pick<TorrentGeometry, "pieceLength" | "totalLength">,
-    readonly load: (index: number, begin: number, target: Uint8Array) => Promise<void>,
+    readonly load: (offset: number, target: Uint8Array) => Promise<void>,
+    readonly verified: (index: number) => boolean,
   ) {}
 
   /**
-   * Lends bytes `[begin, begin + length)` of piece `index` (from memory, or
-   * read once with what follows) to `consume`, which must copy what it
-   * needs before returning. The caller has checked the range lies in the piece.
+   * Lends bytes `[begin, begin + length)` of verified piece `index` (from
+   * memory, or read once with what follows) to `consume`, which must copy
+   * what it needs before returning. The caller has checked the range lies in
+   * the piece.
    *
    * @example
    * ```ts
@@ -67,67 +70,51 @@ export class UploadCache {
     length: number,
     consume: (block: Uint8Array) => T,
   ): Promise<T> {
-    let entry = this.#byPiece.get(index)?.find((candidate) =>
-      candidate.begin <= begin && begin + length <= candidate.end
-    );
-    if (entry) {
-      this.#entries.delete(entry);
-      this.#entries.add(entry);
-    } else {
-      entry = this.#read(index, begin, length);
+    const start = index * this.geometry.pieceLength + begin;
+    let entry: Entry | undefined;
+    for (const candidate of this.#entries) {
+      if (candidate.start <= start && start + length <= candidate.end) entry = candidate;
     }
+    if (entry) this.#entries.delete(entry);
+    else entry = this.#read(index, start, length);
+    this.#entries.add(entry);
     entry.pins++;
     this.#evict();
     try {
       const data = await entry.data;
-      return consume(data.subarray(begin - entry.begin, begin - entry.begin + length));
+      return consume(data.subarray(start - entry.start, start - entry.start + length));
     } finally {
       entry.pins--;
       this.#recycle(entry);
     }
   }
 
-  #read(index: number, begin: number, length: number): Entry {
-    const end = Math.min(
-      pieceSize(this.geometry, index),
-      begin + Math.max(length, READ_AHEAD_BYTES),
-    );
-    const buffer = this.#pool.take(Math.max(end - begin, READ_AHEAD_BYTES)).subarray(
-      0,
-      end - begin,
-    );
+  #read(index: number, start: number, length: number): Entry {
+    const { pieceLength, totalLength } = this.geometry;
+    let end = Math.min(totalLength, start + Math.max(length, READ_AHEAD_BYTES));
+    for (let next = index + 1; next * pieceLength < end; next++) {
+      if (!this.verified(next)) end = next * pieceLength;
+    }
+    const buffer = this.#pool.take(Math.max(end - start, READ_AHEAD_BYTES)).subarray(0, end - start);
     const entry: Entry = {
-      index,
-      begin,
+      start,
       end,
-      data: this.load(index, begin, buffer).then(() => buffer),
+      data: this.load(start, buffer).then(() => buffer),
       pins: 0,
       evicted: false,
     };
     // A failed read is not kept: the next request tries the disk again.
-    entry.data.catch(() => this.#forget(entry));
-    this.#entries.add(entry);
-    const inPiece = this.#byPiece.get(index);
-    if (inPiece) inPiece.push(entry);
-    else this.#byPiece.set(index, [entry]);
+    entry.data.catch(() => this.#entries.delete(entry));
     return entry;
   }
 
   #evict(): void {
     for (const entry of this.#entries) {
       if (this.#entries.size <= UPLOAD_CACHE_ENTRIES) return;
-      this.#forget(entry);
+      this.#entries.delete(entry);
       entry.evicted = true;
       this.#recycle(entry);
     }
-  }
-
-  #forget(entry: Entry): void {
-    this.#entries.delete(entry);
-    const inPiece = this.#byPiece.get(entry.index) ?? [];
-    const at = inPiece.indexOf(entry);
-    if (at >= 0) inPiece.splice(at, 1);
-    if (inPiece.length === 0) this.#byPiece.delete(entry.index);
   }
 
   #recycle(entry: Entry): void {

@@ -11,6 +11,14 @@ export type StorageMode = "read" | "write";
  * A file whose reads and writes run one at a time, each a seek and a full
  * transfer: positional I/O without a positional API. Deno's own file calls
  * take the caller's buffer as it is (node:fs's would copy every piece).
+ *
+ * Reads (uploads) are asynchronous. Writes are synchronous: they land in
+ * the page cache in microseconds, while an asynchronous seek and write cost
+ * two trips through Deno's blocking pool, about 140 µs a piece. With 16 KiB
+ * pieces that capped a download at 120 MB/s (a 256 MiB loopback download
+ * took 2.4 s, now 0.9 s). A disk slower than the network blocks the thread
+ * only when the kernel's dirty-page limit is reached, and then the download
+ * is waiting for the disk anyway.
  */
 class SerialFile {
   #tail: Promise<unknown> = Promise.resolve();
@@ -39,10 +47,11 @@ class SerialFile {
 
   /** Writes all of `data` at `offset`. */
   writeAt(offset: number, data: Uint8Array): Promise<void> {
-    return this.#run(async () => {
-      await this.file.seek(offset, Deno.SeekMode.Start);
+    return this.#run(() => {
+      this.file.seekSync(offset, Deno.SeekMode.Start);
       let written = 0;
-      while (written < data.length) written += await this.file.write(data.subarray(written));
+      while (written < data.length) written += this.file.writeSync(data.subarray(written));
+      return Promise.resolve();
     });
   }
 
@@ -176,19 +185,18 @@ export class TorrentStorage {
   }
 
   /**
-   * Fills `target` with the bytes of piece `index` from offset `begin` on
-   * (a whole piece, or part of one), across file boundaries.
+   * Fills `target` with the torrent's bytes from `offset` on (counted from
+   * the start of the first file), across file boundaries.
    *
    * @throws {StorageError} when a file is missing or shorter than the torrent says.
    * @example
    * ```ts
-   * await storage.read(7, 16384, new Uint8Array(16384));
+   * await storage.read(7 * torrent.pieceLength + 16384, new Uint8Array(16384));
    * ```
    */
-  async read(index: number, begin: number, target: Uint8Array): Promise<void> {
+  async read(offset: number, target: Uint8Array): Promise<void> {
     let filled = 0;
-    const start = index * this.torrent.pieceLength + begin;
-    for (const span of fileSpans(this.torrent.files, start, target.length)) {
+    for (const span of fileSpans(this.torrent.files, offset, target.length)) {
       const handle = this.#handles[span.fileIndex];
       if (!handle) {
         throw new StorageError(`no such file or directory: ${this.paths[span.fileIndex]}`);

@@ -10,23 +10,33 @@ const PIECE_LENGTH = 1024 * 1024;
 const TOTAL_LENGTH = 3 * PIECE_LENGTH + 5000;
 const DATA = testBytes(TOTAL_LENGTH, 11);
 
+interface CacheSetup {
+  pieceLength?: number;
+  /** Reads that should fail, by offset. */
+  fail?: (offset: number) => boolean;
+  verified?: (index: number) => boolean;
+  /** Awaited before a read returns, by offset. */
+  gate?: (offset: number) => Promise<void> | undefined;
+}
+
 /** A cache over DATA that records every read it makes. */
-function countingCache(fail?: (index: number, begin: number) => boolean) {
-  const reads: { index: number; begin: number; length: number }[] = [];
+function countingCache(setup: CacheSetup = {}) {
+  const pieceLength = setup.pieceLength ?? PIECE_LENGTH;
+  const reads: { offset: number; length: number }[] = [];
   const cache = new UploadCache(
-    { pieceLength: PIECE_LENGTH, totalLength: TOTAL_LENGTH },
-    (index, begin, target) => {
-      reads.push({ index, begin, length: target.length });
-      if (fail?.(index, begin)) return Promise.reject(new Error("disk error"));
-      const start = index * PIECE_LENGTH + begin;
-      target.set(DATA.subarray(start, start + target.length));
-      return Promise.resolve();
+    { pieceLength, totalLength: TOTAL_LENGTH },
+    async (offset, target) => {
+      reads.push({ offset, length: target.length });
+      await setup.gate?.(offset);
+      if (setup.fail?.(offset)) throw new Error("disk error");
+      target.set(DATA.subarray(offset, offset + target.length));
     },
+    setup.verified ?? (() => true),
   );
   const block = (index: number, begin: number, length: number) =>
     cache.use(index, begin, length, (bytes) => bytes.slice());
   const expected = (index: number, begin: number, length: number) =>
-    DATA.subarray(index * PIECE_LENGTH + begin, index * PIECE_LENGTH + begin + length);
+    DATA.subarray(index * pieceLength + begin, index * pieceLength + begin + length);
   return { cache, reads, block, expected };
 }
 
@@ -36,18 +46,33 @@ Deno.test("UploadCache serves a piece's blocks in order with one disk read per r
     assert.deepEqual(await block(1, begin, 16384), expected(1, begin, 16384));
   }
   assert.equal(reads.length, PIECE_LENGTH / READ_AHEAD_BYTES);
-  assert.ok(reads.every((read) => read.index === 1 && read.length === READ_AHEAD_BYTES));
+  assert.ok(reads.every((read) => read.length === READ_AHEAD_BYTES));
 });
 
-Deno.test("UploadCache reads never pass the end of the piece or of the data", async () => {
+Deno.test("UploadCache reads small pieces eight blocks at a time, up to a piece not verified", async () => {
+  const pieceLength = 16384;
+  const missing = 20;
+  const { reads, block, expected } = countingCache({
+    pieceLength,
+    verified: (index) => index !== missing,
+  });
+  for (let index = 0; index < missing; index++) {
+    assert.deepEqual(await block(index, 0, pieceLength), expected(index, 0, pieceLength));
+  }
+  assert.deepEqual(reads, [
+    { offset: 0, length: READ_AHEAD_BYTES },
+    { offset: 8 * pieceLength, length: READ_AHEAD_BYTES },
+    // Pieces 16 to 19, then piece 20 is not verified: its bytes are not read.
+    { offset: 16 * pieceLength, length: 4 * pieceLength },
+  ]);
+  assert.deepEqual(await block(21, 0, pieceLength), expected(21, 0, pieceLength));
+  assert.deepEqual(reads.at(-1), { offset: 21 * pieceLength, length: READ_AHEAD_BYTES });
+});
+
+Deno.test("UploadCache reads never pass the end of the data", async () => {
   const { reads, block, expected } = countingCache();
-  assert.deepEqual(
-    await block(2, PIECE_LENGTH - 16384, 16384),
-    expected(2, PIECE_LENGTH - 16384, 16384),
-  );
-  assert.deepEqual(reads.at(-1), { index: 2, begin: PIECE_LENGTH - 16384, length: 16384 });
   assert.deepEqual(await block(3, 1000, 4000), expected(3, 1000, 4000));
-  assert.deepEqual(reads.at(-1), { index: 3, begin: 1000, length: 4000 });
+  assert.deepEqual(reads.at(-1), { offset: 3 * PIECE_LENGTH + 1000, length: 4000 });
 });
 
 Deno.test("UploadCache serves odd offsets and lengths, including one across a read-ahead boundary", async () => {
@@ -55,7 +80,7 @@ Deno.test("UploadCache serves odd offsets and lengths, including one across a re
   assert.deepEqual(await block(0, 100, 16384), expected(0, 100, 16384));
   const across = READ_AHEAD_BYTES + 50;
   assert.deepEqual(await block(0, across, 131072), expected(0, across, 131072));
-  assert.deepEqual(reads.at(-1), { index: 0, begin: across, length: READ_AHEAD_BYTES });
+  assert.deepEqual(reads.at(-1), { offset: across, length: READ_AHEAD_BYTES });
   // Fully inside the first stretch: no new read.
   assert.deepEqual(await block(0, 5000, 7), expected(0, 5000, 7));
   assert.equal(reads.length, 2);
@@ -76,21 +101,10 @@ Deno.test("UploadCache keeps a bounded number of stretches, least recently used 
 
 Deno.test("UploadCache never recycles a stretch evicted while its reader still waits for it", async () => {
   let release = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let first = true;
-  const cache = new UploadCache(
-    { pieceLength: PIECE_LENGTH, totalLength: TOTAL_LENGTH },
-    async (index, begin, target) => {
-      if (first) {
-        first = false;
-        await gate;
-      }
-      const start = index * PIECE_LENGTH + begin;
-      target.set(DATA.subarray(start, start + target.length));
-    },
-  );
-  const expected = (index: number, begin: number, length: number) =>
-    DATA.subarray(index * PIECE_LENGTH + begin, index * PIECE_LENGTH + begin + length);
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  const { cache, expected } = countingCache({
+    gate: (offset) => offset === PIECE_LENGTH ? opened : undefined,
+  });
   const waiting = cache.use(1, 0, 16384, (bytes) => bytes.slice());
   // Others push the waiting stretch out and recycle their own buffers meanwhile.
   for (let round = 0; round < 3; round++) {
@@ -115,7 +129,7 @@ Deno.test("UploadCache never recycles a stretch evicted while its reader still w
 
 Deno.test("UploadCache does not keep a failed read: the next request reads again", async () => {
   let failing = true;
-  const { reads, block, expected } = countingCache(() => failing);
+  const { reads, block, expected } = countingCache({ fail: () => failing });
   await assert.rejects(() => block(1, 0, 16384), /disk error/);
   failing = false;
   assert.deepEqual(await block(1, 0, 16384), expected(1, 0, 16384));
