@@ -95,7 +95,8 @@ export class UploadCache {
     for (let next = index + 1; next * pieceLength < end; next++) {
       if (!this.verified(next)) end = next * pieceLength;
     }
-    const buffer = this.#pool.take(Math.max(end - start, READ_AHEAD_BYTES)).subarray(0, end - start);
+    const size = end - start;
+    const buffer = this.#pool.take(Math.max(size, READ_AHEAD_BYTES)).subarray(0, size);
     const entry: Entry = {
       start,
       end,
