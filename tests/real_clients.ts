@@ -8,6 +8,31 @@ import { freePort } from "./helpers.ts";
 
 /** Debian's python3-libtorrent is built for the system Python, not any other on the PATH. */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
+/**
+ * transmission-cli (3.00) downloading `torrent` into `dir`, then seeding
+ * until killed (with the data already there it checks it and seeds). Its
+ * settings, written into `configDir`, leave out µTP (it would try that
+ * first, and p2p speaks TCP only), DHT, LPD, PEX and port mapping.
+ */
+export async function transmissionCli(
+  torrent: string,
+  dir: string,
+  configDir: string,
+): Promise<string[]> {
+  await Deno.mkdir(configDir, { recursive: true });
+  await Deno.writeTextFile(
+    `${configDir}/settings.json`,
+    JSON.stringify({
+      "utp-enabled": false,
+      "dht-enabled": false,
+      "lpd-enabled": false,
+      "pex-enabled": false,
+      "port-forwarding-enabled": false,
+    }),
+  );
+  return ["transmission-cli", "-g", configDir, "-w", dir, "-M", "-p", "51413", torrent];
+}
+
 /** Our python3-libtorrent peer (`seed` or `leech`). */
 export const LT_PEER = new URL("./interop/tools/lt_peer.py", import.meta.url).pathname;
 

@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { type Metainfo, pieceSize } from "../metainfo/mod.ts";
 import type { TorrentStorage } from "../storage/mod.ts";
 import type { PeerAddress } from "../tracker/mod.ts";
-import { Bitfield, BLOCK_SIZE, type Message } from "../wire/mod.ts";
+import {
+  Bitfield,
+  BLOCK_SIZE,
+  extensionHandshake,
+  type Message,
+  supportsExtensionProtocol,
+} from "../wire/mod.ts";
 import {
   CHOKE_INTERVAL_MS,
   chooseUnchoked,
@@ -21,7 +27,7 @@ import { RateLimiter } from "./rate_limiter.ts";
 export const DEFAULT_MAX_PEERS = 50;
 /** Outgoing connection attempts under way at once. */
 export const MAX_CONNECTING = 10;
-/** Requests a peer may have waiting on us; more is flooding. */
+/** Requests a peer may have waiting on us (told to peers as `reqq`, BEP 10); more is flooding. */
 export const MAX_QUEUED_REQUESTS = 512;
 /** Pieces failing their hash that a peer may send before it is dropped for the session. */
 export const DEFAULT_MAX_STRIKES = 2;
@@ -216,6 +222,9 @@ export class TorrentSession {
     this.peers.set(peer.id, peer);
     this.#picker.addPeer(peer.id);
     if (this.have.count > 0) peer.send({ type: "bitfield", bitfield: this.have });
+    if (supportsExtensionProtocol(handshake.reserved)) {
+      peer.send(extensionHandshake(MAX_QUEUED_REQUESTS));
+    }
     peer.start(handshake.leftover);
   }
 

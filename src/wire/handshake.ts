@@ -5,16 +5,19 @@ export const PROTOCOL = "BitTorrent protocol";
 /** Bytes of a handshake: length byte, protocol, 8 reserved, info hash, peer id. */
 export const HANDSHAKE_LENGTH = 1 + 19 + 8 + 20 + 20;
 
+/** Reserved byte and bit of the extension protocol (BEP 10), the one extension we speak. */
+const EXTENSION_PROTOCOL = { byte: 5, bit: 0x10 } as const;
+
 /** What a peer says in its handshake. */
 export interface Handshake {
-  /** Extension bits; we set none and ignore the peer's. */
+  /** Extension bits: see {@link supportsExtensionProtocol}. */
   readonly reserved: Uint8Array;
   readonly infoHash: Uint8Array;
   readonly peerId: Uint8Array;
 }
 
 /**
- * Encodes a handshake (BEP 3) with no extension bits.
+ * Encodes a handshake (BEP 3), announcing the extension protocol (BEP 10).
  *
  * @example
  * ```ts
@@ -25,9 +28,23 @@ export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Uint8
   const bytes = new Uint8Array(HANDSHAKE_LENGTH);
   bytes[0] = PROTOCOL.length;
   for (let i = 0; i < PROTOCOL.length; i++) bytes[1 + i] = PROTOCOL.charCodeAt(i);
+  bytes[20 + EXTENSION_PROTOCOL.byte] = EXTENSION_PROTOCOL.bit;
   bytes.set(infoHash, 28);
   bytes.set(peerId, 48);
   return bytes;
+}
+
+/**
+ * Whether a peer's handshake announces the extension protocol (BEP 10), so
+ * that it reads our extension handshake.
+ *
+ * @example
+ * ```ts
+ * if (supportsExtensionProtocol(handshake.reserved)) peer.send(extensionHandshake(512));
+ * ```
+ */
+export function supportsExtensionProtocol(reserved: Uint8Array): boolean {
+  return (reserved[EXTENSION_PROTOCOL.byte] & EXTENSION_PROTOCOL.bit) !== 0;
 }
 
 /**

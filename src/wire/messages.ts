@@ -7,7 +7,7 @@ export const BLOCK_SIZE = 16 * 1024;
 /** Largest request we serve (BEP 3 clients use 16 KiB; some ask up to 128 KiB). */
 export const MAX_REQUEST_LENGTH = 128 * 1024;
 
-/** Message ids of BEP 3. */
+/** Message ids of BEP 3, and BEP 10's extension message. */
 export const MessageId = {
   choke: 0,
   unchoke: 1,
@@ -19,6 +19,7 @@ export const MessageId = {
   piece: 7,
   cancel: 8,
   port: 9,
+  extended: 20,
 } as const;
 
 /** One peer wire message (BEP 3). */
@@ -49,6 +50,8 @@ export type Message =
     readonly length: number;
   }
   | { readonly type: "port"; readonly port: number }
+  /** A BEP 10 extension message: `extendedId` 0 is the extension handshake. */
+  | { readonly type: "extended"; readonly extendedId: number; readonly payload: Uint8Array }
   /** An extension message we did not negotiate: read and ignored. */
   | { readonly type: "unknown"; readonly id: number };
 
@@ -110,6 +113,12 @@ export function encodeMessage(message: Message): Uint8Array {
     case "port": {
       const { bytes, view } = frame(MessageId.port, 2);
       view.setUint16(5, message.port);
+      return bytes;
+    }
+    case "extended": {
+      const { bytes } = frame(MessageId.extended, 1 + message.payload.length);
+      bytes[5] = message.extendedId;
+      bytes.set(message.payload, 6);
       return bytes;
     }
     case "unknown":
@@ -289,6 +298,9 @@ export class MessageReader {
       }
       case MessageId.port:
         return { type: "port", port: this.#exact(payload, 2, "port").getUint16(0) };
+      case MessageId.extended:
+        if (payload.length < 1) throw new WireError("extension message without its id");
+        return { type: "extended", extendedId: payload[0], payload: payload.slice(1) };
       default:
         return { type: "unknown", id };
     }

@@ -1,6 +1,7 @@
 /**
  * The BitTorrent peer wire protocol (BEP 3): handshake, messages, framing
- * with limits, bitfields and peer ids. Pure: bytes in, values out.
+ * with limits, bitfields and peer ids, and the extension handshake (BEP 10).
+ * Pure: bytes in, values out.
  *
  * @module
  */
@@ -12,7 +13,9 @@ export {
   HANDSHAKE_LENGTH,
   parseHandshake,
   PROTOCOL,
+  supportsExtensionProtocol,
 } from "./handshake.ts";
+export { extensionHandshake } from "./extension.ts";
 export {
   BLOCK_SIZE,
   encodeMessage,

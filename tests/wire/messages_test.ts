@@ -4,10 +4,12 @@ import {
   BLOCK_SIZE,
   encodeHandshake,
   encodeMessage,
+  extensionHandshake,
   generatePeerId,
   type Message,
   MessageReader,
   parseHandshake,
+  supportsExtensionProtocol,
   WireError,
 } from "../../src/wire/mod.ts";
 
@@ -105,12 +107,23 @@ Deno.test("framing tolerates any chunking, down to one byte at a time", () => {
   }
 });
 
-Deno.test("unknown (extension) messages are read and ignored", () => {
+Deno.test("messages of ids we do not know are read and passed on as unknown", () => {
   const reader = new MessageReader(geometry);
-  assert.deepEqual(reader.push(bytes(0, 0, 0, 3, 20, 0, 0, 0, 0, 0, 1, 1)), [
-    { type: "unknown", id: 20 },
+  assert.deepEqual(reader.push(bytes(0, 0, 0, 3, 13, 0, 0, 0, 0, 0, 1, 1)), [
+    { type: "unknown", id: 13 },
     { type: "unchoke" },
   ]);
+});
+
+Deno.test("extension messages (BEP 10) round-trip; our extension handshake offers reqq", () => {
+  const handshake = extensionHandshake(512);
+  const wire = encodeMessage(handshake);
+  const dictionary = "d1:md e4:reqqi512ee".replace(" ", "");
+  assert.deepEqual([...wire.subarray(0, 6)], [0, 0, 0, 2 + dictionary.length, 20, 0]);
+  assert.equal(new TextDecoder().decode(wire.subarray(6)), dictionary);
+  assert.deepEqual(new MessageReader(geometry).push(wire), [handshake]);
+  const pex = { type: "extended", extendedId: 1, payload: bytes(0x64, 0x65) } as const;
+  assert.deepEqual(new MessageReader(geometry).push(encodeMessage(pex)), [pex]);
 });
 
 const violations: [string, number[], RegExp][] = [
@@ -160,6 +173,7 @@ const violations: [string, number[], RegExp][] = [
     /piece of 2 bytes at 4999 outside piece 9/,
   ],
   ["a piece without header", [0, 0, 0, 5, 7, 0, 0, 0, 0], /without its header/],
+  ["an extension message without its id", [0, 0, 0, 1, 20], /extension message without its id/],
 ];
 
 for (const [name, wire, message] of violations) {
@@ -177,7 +191,11 @@ Deno.test("handshakes round-trip and foreign protocols are refused", () => {
   const bytes = encodeHandshake(infoHash, peerId);
   assert.equal(bytes.length, 68);
   assert.equal(new TextDecoder().decode(bytes.subarray(1, 20)), "BitTorrent protocol");
+  // Reserved bytes: only the extension protocol's bit (BEP 10: byte 5, 0x10).
+  assert.deepEqual([...bytes.subarray(20, 28)], [0, 0, 0, 0, 0, 0x10, 0, 0]);
   const parsed = parseHandshake(bytes);
+  assert.ok(supportsExtensionProtocol(parsed.reserved));
+  assert.ok(!supportsExtensionProtocol(new Uint8Array(8)));
   assert.deepEqual(parsed.infoHash, infoHash);
   assert.deepEqual(parsed.peerId, peerId);
   const http = new TextEncoder().encode("GET / HTTP/1.1\r\n".padEnd(68, "x"));
