@@ -91,6 +91,7 @@ export class PiecePicker {
   readonly #progress = new Map<number, PieceProgress>();
   readonly #dealt = new Map<number, number[]>();
   readonly #outstanding = new Map<number, Set<number>>();
+  readonly #pipelineLimits = new Map<number, number>();
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
@@ -134,11 +135,20 @@ export class PiecePicker {
     this.#rotation.push(id);
   }
 
+  /**
+   * Keeps a peer's pipeline at `depth` requests at most: the queue it says
+   * it keeps for us (BEP 10 `reqq`), when that is shorter than ours.
+   */
+  limitPipeline(id: number, depth: number): void {
+    this.#pipelineLimits.set(id, depth);
+  }
+
   /** Removes a peer, giving its work back. */
   removePeer(id: number): void {
     this.release(id);
     this.#dealt.delete(id);
     this.#outstanding.delete(id);
+    this.#pipelineLimits.delete(id);
     const position = this.#rotation.indexOf(id);
     if (position >= 0) {
       this.#rotation.splice(position, 1);
@@ -286,7 +296,8 @@ export class PiecePicker {
     const plan: RequestPlan = { requests: [], cancels: [] };
     const requests = plan.requests;
     if (!have || !this.#dealt.has(id)) return plan;
-    const room = this.pipelineDepth - this.outstanding(id);
+    const room = Math.min(this.pipelineDepth, this.#pipelineLimits.get(id) ?? Infinity) -
+      this.outstanding(id);
     while (room > requests.length) {
       for (const index of this.#dealt.get(id)!) {
         const progress = this.#progress.get(index)!;

@@ -7,6 +7,7 @@ import {
   BLOCK_SIZE,
   extensionHandshake,
   type Message,
+  parseExtensionHandshake,
   supportsExtensionProtocol,
 } from "../wire/mod.ts";
 import {
@@ -313,6 +314,16 @@ export class TorrentSession {
         case "piece":
           this.#onBlock(peer, message.index, message.begin, message.block);
           break;
+        case "extended": {
+          if (message.extendedId !== 0) {
+            break;
+          }
+          const { maxQueuedRequests } = parseExtensionHandshake(message.payload);
+          if (maxQueuedRequests) {
+            this.#picker.limitPipeline(peer.id, maxQueuedRequests);
+          }
+          break;
+        }
         default:
           break;
       }

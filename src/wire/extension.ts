@@ -1,4 +1,4 @@
-import { encode } from "../bencode/mod.ts";
+import { BencodeDict, decode, encode } from "../bencode/mod.ts";
 import type { Message } from "./messages.ts";
 
 /**
@@ -18,4 +18,32 @@ export function extensionHandshake(maxQueuedRequests: number): Message {
     extendedId: 0,
     payload: encode({ m: {}, reqq: maxQueuedRequests }),
   };
+}
+
+/** What we use of a peer's extension handshake. */
+export interface PeerExtensions {
+  /** How many requests the peer queues for us (`reqq`), when it says. */
+  readonly maxQueuedRequests?: number;
+}
+
+/**
+ * Reads a peer's extension handshake (BEP 10). Only `reqq` matters to us;
+ * a payload that is not a bencoded dictionary, or a `reqq` that is not a
+ * positive integer, tells us nothing (the peer is not punished for it).
+ *
+ * @example
+ * ```ts
+ * const { maxQueuedRequests } = parseExtensionHandshake(message.payload);
+ * ```
+ */
+export function parseExtensionHandshake(payload: Uint8Array): PeerExtensions {
+  let dictionary;
+  try {
+    dictionary = decode(payload);
+  } catch {
+    return {};
+  }
+  if (!(dictionary instanceof BencodeDict)) return {};
+  const reqq = dictionary.get("reqq");
+  return typeof reqq === "number" && reqq > 0 ? { maxQueuedRequests: reqq } : {};
 }

@@ -15,7 +15,7 @@ export {
   PROTOCOL,
   supportsExtensionProtocol,
 } from "./handshake.ts";
-export { extensionHandshake } from "./extension.ts";
+export { extensionHandshake, parseExtensionHandshake, type PeerExtensions } from "./extension.ts";
 export {
   BLOCK_SIZE,
   encodeMessage,

@@ -197,3 +197,27 @@ Deno.test("the first peer to unchoke gets only its fair share of a small torrent
   const second = picker.requestsFor(2, (p) => (p === 3 ? undefined : full(38))).requests;
   assert.ok(second.length > 0 && second.every((r) => !pieces.has(r.index)));
 });
+
+Deno.test("a peer's pipeline keeps to the request queue it says it has (reqq)", () => {
+  const picker = new PiecePicker(geometry(50), new Bitfield(50), 128);
+  for (const id of [1, 2]) picker.addPeer(id);
+  picker.limitPipeline(2, 5);
+  // A limit above our own pipeline changes nothing.
+  picker.limitPipeline(1, 10_000);
+  const haves = new Map([[1, full(50)], [2, full(50)]]);
+  const ask = (id: number) => haves.get(id);
+  const pending: [number, BlockRequest][] = [];
+  const requestsFor = (id: number) => {
+    const { requests } = picker.requestsFor(id, ask);
+    for (const request of requests) pending.push([id, request]);
+    return requests.length;
+  };
+  assert.equal(requestsFor(2), 5);
+  assert.equal(requestsFor(2), 0, "full until answered");
+  assert.ok(requestsFor(1) > 5, "others keep their whole pipeline");
+  assert.ok(picker.outstanding(1) <= 128);
+  // The download completes with the limit in place.
+  const by = simulate(picker, haves, pending);
+  assert.equal(picker.verified.count, 50);
+  assert.ok((by.get(2) ?? []).length > 0);
+});

@@ -8,6 +8,7 @@ import {
   generatePeerId,
   type Message,
   MessageReader,
+  parseExtensionHandshake,
   parseHandshake,
   supportsExtensionProtocol,
   WireError,
@@ -122,8 +123,23 @@ Deno.test("extension messages (BEP 10) round-trip; our extension handshake offer
   assert.deepEqual([...wire.subarray(0, 6)], [0, 0, 0, 2 + dictionary.length, 20, 0]);
   assert.equal(new TextDecoder().decode(wire.subarray(6)), dictionary);
   assert.deepEqual(new MessageReader(geometry).push(wire), [handshake]);
+  assert.deepEqual(parseExtensionHandshake((handshake as { payload: Uint8Array }).payload), {
+    maxQueuedRequests: 512,
+  });
   const pex = { type: "extended", extendedId: 1, payload: bytes(0x64, 0x65) } as const;
   assert.deepEqual(new MessageReader(geometry).push(encodeMessage(pex)), [pex]);
+});
+
+Deno.test("a peer's extension handshake gives its reqq, and nothing when it is odd", () => {
+  const read = (text: string) => parseExtensionHandshake(new TextEncoder().encode(text));
+  assert.deepEqual(read("d1:md11:ut_metadatai3ee4:reqqi250e1:v13:qBittorrent 4e"), {
+    maxQueuedRequests: 250,
+  });
+  assert.deepEqual(read("d1:mdee"), {});
+  assert.deepEqual(read("d4:reqqi0ee"), {});
+  assert.deepEqual(read("d4:reqq3:abce"), {});
+  assert.deepEqual(read("li1ee"), {});
+  assert.deepEqual(read("d4:reqqi5"), {});
 });
 
 const violations: [string, number[], RegExp][] = [
