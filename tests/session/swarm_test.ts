@@ -63,6 +63,25 @@ Deno.test("get: a single-file torrent from three seeds; a rerun finds it complet
   });
 });
 
+Deno.test("get: 48 MB, three times the bytes that may wait to be hashed and written", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "big.bin",
+      layout: { "big.bin": 48_000_000 },
+      pieceLength: "1M",
+      seeds: 1,
+    });
+    try {
+      const { code, summary, stderr } = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
+      assert.equal(code, 0, stderr);
+      assert.equal(summary!.downloaded, 48_000_000);
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "big.bin"));
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
 Deno.test("get: a seed killed mid-download; the others finish it", async () => {
   await withTempDir(async (dir) => {
     const swarm = await startSwarm(dir, {
