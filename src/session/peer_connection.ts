@@ -152,7 +152,7 @@ export class PeerConnection {
     }
   }
 
-  /** Queues a message; it is written as one buffer. */
+  /** Queues a message; it is written whole, together with others queued behind it. */
   send(message: Message): void {
     if (this.closed) return;
     let bytes: Uint8Array;
