@@ -6,6 +6,8 @@
  */
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** `deno` arguments that run p2p from source. */
+const RUN_P2P = ["run", "--allow-all", MAIN];
 
 /** A running `p2p` process with its stdout lines and stderr collected. */
 export interface P2pProcess {
@@ -39,7 +41,7 @@ export async function runP2pOnTerminal(
   typeAfter?: RegExp,
 ): Promise<{ code: number; screen: string }> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const commandLine = [Deno.execPath(), "run", "--allow-all", MAIN, ...args].map(quote).join(" ");
+  const commandLine = [Deno.execPath(), ...RUN_P2P, ...args].map(quote).join(" ");
   const child = new Deno.Command("script", {
     args: ["-qec", commandLine, "/dev/null"],
     cwd,
@@ -86,7 +88,7 @@ export function spawnInteractive(cwd: string, ...args: string[]): InteractiveP2p
 
 function start(cwd: string, args: string[], stdin: "null" | "piped"): P2pProcess {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: [...RUN_P2P, ...args],
     cwd,
     stdin,
     stdout: "piped",

@@ -44,9 +44,10 @@ const BATCH_BYTES = 128 * 1024;
 /** Batch buffers reused by every connection: 1 MiB of them at most. */
 const batches = new BufferPool(8 * BATCH_BYTES);
 
-/** Takes back a written message's buffer if it is a frame; other buffers are simply dropped. */
+/** Takes back a written buffer if it is a frame or a batch; other buffers are simply dropped. */
 function recycle(bytes: Uint8Array): void {
   if (bytes.buffer.byteLength === FRAME_SIZE) frames.give(new Uint8Array(bytes.buffer));
+  else if (bytes.buffer.byteLength === BATCH_BYTES) batches.give(new Uint8Array(bytes.buffer));
 }
 
 /**
@@ -178,8 +179,7 @@ export class PeerConnection {
         let written = 0;
         while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
         this.#queuedBytes -= bytes.length;
-        for (const message of messages) recycle(message);
-        if (messages.length > 1) batches.give(bytes);
+        recycle(bytes);
         this.#lastSentAt = performance.now();
         if (this.#queuedBytes < SEND_HIGH_WATER) this.#wakeDrainWaiters();
       }
@@ -199,6 +199,7 @@ export class PeerConnection {
     return this.#queue.splice(0, count);
   }
 
+  /** The messages copied into one batch buffer; their frames go back to the pool at once. */
   #joined(messages: Uint8Array[]): Uint8Array {
     const size = messages.reduce((sum, message) => sum + message.length, 0);
     const joined = batches.take(BATCH_BYTES).subarray(0, size);
@@ -206,6 +207,7 @@ export class PeerConnection {
     for (const message of messages) {
       joined.set(message, at);
       at += message.length;
+      recycle(message);
     }
     return joined;
   }

@@ -71,10 +71,7 @@ export class UploadCache {
     consume: (block: Uint8Array) => T,
   ): Promise<T> {
     const start = index * this.geometry.pieceLength + begin;
-    let entry: Entry | undefined;
-    for (const candidate of this.#entries) {
-      if (candidate.start <= start && start + length <= candidate.end) entry = candidate;
-    }
+    let entry = this.#holding(start, length);
     if (entry) this.#entries.delete(entry);
     else entry = this.#read(index, start, length);
     this.#entries.add(entry);
@@ -87,6 +84,13 @@ export class UploadCache {
       entry.pins--;
       this.#recycle(entry);
     }
+  }
+
+  #holding(start: number, length: number): Entry | undefined {
+    for (const entry of this.#entries) {
+      if (entry.start <= start && start + length <= entry.end) return entry;
+    }
+    return undefined;
   }
 
   #read(index: number, start: number, length: number): Entry {
