@@ -109,19 +109,22 @@ export class SwarmRegistry {
     compact: string,
   ): { answer: AnnounceAnswer; events: SwarmEvent[] } {
     let swarm = this.#swarms.get(request.infoHash);
-    if (!swarm) {
-      swarm = new Swarm(request.infoHash);
-      this.#swarms.set(request.infoHash, swarm);
-    }
     const events: SwarmEvent[] = [];
-    let peer = swarm.peers.get(request.peerId);
     if (request.event === "stopped") {
-      if (peer) {
+      // A peer leaving a swarm it was never in (or one the tracker does not
+      // know) changes nothing, and must not create the swarm.
+      const peer = swarm?.peers.get(request.peerId);
+      if (swarm && peer) {
         this.#remove(swarm, peer);
         events.push({ kind: "left", infoHash: swarm.infoHash, peer });
       }
       return { answer: this.#answer(swarm, []), events };
     }
+    if (!swarm) {
+      swarm = new Swarm(request.infoHash);
+      this.#swarms.set(request.infoHash, swarm);
+    }
+    let peer = swarm.peers.get(request.peerId);
     if (!peer) {
       peer = {
         peerId: request.peerId,
@@ -223,12 +226,12 @@ export class SwarmRegistry {
     return picked;
   }
 
-  #answer(swarm: Swarm, peers: SwarmPeer[]): AnnounceAnswer {
+  #answer(swarm: Swarm | undefined, peers: SwarmPeer[]): AnnounceAnswer {
     return {
       interval: this.options.interval,
       minInterval: this.options.minInterval,
-      complete: swarm.seeders.length,
-      incomplete: swarm.leechers.length,
+      complete: swarm?.seeders.length ?? 0,
+      incomplete: swarm?.leechers.length ?? 0,
       peers,
     };
   }

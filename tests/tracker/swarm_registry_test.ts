@@ -57,3 +57,32 @@ Deno.test("a leecher that finishes moves to the seeders without being counted tw
   });
   assert.deepEqual(registry.size, { swarms: 1, peers: 1 });
 });
+
+Deno.test("a stopped announce from an unknown peer leaves no swarm behind", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  const fresh = "\xbb".repeat(20);
+  const { answer, events } = registry.announce(
+    request(1, { infoHash: fresh, event: "stopped" }),
+    compactOf(7001),
+  );
+  assert.deepEqual(answer, {
+    interval: 60,
+    minInterval: 30,
+    complete: 0,
+    incomplete: 0,
+    peers: [],
+  });
+  assert.deepEqual(events, []);
+  assert.deepEqual(registry.size, { swarms: 0, peers: 0 }, "no swarm is created for it");
+
+  // In a swarm that exists, an unknown peer's stop changes nothing and gets the swarm's counts.
+  registry.announce(request(2, { infoHash: fresh, left: 0 }), compactOf(7002));
+  const stopped = registry.announce(
+    request(3, { infoHash: fresh, event: "stopped" }),
+    compactOf(7003),
+  );
+  assert.deepEqual(stopped.answer.peers, []);
+  assert.equal(stopped.answer.complete, 1);
+  assert.deepEqual(stopped.events, []);
+  assert.deepEqual(registry.size, { swarms: 1, peers: 1 });
+});
