@@ -1,17 +1,15 @@
 import { Command } from "commander";
 import { type Metainfo, MetainfoError, parseMetainfo } from "../metainfo/mod.ts";
-import { PeerListener, SessionAnnouncer } from "../session/mod.ts";
+import type { ClientTorrent } from "../client/mod.ts";
 import { readAtMost, TrackerError } from "../tracker/mod.ts";
-import { generatePeerId } from "../wire/mod.ts";
+import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { integerOption, peerOptions } from "./options.ts";
-import { byteProgress } from "./progress.ts";
+import { type ByteProgress, byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
-import { prepareSession } from "./session_setup.ts";
 import { startStatusLine } from "./status_line.ts";
-import { VERSION } from "./version.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
 export const DEFAULT_STALL_TIMEOUT = 60;
@@ -117,49 +115,38 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
   const log = options.verbose && !options.quiet
     ? (line: string) => env.stderr.write(`${line}\n`)
     : undefined;
-  const peerId = generatePeerId(VERSION);
   const started = performance.now();
 
   say(`[1/4] Checking existing data in ${options.dir}`);
-  const { session, verifiedPieces, verifiedBytes } = await prepareSession(
-    env,
-    torrent,
-    options.dir,
-    "write",
-    { peerId, quiet, log, maxUploadRate: options.maxUploadRate },
-  );
-  if (verifiedPieces > 0) {
-    say(
-      `      ${formatCount(verifiedPieces)} of ${formatCount(torrent.pieceCount)} pieces ` +
-        `(${formatBytes(verifiedBytes)}) already here and verified: fetching only the rest`,
-    );
-  }
-
-  let listener: PeerListener;
-  try {
-    listener = PeerListener.listen(options.host, options.port, log);
-  } catch (error) {
-    await session.close();
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new CommandError(`port ${options.port} is already in use`);
-    }
-    throw error;
-  }
-  listener.add(session);
+  const client = startClient(options, log, say);
+  let added: ClientTorrent | undefined;
   const stop = env.stopRequested();
-  const announcer = new SessionAnnouncer(session, {
-    port: listener.port,
-    name: options.name,
-    log: say,
-  });
-  const progress = await byteProgress(env, "Downloading", torrent.totalLength, quiet);
-  progress.advance(verifiedBytes);
+  let progress: ByteProgress | undefined;
   let stopStatus = () => {};
   let failed = false;
   try {
+    const { torrent: held, verifiedPieces, verifiedBytes } = await addTorrent(
+      env,
+      client,
+      torrent,
+      options.dir,
+      "write",
+      { quiet, log },
+    );
+    added = held;
+    const session = held.session;
+    if (verifiedPieces > 0) {
+      say(
+        `      ${formatCount(verifiedPieces)} of ${formatCount(torrent.pieceCount)} pieces ` +
+          `(${formatBytes(verifiedBytes)}) already here and verified: fetching only the rest`,
+      );
+    }
+    const bar = await byteProgress(env, "Downloading", torrent.totalLength, quiet);
+    progress = bar;
+    bar.advance(verifiedBytes);
     if (!session.complete) {
-      say(`[2/4] Connecting to peers (listening on port ${listener.port})`);
-      announcer.start();
+      say(`[2/4] Connecting to peers (listening on port ${client.port})`);
+      held.findPeers();
       let lastActivity = performance.now();
       let lastDownloaded = 0;
       let shownBytes = verifiedBytes;
@@ -183,7 +170,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
             announcedDownloading = true;
             say(`[3/4] Downloading from ${stats.peers} peer${stats.peers === 1 ? "" : "s"}`);
           }
-          progress.advance(stats.verifiedBytes - shownBytes);
+          bar.advance(stats.verifiedBytes - shownBytes);
           shownBytes = stats.verifiedBytes;
           if (stats.downloaded > lastDownloaded) {
             lastDownloaded = stats.downloaded;
@@ -192,10 +179,11 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
           if (session.complete || stop.aborted) clearInterval(timer);
           else if (performance.now() - lastActivity > options.timeout * 1000) {
             clearInterval(timer);
+            const unreachable = held.unreachable;
             reject(
               new CommandError(
-                announcer.lastError && !announcer.answered
-                  ? `tracker unreachable: ${announcer.lastError}`
+                unreachable
+                  ? `tracker unreachable: ${unreachable}`
                   : stats.peers === 0
                   ? `no peers after ${options.timeout} s`
                   : `no data for ${options.timeout} s from ${stats.peers} connected peers`,
@@ -216,7 +204,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
       );
       await Promise.race([session.whenComplete(), watchdog, interrupted]);
     }
-    progress.stop();
+    bar.stop();
     stopStatus();
     const seconds = (performance.now() - started) / 1000;
     const stats = session.stats();
@@ -232,7 +220,7 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
       env.stdout.write(
         JSON.stringify({
           name: torrent.name,
-          infoHash: torrent.infoHashHex,
+          infoHash: torrent.infoHash.hex,
           path: where,
           totalLength: torrent.totalLength,
           downloaded: stats.downloaded,
@@ -248,8 +236,8 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
       env.stdout.write(`${where}\n`);
     }
     if (options.seed) {
-      say(`seeding ${torrent.name} on port ${listener.port} until interrupted`);
-      if (!announcer.answered) announcer.start();
+      say(`seeding ${torrent.name} on port ${client.port} until interrupted`);
+      held.findPeers();
       await new Promise<void>((resolve) => {
         if (stop.aborted) resolve();
         stop.addEventListener("abort", () => resolve(), { once: true });
@@ -259,13 +247,11 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
     failed = true;
     throw error;
   } finally {
-    progress.stop();
+    progress?.stop();
     stopStatus();
-    listener.close();
-    await announcer.stop();
-    await session.close();
-    if (failed && !quiet) {
-      const have = session.have.count;
+    await client.close();
+    if (failed && !quiet && added) {
+      const have = added.session.have?.count ?? 0;
       env.stderr.write(
         `      kept ${formatCount(have)} of ${
           formatCount(torrent.pieceCount)

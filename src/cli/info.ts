@@ -28,7 +28,7 @@ export function infoCommand(env: CliEnv): Command {
 function torrentSummary(torrent: Metainfo) {
   return {
     name: torrent.name,
-    infoHash: torrent.infoHashHex,
+    infoHash: torrent.infoHash.hex,
     totalLength: torrent.totalLength,
     pieceLength: torrent.pieceLength,
     pieceCount: torrent.pieceCount,
@@ -46,7 +46,7 @@ function torrentSummary(torrent: Metainfo) {
 function describe(torrent: Metainfo): string {
   const rows: [string, string][] = [
     ["name", torrent.name],
-    ["info hash", torrent.infoHashHex],
+    ["info hash", torrent.infoHash.hex],
     ["size", `${formatBytes(torrent.totalLength)} (${formatCount(torrent.totalLength)} bytes)`],
     [
       "pieces",

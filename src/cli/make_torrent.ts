@@ -89,7 +89,7 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
       JSON.stringify({
         path: outputPath,
         name: torrent.name,
-        infoHash: torrent.infoHashHex,
+        infoHash: torrent.infoHash.hex,
         totalLength: torrent.totalLength,
         pieceLength: torrent.pieceLength,
         pieceCount: torrent.pieceCount,
@@ -97,7 +97,7 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
       }) + "\n",
     );
   } else {
-    env.stdout.write(`${torrent.infoHashHex}  ${outputPath}\n`);
+    env.stdout.write(`${torrent.infoHash.hex}  ${outputPath}\n`);
   }
 }
 

@@ -3,6 +3,7 @@ import { BencodeError } from "../bencode/mod.ts";
 import { MetainfoError } from "../metainfo/mod.ts";
 import { StorageError } from "../storage/mod.ts";
 import { TrackerError } from "../tracker/mod.ts";
+import { TransportError } from "../transport/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { infoCommand } from "./info.ts";
@@ -21,7 +22,14 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
 /** Errors whose message is written for the user: printed as one line. */
-const USER_ERRORS = [CommandError, MetainfoError, StorageError, BencodeError, TrackerError];
+const USER_ERRORS = [
+  CommandError,
+  MetainfoError,
+  StorageError,
+  BencodeError,
+  TrackerError,
+  TransportError,
+];
 
 function buildProgram(env: CliEnv): Command {
   const program = new Command("p2p")

@@ -120,8 +120,8 @@ async function publish(env: CliEnv, path: string, options: PublishOptions): Prom
   );
   say(
     added
-      ? `published ${torrent.name} (${torrent.infoHashHex}) to ${base}`
-      : `${torrent.name} (${torrent.infoHashHex}) was already published on ${base}`,
+      ? `published ${torrent.name} (${torrent.infoHash.hex}) to ${base}`
+      : `${torrent.name} (${torrent.infoHash.hex}) was already published on ${base}`,
   );
   await runSeed(env, [torrentPath], { ...options, dir: dirname(target) });
 }

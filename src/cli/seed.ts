@@ -1,14 +1,12 @@
 import { Command } from "commander";
-import { PeerListener, SessionAnnouncer, type TorrentSession } from "../session/mod.ts";
-import { generatePeerId } from "../wire/mod.ts";
+import type { ClientTorrent } from "../client/mod.ts";
+import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
-import { prepareSession } from "./session_setup.ts";
 import { startStatusLine } from "./status_line.ts";
-import { VERSION } from "./version.ts";
 
 /** Default BitTorrent listening port. */
 export const DEFAULT_PEER_PORT = 6881;
@@ -54,88 +52,66 @@ export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions
   const quiet = options.quiet === true;
   const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
   const log = options.verbose ? say : undefined;
-  const peerId = generatePeerId(VERSION);
-  const torrents = [];
-  for (const path of paths) torrents.push(await readTorrentFile(env, path));
-  const sessions: TorrentSession[] = [];
+  const metainfos = [];
+  for (const path of paths) metainfos.push(await readTorrentFile(env, path));
+  const client = startClient(options, log, say);
+  const stop = env.stopRequested();
+  const torrents: ClientTorrent[] = [];
+  let stopStatus = () => {};
+  let serving = false;
   try {
-    for (const torrent of torrents) {
-      const { session, verifiedPieces } = await prepareSession(env, torrent, options.dir, "read", {
-        peerId,
-        quiet,
-        log,
-        maxUploadRate: options.maxUploadRate,
-      });
-      sessions.push(session);
-      if (verifiedPieces < torrent.pieceCount) {
-        const missing = torrent.pieceCount - verifiedPieces;
+    for (const metainfo of metainfos) {
+      const { torrent, verifiedPieces } = await addTorrent(
+        env,
+        client,
+        metainfo,
+        options.dir,
+        "read",
+        { quiet, log },
+      );
+      torrents.push(torrent);
+      if (verifiedPieces < metainfo.pieceCount) {
+        const missing = metainfo.pieceCount - verifiedPieces;
         if (!options.partial) {
           throw new CommandError(
-            `${torrent.name}: ${formatCount(missing)} of ${
-              formatCount(torrent.pieceCount)
+            `${metainfo.name}: ${formatCount(missing)} of ${
+              formatCount(metainfo.pieceCount)
             } pieces ` +
               `are missing or corrupt in ${options.dir} (use --partial to serve the rest)`,
           );
         }
         say(
-          `${torrent.name}: serving ${formatCount(verifiedPieces)} of ${
-            formatCount(torrent.pieceCount)
+          `${metainfo.name}: serving ${formatCount(verifiedPieces)} of ${
+            formatCount(metainfo.pieceCount)
           } pieces`,
         );
       }
     }
-  } catch (error) {
-    await Promise.all(sessions.map((session) => session.close()));
-    throw error;
-  }
-
-  let listener: PeerListener;
-  try {
-    listener = PeerListener.listen(options.host, options.port, log);
-  } catch (error) {
-    await Promise.all(sessions.map((session) => session.close()));
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new CommandError(`port ${options.port} is already in use`);
+    for (const torrent of torrents) {
+      env.stdout.write(
+        `seeding ${torrent.session.name} (${torrent.infoHash.hex}) on port ${client.port}\n`,
+      );
+      torrent.findPeers();
     }
-    throw error;
-  }
-  const stop = env.stopRequested();
-  const announcers = sessions.map((session) => {
-    listener.add(session);
-    env.stdout.write(
-      `seeding ${session.torrent.name} (${session.torrent.infoHashHex}) on port ${listener.port}\n`,
-    );
-    const announcer = new SessionAnnouncer(session, {
-      port: listener.port,
-      name: options.name,
-      log: say,
-    });
-    announcer.start();
-    return announcer;
-  });
-  const stopStatus = startStatusLine(env, () =>
-    sessions.map((session) => {
-      const stats = session.stats();
-      return `${session.torrent.name}: ${stats.peers} peers, up ${
-        formatBytes(stats.uploadRate)
-      }/s, ` +
-        `${formatBytes(stats.uploaded)} uploaded`;
-    }).join(" | "), quiet);
-
-  const failure = Promise.race(sessions.map((session) => session.failed));
-  try {
+    serving = true;
+    stopStatus = startStatusLine(env, () =>
+      torrents.map(({ session }) => {
+        const stats = session.stats();
+        return `${session.name}: ${stats.peers} peers, up ${formatBytes(stats.uploadRate)}/s, ` +
+          `${formatBytes(stats.uploaded)} uploaded`;
+      }).join(" | "), quiet);
     await Promise.race([
       new Promise<void>((resolve) =>
         stop.addEventListener("abort", () => resolve(), { once: true })
       ),
-      failure,
+      ...torrents.map(({ session }) => session.failed),
     ]);
   } finally {
     stopStatus();
-    listener.close();
-    await Promise.all(announcers.map((announcer) => announcer.stop()));
-    const uploaded = sessions.reduce((sum, session) => sum + session.stats().uploaded, 0);
-    await Promise.all(sessions.map((session) => session.close()));
-    say(`stopped (${stop.reason ?? "error"}): ${formatBytes(uploaded)} uploaded`);
+    const uploaded = torrents.reduce((sum, { session }) => sum + session.stats().uploaded, 0);
+    await client.close();
+    if (serving) {
+      say(`stopped (${stop.reason ?? "error"}): ${formatBytes(uploaded)} uploaded`);
+    }
   }
 }

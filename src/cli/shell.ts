@@ -3,17 +3,15 @@ import process from "node:process";
 import readline from "node:readline";
 import { dirname, join, resolve } from "node:path";
 import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
-import { PeerListener, SessionAnnouncer, type TorrentSession } from "../session/mod.ts";
+import type { Client, ClientTorrent } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
-import { generatePeerId } from "../wire/mod.ts";
+import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
 import { matchesOf } from "./fetch.ts";
 import { integerOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
-import { prepareSession } from "./session_setup.ts";
-import { VERSION } from "./version.ts";
 
 /** Seconds a fetch in the shell may go without data before it gives up. */
 const FETCH_TIMEOUT_S = 60;
@@ -39,8 +37,7 @@ interface ShellOptions {
 /** One torrent this shell serves or downloads. */
 interface Job {
   readonly torrent: Metainfo;
-  readonly session: TorrentSession;
-  readonly announcer: SessionAnnouncer;
+  readonly held: ClientTorrent;
 }
 
 /**
@@ -71,10 +68,9 @@ export function shellCommand(env: CliEnv): Command {
 
 class Shell {
   readonly #jobs = new Map<string, Job>();
-  readonly #peerId = generatePeerId(VERSION);
   readonly #directory: string;
   readonly #tracker: string;
-  #listener: PeerListener | undefined;
+  #client: Client | undefined;
 
   constructor(readonly env: CliEnv, readonly options: ShellOptions) {
     this.#directory = resolve(env.cwd, options.dir);
@@ -87,10 +83,10 @@ class Shell {
 
   async run(): Promise<void> {
     await Deno.mkdir(this.#directory, { recursive: true });
-    this.#listener = PeerListener.listen(this.options.host, this.options.port);
+    this.#client = startClient(this.options, undefined, () => {});
     this.#say(
       `p2p shell: client ${this.options.name ?? "(no name)"} in ${this.#directory}, ` +
-        `tracker ${this.#tracker}, peers on port ${this.#listener.port}. Type help for the commands.`,
+        `tracker ${this.#tracker}, peers on port ${this.#client.port}. Type help for the commands.`,
     );
     const lines = readline.createInterface({
       input: process.stdin,
@@ -155,21 +151,22 @@ class Shell {
   }
 
   async #start(torrent: Metainfo, dataDirectory: string, mode: "read" | "write"): Promise<Job> {
-    const existing = this.#jobs.get(torrent.infoHashHex);
+    const existing = this.#jobs.get(torrent.infoHash.hex);
     if (existing) return existing;
-    const { session } = await prepareSession(this.env, torrent, dataDirectory, mode, {
-      peerId: this.#peerId,
-      quiet: true,
-      inlineRecheck: false,
-    });
-    this.#listener!.add(session);
-    const announcer = new SessionAnnouncer(session, {
-      port: this.#listener!.port,
-      name: this.options.name,
-    });
-    announcer.start();
-    const job = { torrent, session, announcer };
-    this.#jobs.set(torrent.infoHashHex, job);
+    const { torrent: held } = await addTorrent(
+      this.env,
+      this.#client!,
+      torrent,
+      dataDirectory,
+      mode,
+      {
+        quiet: true,
+        inlineRecheck: false,
+      },
+    );
+    held.findPeers();
+    const job = { torrent, held };
+    this.#jobs.set(torrent.infoHash.hex, job);
     return job;
   }
 
@@ -181,11 +178,11 @@ class Shell {
       inline: false,
       quiet: true,
     });
-    const { session } = await this.#start(torrent, dirname(target), "read");
+    const { session } = (await this.#start(torrent, dirname(target), "read")).held;
     if (!session.complete) throw new CommandError(`${file} does not match its torrent`);
     this.#say(
       `${added ? "published" : "already published:"} ${torrent.name} ` +
-        `(${torrent.infoHashHex}); seeding it in the background`,
+        `(${torrent.infoHash.hex}); seeding it in the background`,
     );
   }
 
@@ -217,7 +214,7 @@ class Shell {
         candidates[0].seeders
       } seeders`,
     );
-    const { session } = await this.#start(torrent, this.#directory, "write");
+    const { session } = (await this.#start(torrent, this.#directory, "write")).held;
     let lastBytes = -1;
     let lastChange = performance.now();
     while (!session.complete) {
@@ -250,7 +247,7 @@ class Shell {
       this.#say("nothing shared yet");
       return;
     }
-    for (const { torrent, session } of this.#jobs.values()) {
+    for (const { torrent, held: { session } } of this.#jobs.values()) {
       const stats = session.stats();
       const role = session.complete
         ? "seeding"
@@ -265,9 +262,7 @@ class Shell {
   }
 
   async #leave(): Promise<void> {
-    this.#listener?.close();
-    await Promise.all([...this.#jobs.values()].map((job) => job.announcer.stop()));
-    await Promise.all([...this.#jobs.values()].map((job) => job.session.close()));
+    await this.#client?.close();
     this.#say("bye: every torrent announced stopped");
   }
 }

@@ -15,11 +15,12 @@ export {
   MAX_TOTAL_LENGTH,
   MIN_PIECE_LENGTH,
 } from "./limits.ts";
-export { parseMetainfo } from "./parse.ts";
+export { InfoHash } from "./info_hash.ts";
+export { parseInfo, parseMetainfo } from "./parse.ts";
 export {
   AUTO_MAX_PIECE_LENGTH,
   AUTO_MIN_PIECE_LENGTH,
   choosePieceLength,
   parsePieceLength,
 } from "./piece_length.ts";
-export type { Metainfo, TorrentFile } from "./types.ts";
+export type { Metainfo, TorrentFile, TorrentInfo } from "./types.ts";

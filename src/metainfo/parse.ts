@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { BencodeDict, BencodeError, type BencodeValue, decode } from "../bencode/mod.ts";
 import { MetainfoError } from "./errors.ts";
-import { toHex } from "./hex.ts";
+import { InfoHash } from "./info_hash.ts";
 import {
   HASH_LENGTH,
   MAX_PATH_DEPTH,
@@ -9,7 +9,7 @@ import {
   MAX_TOTAL_LENGTH,
   MIN_PIECE_LENGTH,
 } from "./limits.ts";
-import type { Metainfo, TorrentFile } from "./types.ts";
+import type { Metainfo, TorrentFile, TorrentInfo } from "./types.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const lenientUtf8 = new TextDecoder("utf-8");
@@ -26,22 +26,39 @@ const lenientUtf8 = new TextDecoder("utf-8");
  * @example
  * ```ts
  * const torrent = parseMetainfo(await Deno.readFile("x.torrent"));
- * console.log(torrent.name, torrent.infoHashHex);
+ * console.log(torrent.name, torrent.infoHash.hex);
  * ```
  */
 export function parseMetainfo(bytes: Uint8Array): Metainfo {
-  let root: BencodeValue;
-  try {
-    root = decode(bytes);
-  } catch (error) {
-    if (error instanceof BencodeError) throw new MetainfoError(`not a torrent: ${error.message}`);
-    throw error;
-  }
-  const top = expectDict(root, "the torrent");
-  const info = expectDict(required(top, "info", "the torrent"), "info");
+  const top = expectDict(decodeOrRefuse(bytes, "not a torrent"), "the torrent");
+  expectDict(required(top, "info", "the torrent"), "info");
   const [infoStart, infoEnd] = top.spans.get("info")!;
-  const infoBytes = bytes.subarray(infoStart, infoEnd);
-  const infoHash = new Uint8Array(createHash("sha1").update(infoBytes).digest());
+  return {
+    ...parseInfo(bytes.subarray(infoStart, infoEnd)),
+    trackerTiers: readTrackerTiers(top),
+    creationDate: optionalInteger(top, "creation date", "creation date"),
+    createdBy: optionalText(top, "created by"),
+    comment: optionalText(top, "comment"),
+  };
+}
+
+/**
+ * Parses and validates an info dictionary on its own, by the same rules as
+ * inside a .torrent file: what a torrent started from its info hash gets
+ * from its peers (BEP 9) is held to them too.
+ *
+ * @throws {MetainfoError} with a one-line reason.
+ * @example
+ * ```ts
+ * const info = parseInfo(metadataBytes);
+ * if (!info.infoHash.equals(expected)) throw new Error("wrong metadata");
+ * ```
+ */
+export function parseInfo(infoBytes: Uint8Array): TorrentInfo {
+  const info = expectDict(decodeOrRefuse(infoBytes, "not an info dictionary"), "info");
+  const infoHash = InfoHash.fromBytes(
+    new Uint8Array(createHash("sha1").update(infoBytes).digest()),
+  );
 
   const name = readName(info);
   const pieceLength = expectInteger(required(info, "piece length", "info"), "info.piece length");
@@ -79,10 +96,8 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
       `info.pieces holds ${pieceCount} hashes but ${totalLength} bytes in pieces of ${pieceLength} need ${expectedPieces}`,
     );
   }
-
   return {
     infoHash,
-    infoHashHex: toHex(infoHash),
     infoBytes,
     name,
     multiFile,
@@ -91,13 +106,18 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
     pieceLength,
     pieceCount,
     pieceHashes,
-    trackerTiers: readTrackerTiers(top),
     private: optionalInteger(info, "private", "info.private") === 1,
-    creationDate: optionalInteger(top, "creation date", "creation date"),
-    createdBy: optionalText(top, "created by"),
-    comment: optionalText(top, "comment"),
     source: optionalText(info, "source"),
   };
+}
+
+function decodeOrRefuse(bytes: Uint8Array, what: string): BencodeValue {
+  try {
+    return decode(bytes);
+  } catch (error) {
+    if (error instanceof BencodeError) throw new MetainfoError(`${what}: ${error.message}`);
+    throw error;
+  }
 }
 
 function required(dict: BencodeDict, key: string, where: string): BencodeValue {

@@ -55,7 +55,47 @@ export function chooseUnchoked(
 export function pickOptimistic(
   candidates: readonly ChokeCandidate[],
   excluded: ReadonlySet<number>,
+  random: () => number = Math.random,
 ): number | undefined {
   const pool = candidates.filter((peer) => peer.interested && !excluded.has(peer.id));
-  return pool.length === 0 ? undefined : pool[Math.floor(Math.random() * pool.length)].id;
+  return pool.length === 0 ? undefined : pool[Math.floor(random() * pool.length)].id;
+}
+
+/**
+ * The choking rounds of one session: which interested peers hold the upload
+ * slots. A full round runs on the choke timer and rotates the optimistic
+ * slot every {@link OPTIMISTIC_ROUNDS} rounds; a peer leaving or becoming
+ * interested only refills the slots, so the optimistic peer keeps its 30 s
+ * however much the swarm churns.
+ */
+export class Choker {
+  #round = 0;
+  #optimistic: number | undefined;
+
+  /**
+   * @example
+   * ```ts
+   * const choker = new Choker(8);
+   * const unchoke = choker.round(candidates);
+   * ```
+   */
+  constructor(
+    readonly slots: number = DEFAULT_UPLOAD_SLOTS,
+    /** Random numbers in [0, 1) for the optimistic pick; tests pass their own. */
+    readonly random: () => number = Math.random,
+  ) {}
+
+  /** The timer's round: rotates the optimistic peer when its 30 s are up. */
+  round(candidates: readonly ChokeCandidate[]): Set<number> {
+    if (this.#round++ % OPTIMISTIC_ROUNDS === 0) {
+      const regular = chooseUnchoked(candidates, this.slots - 1, undefined);
+      this.#optimistic = pickOptimistic(candidates, regular, this.random);
+    }
+    return this.refill(candidates);
+  }
+
+  /** The same optimistic peer, the slots reassigned (a peer left). */
+  refill(candidates: readonly ChokeCandidate[]): Set<number> {
+    return chooseUnchoked(candidates, this.slots, this.#optimistic);
+  }
 }

@@ -1,19 +1,39 @@
 /**
- * The torrent session engine shared by `seed` and `get`: peer connections,
- * the listening port, choking, the piece picker, uploads and downloads.
+ * The session engine of one torrent, shared by every command: the peer
+ * records and their connections, the download scheduler and its piece
+ * picker, the upload side, the choker, the piece writer, the BEP 10
+ * extension registry, and the clock they all keep time by.
  *
  * @module
  */
-export { SessionAnnouncer } from "./announcer.ts";
-export { chooseUnchoked, DEFAULT_UPLOAD_SLOTS, pickOptimistic } from "./choker.ts";
-export { connectToPeer, readHandshake, sendHandshake } from "./handshake_io.ts";
-export { PeerListener } from "./listener.ts";
+export { Choker, chooseUnchoked, DEFAULT_UPLOAD_SLOTS, pickOptimistic } from "./choker.ts";
+export { type Clock, sleep, systemClock, type Timer } from "./clock.ts";
+export { DownloadScheduler, STALL_TIMEOUT_MS } from "./download_scheduler.ts";
+export {
+  type Extension,
+  type ExtensionFactory,
+  type ExtensionHost,
+  ExtensionRegistry,
+} from "./extensions.ts";
+export { Peer, peerIdentity } from "./peer.ts";
 export { PeerConnection } from "./peer_connection.ts";
 export {
   type BlockRequest,
+  type Contributor,
   DEFAULT_PIPELINE_DEPTH,
   PiecePicker,
   type RequestPlan,
 } from "./picker.ts";
+export { MAX_UNWRITTEN_BYTES, PieceWriter } from "./piece_writer.ts";
+export { RateLimiter } from "./rate_limiter.ts";
 export { RateMeter } from "./rate_meter.ts";
-export { type SessionOptions, type SessionStats, TorrentSession } from "./session.ts";
+export { DEFAULT_MAX_STRIKES, Reputation } from "./reputation.ts";
+export {
+  DEFAULT_MAX_PEERS,
+  type Handshaken,
+  MAX_CONNECTING,
+  type SessionOptions,
+  type SessionStats,
+  TorrentSession,
+} from "./session.ts";
+export { MAX_QUEUED_REQUESTS, UploadSide } from "./upload_side.ts";

@@ -1,6 +1,5 @@
-import type { TorrentGeometry } from "../metainfo/mod.ts";
+import { closeQuietly, type PeerStream, writeAll } from "../transport/mod.ts";
 import {
-  Bitfield,
   BLOCK_SIZE,
   encodeMessage,
   encodePieceInto,
@@ -9,6 +8,7 @@ import {
   WireError,
 } from "../wire/mod.ts";
 import { BufferPool } from "./buffer_pool.ts";
+import type { Clock, Timer } from "./clock.ts";
 import { RateMeter } from "./rate_meter.ts";
 
 /** Send a keep-alive after this long without sending anything (BEP 3: two minutes). */
@@ -20,13 +20,14 @@ export const SEND_HIGH_WATER = 512 * 1024;
 /** Size of the reused read buffer. */
 const READ_BUFFER_SIZE = 128 * 1024;
 
-/** What a connection tells its owner. */
-export interface PeerEvents {
-  onMessages(peer: PeerConnection, messages: Message[]): void;
-  onClose(peer: PeerConnection, reason: string): void;
-}
+/** Seconds between checks for idleness and due keep-alives. */
+const TICK_MS = 10_000;
 
-let nextPeerId = 1;
+/** What a connection tells its owner. */
+export interface ConnectionEvents {
+  onMessages(messages: Message[]): void;
+  onClose(reason: string): void;
+}
 
 /** Bytes of a piece message carrying one 16 KiB block. */
 const FRAME_SIZE = 13 + BLOCK_SIZE;
@@ -51,52 +52,42 @@ function recycle(bytes: Uint8Array): void {
 }
 
 /**
- * One peer connection after the handshake: a read loop that feeds the
- * frame parser, a send queue written in batches of whole messages, choking
- * and interest state, and transfer counters. Protocol violations close this
- * connection only, with the reason passed to `onClose`.
+ * The wire side of one peer after the handshake: a read loop that feeds
+ * the frame parser, a send queue written in batches of whole messages,
+ * keep-alives and the idle cut-off, and transfer counters. It knows nothing
+ * of torrents; protocol violations close this connection only, with the
+ * reason passed to `onClose`.
  */
 export class PeerConnection {
-  /** A small number naming this connection within the process. */
-  readonly id = nextPeerId++;
-  amChoking = true;
-  amInterested = false;
-  peerChoking = true;
-  peerInterested = false;
-  /** Pieces the peer has, from its bitfield and have messages. */
-  peerHave: Bitfield;
-  readonly downloaded = new RateMeter();
-  readonly uploaded = new RateMeter();
-  /** `performance.now()` of the last block received (stall detection). */
-  lastBlockAt = performance.now();
+  readonly downloaded: RateMeter;
+  readonly uploaded: RateMeter;
   closed = false;
-  readonly #reader: MessageReader;
+  readonly #reader = new MessageReader();
   readonly #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #writing = false;
   #drainWaiters: (() => void)[] = [];
-  #lastReceivedAt = performance.now();
-  #lastSentAt = performance.now();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #lastReceivedAt: number;
+  #lastSentAt: number;
+  #timer: Timer | undefined;
+  #events: ConnectionEvents | undefined;
 
   /**
    * @example
    * ```ts
-   * const peer = new PeerConnection(conn, torrent, "127.0.0.1:6881", peerId, events);
-   * peer.start(leftover);
+   * const connection = new PeerConnection(stream, clock);
+   * connection.start(leftover, { onMessages, onClose });
    * ```
    */
-  constructor(
-    readonly conn: Deno.Conn,
-    geometry: TorrentGeometry,
-    /** `ip:port` as people read it. */
-    readonly address: string,
-    readonly remotePeerId: Uint8Array,
-    readonly events: PeerEvents,
-  ) {
-    this.#reader = new MessageReader(geometry);
-    this.peerHave = new Bitfield(geometry.pieceCount);
-    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  constructor(readonly stream: PeerStream, readonly clock: Clock) {
+    this.downloaded = new RateMeter(clock.now);
+    this.uploaded = new RateMeter(clock.now);
+    this.#lastReceivedAt = this.#lastSentAt = clock.now();
+  }
+
+  /** Lowers (or raises) the longest message accepted, once the torrent's geometry is known. */
+  limitMessageLength(maxLength: number): void {
+    this.#reader.maxLength = maxLength;
   }
 
   /** Bytes waiting to be written. */
@@ -105,8 +96,9 @@ export class PeerConnection {
   }
 
   /** Starts reading; `leftover` are bytes that arrived with the handshake. */
-  start(leftover: Uint8Array): void {
-    this.#timer = setInterval(() => this.#tick(), 10_000);
+  start(leftover: Uint8Array, events: ConnectionEvents): void {
+    this.#events = events;
+    this.#timer = this.clock.every(TICK_MS, () => this.#tick());
     this.#readLoop(leftover).catch((error) => this.close(describe(error)));
   }
 
@@ -114,7 +106,7 @@ export class PeerConnection {
     if (leftover.length > 0) this.#deliver(leftover);
     const buffer = new Uint8Array(READ_BUFFER_SIZE);
     while (!this.closed) {
-      const count = await this.conn.read(buffer);
+      const count = await this.stream.read(buffer);
       if (count === null) {
         this.close("the peer closed the connection");
         return;
@@ -124,7 +116,7 @@ export class PeerConnection {
   }
 
   #deliver(bytes: Uint8Array): void {
-    this.#lastReceivedAt = performance.now();
+    this.#lastReceivedAt = this.clock.now();
     let messages: Message[];
     try {
       messages = this.#reader.push(bytes);
@@ -137,7 +129,7 @@ export class PeerConnection {
     }
     if (messages.length === 0) return;
     try {
-      this.events.onMessages(this, messages);
+      this.#events?.onMessages(messages);
     } catch (error) {
       // A bug in handling one peer must not take the process down.
       this.close(`internal error: ${error instanceof Error ? error.message : error}`);
@@ -145,7 +137,7 @@ export class PeerConnection {
   }
 
   #tick(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     if (now - this.#lastReceivedAt > IDLE_TIMEOUT_MS) {
       this.close("idle for three minutes");
     } else if (now - this.#lastSentAt > KEEP_ALIVE_MS) {
@@ -176,11 +168,10 @@ export class PeerConnection {
       while (this.#queue.length > 0 && !this.closed) {
         const messages = this.#takeBatch();
         const bytes = messages.length === 1 ? messages[0] : this.#joined(messages);
-        let written = 0;
-        while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+        await writeAll(this.stream, bytes);
         this.#queuedBytes -= bytes.length;
         recycle(bytes);
-        this.#lastSentAt = performance.now();
+        this.#lastSentAt = this.clock.now();
         if (this.#queuedBytes < SEND_HIGH_WATER) this.#wakeDrainWaiters();
       }
     } finally {
@@ -228,23 +219,14 @@ export class PeerConnection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#wakeDrainWaiters();
     for (const bytes of this.#queue.splice(0)) recycle(bytes);
-    try {
-      this.conn.close();
-    } catch {
-      // already closed
-    }
-    this.events.onClose(this, reason);
+    closeQuietly(this.stream);
+    this.#events?.onClose(reason);
   }
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the peer";
-  if (error instanceof Deno.errors.BrokenPipe) return "the peer went away";
-  if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-    return "connection closed";
-  }
   return error instanceof Error ? error.message : String(error);
 }

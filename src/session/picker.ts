@@ -36,6 +36,14 @@ export interface RequestPlan {
   readonly cancels: { readonly peer: number; readonly request: BlockRequest }[];
 }
 
+/** Who sent a block, as kept on the piece until its hash check: it may have left by then. */
+export interface Contributor {
+  /** The key strikes and bans are kept under (see the session's peer identity). */
+  readonly identity: string;
+  /** `ip:port` as people read it. */
+  readonly address: string;
+}
+
 /** What became of a received block. */
 export interface BlockOutcome {
   /** False for a block nobody needs any more (a duplicate, or unasked). */
@@ -55,8 +63,8 @@ interface PieceProgress {
   readonly requesters: number[][];
   /** The peer this piece is dealt to, if any. */
   owner: number | undefined;
-  /** Peers that sent blocks of it: the suspects if its hash fails. */
-  readonly contributors: Set<number>;
+  /** Peers that sent blocks of it, recorded as the blocks arrive: the suspects if its hash fails. */
+  readonly contributors: Set<Contributor>;
 }
 
 /**
@@ -92,6 +100,7 @@ export class PiecePicker {
   readonly #dealt = new Map<number, number[]>();
   readonly #outstanding = new Map<number, Set<number>>();
   readonly #pipelineLimits = new Map<number, number>();
+  readonly #contributors = new Map<number, Contributor>();
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
@@ -127,9 +136,10 @@ export class PiecePicker {
     return index * 65536 + block;
   }
 
-  /** Adds a peer to the rotation. */
-  addPeer(id: number): void {
+  /** Adds a peer to the rotation; its blocks are credited to `contributor`. */
+  addPeer(id: number, contributor: Contributor): void {
     if (this.#dealt.has(id)) return;
+    this.#contributors.set(id, contributor);
     this.#dealt.set(id, []);
     this.#outstanding.set(id, new Set());
     this.#rotation.push(id);
@@ -149,6 +159,7 @@ export class PiecePicker {
     this.#dealt.delete(id);
     this.#outstanding.delete(id);
     this.#pipelineLimits.delete(id);
+    this.#contributors.delete(id);
     const position = this.#rotation.indexOf(id);
     if (position >= 0) {
       this.#rotation.splice(position, 1);
@@ -414,7 +425,7 @@ export class PiecePicker {
     progress.requesters[block] = [];
     progress.received[block] = 1;
     progress.receivedCount++;
-    progress.contributors.add(id);
+    progress.contributors.add(this.#contributors.get(id)!);
     const pieceComplete = progress.receivedCount === progress.blockCount;
     if (pieceComplete && progress.owner !== undefined) {
       // Nothing left to ask for: free the owner's slot now, not after hashing and writing.
@@ -432,14 +443,16 @@ export class PiecePicker {
   }
 
   /** The peers that sent blocks of a piece in progress. */
-  contributorsOf(index: number): number[] {
+  contributorsOf(index: number): Contributor[] {
     return [...(this.#progress.get(index)?.contributors ?? [])];
   }
 
-  /** A complete piece matched its hash. */
+  /**
+   * A complete piece matched its hash and was written; the session has set
+   * its bit in the bitfield the picker reads (the session owns it).
+   */
   pieceVerified(index: number): void {
     this.#finish(index);
-    this.verified.set(index);
   }
 
   /**
@@ -447,7 +460,7 @@ export class PiecePicker {
    *
    * @returns the peers that sent blocks of it.
    */
-  pieceFailed(index: number): number[] {
+  pieceFailed(index: number): Contributor[] {
     const contributors = [...(this.#finish(index)?.contributors ?? [])];
     this.#dealCursor = Math.min(this.#dealCursor, this.#position(index));
     return contributors;

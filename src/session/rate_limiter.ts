@@ -1,10 +1,12 @@
+import { type Clock, sleep, systemClock } from "./clock.ts";
+
 /**
  * A token bucket: `take(bytes)` resolves when sending that many bytes keeps
  * the average at or under `bytesPerSecond`, allowing bursts of one second.
  */
 export class RateLimiter {
   #tokens: number;
-  #last = performance.now();
+  #last: number;
   #queue: Promise<void> = Promise.resolve();
 
   /**
@@ -14,8 +16,9 @@ export class RateLimiter {
    * await limiter.take(16384);
    * ```
    */
-  constructor(readonly bytesPerSecond: number) {
+  constructor(readonly bytesPerSecond: number, readonly clock: Clock = systemClock) {
     this.#tokens = bytesPerSecond;
+    this.#last = clock.now();
   }
 
   /** Waits until `bytes` may be sent. Callers are served in order. */
@@ -23,9 +26,7 @@ export class RateLimiter {
     const turn = this.#queue.then(async () => {
       this.#refill();
       if (this.#tokens < bytes) {
-        await new Promise((resolve) =>
-          setTimeout(resolve, ((bytes - this.#tokens) / this.bytesPerSecond) * 1000)
-        );
+        await sleep(this.clock, ((bytes - this.#tokens) / this.bytesPerSecond) * 1000);
         this.#refill();
       }
       this.#tokens -= bytes;
@@ -35,7 +36,7 @@ export class RateLimiter {
   }
 
   #refill(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     this.#tokens = Math.min(
       this.bytesPerSecond,
       this.#tokens + ((now - this.#last) / 1000) * this.bytesPerSecond,

@@ -1,53 +1,62 @@
-import { createHash } from "node:crypto";
-import { type Metainfo, pieceSize } from "../metainfo/mod.ts";
-import type { TorrentStorage } from "../storage/mod.ts";
-import type { PeerAddress } from "../tracker/mod.ts";
+import { type InfoHash, pieceSize, type TorrentInfo } from "../metainfo/mod.ts";
+import type { PieceStore } from "../storage/mod.ts";
+import type { Endpoint, PeerStream } from "../transport/mod.ts";
+import { formatEndpoint } from "../transport/mod.ts";
 import {
   Bitfield,
-  BLOCK_SIZE,
-  extensionHandshake,
+  fitToGeometry,
+  type Handshake,
   type Message,
-  parseExtensionHandshake,
+  messageLengthLimit,
   supportsExtensionProtocol,
+  WireError,
 } from "../wire/mod.ts";
-import {
-  CHOKE_INTERVAL_MS,
-  chooseUnchoked,
-  DEFAULT_UPLOAD_SLOTS,
-  OPTIMISTIC_ROUNDS,
-  pickOptimistic,
-} from "./choker.ts";
-import { connectToPeer, type ReceivedHandshake, sameBytes } from "./handshake_io.ts";
+import { CHOKE_INTERVAL_MS, type ChokeCandidate, Choker, DEFAULT_UPLOAD_SLOTS } from "./choker.ts";
+import { type Clock, systemClock, type Timer } from "./clock.ts";
+import { DownloadScheduler, STALL_TIMEOUT_MS } from "./download_scheduler.ts";
+import { type ExtensionFactory, ExtensionRegistry } from "./extensions.ts";
+import { Peer } from "./peer.ts";
 import { PeerConnection } from "./peer_connection.ts";
-import { UploadCache } from "./upload_cache.ts";
-import { type BlockRequest, DEFAULT_PIPELINE_DEPTH, PiecePicker } from "./picker.ts";
-import { BufferPool } from "./buffer_pool.ts";
-import { RateLimiter } from "./rate_limiter.ts";
+import type { Contributor } from "./picker.ts";
+import { PieceWriter, sameBytes } from "./piece_writer.ts";
+import type { RateLimiter } from "./rate_limiter.ts";
+import { DEFAULT_MAX_STRIKES, Reputation } from "./reputation.ts";
+import { MAX_QUEUED_REQUESTS, UploadSide } from "./upload_side.ts";
 
 /** Most peer connections per torrent. */
 export const DEFAULT_MAX_PEERS = 50;
-/** Outgoing connection attempts under way at once. */
+/** Outgoing connection attempts under way at once, per torrent. */
 export const MAX_CONNECTING = 10;
-/** Requests a peer may have waiting on us (told to peers as `reqq`, BEP 10); more is flooding. */
-export const MAX_QUEUED_REQUESTS = 512;
-/** Pieces failing their hash that a peer may send before it is dropped for the session. */
-export const DEFAULT_MAX_STRIKES = 2;
-/** Verified pieces that may wait for the disk before downloading pauses. */
-export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
-/** A peer that delivers nothing it was asked for this long gives its work back. */
-export const STALL_TIMEOUT_MS = 15_000;
+/** `have` messages kept from a peer before the metadata tells how many pieces there are. */
+const MAX_EARLY_HAVES = 1 << 16;
+
+/** A stream whose handshake is done, with what the peer said and any bytes after it. */
+export interface Handshaken {
+  readonly stream: PeerStream;
+  readonly handshake: Handshake;
+  readonly leftover: Uint8Array;
+}
 
 /** How a session behaves. */
 export interface SessionOptions {
   readonly peerId: Uint8Array;
+  /** Our client name and version, told to peers in the extension handshake (`v`). */
+  readonly clientName: string;
+  /** Opens a connection to a peer and exchanges handshakes (the Client's transport). */
+  readonly dial?: (endpoint: Endpoint) => Promise<Handshaken>;
+  readonly clock?: Clock;
+  /** Random numbers in [0, 1): the first piece dealt, optimistic unchokes. */
+  readonly random?: () => number;
   readonly uploadSlots?: number;
   readonly maxPeers?: number;
   readonly maxStrikes?: number;
-  /** Upload limit in bytes per second, across all peers; none by default. */
-  readonly maxUploadRate?: number;
+  /** The process's upload limit, shared by every torrent. */
+  readonly uploadLimiter?: RateLimiter;
+  /** BEP 10 extensions this session speaks. */
+  readonly extensions?: readonly ExtensionFactory[];
   /** One line per notable event, for people. */
   readonly log?: (line: string) => void;
-  /** Called after each verified downloaded piece, with the peers that sent it. */
+  /** Called after each verified downloaded piece, with the addresses of the peers that sent it. */
   readonly onPiece?: (index: number, from: string[]) => void;
 }
 
@@ -57,6 +66,7 @@ export interface SessionStats {
   readonly verifiedPieces: number;
   /** Bytes of verified pieces. */
   readonly verifiedBytes: number;
+  /** Pieces of the torrent; 0 until its metadata is known. */
   readonly pieceCount: number;
   readonly downloaded: number;
   readonly uploaded: number;
@@ -65,87 +75,104 @@ export interface SessionStats {
   readonly failedPieces: number;
 }
 
+/** The parts a session has once it knows its torrent's metadata. */
+interface Parts {
+  readonly info: TorrentInfo;
+  readonly store: PieceStore;
+  readonly have: Bitfield;
+  readonly scheduler: DownloadScheduler;
+  readonly uploads: UploadSide;
+}
+
 /**
  * One torrent's swarm, seeding and downloading alike. A seeder is a session
  * whose bitfield is full; a downloader starts with what the recheck found
- * and fills it, serving its verified pieces meanwhile.
+ * and fills it, serving its verified pieces meanwhile. A session may start
+ * from its info hash alone: until {@link setMetadata} it connects to peers,
+ * keeps their handshakes and bitfields for later checking, and asks for
+ * nothing.
  *
- * Invariants: the session is the single owner of the torrent's state
- * (bitfield, picker, peers); connections only hand it messages. A piece
- * bit is set only after the piece matched its hash and was written, so no
- * peer is ever served unverified data.
+ * The session dispatches messages and owns the torrent's state (the
+ * verified bitfield, the peer records); its parts do one job each: the
+ * download scheduler deals pieces and fills pipelines, the upload side
+ * serves, the choker picks who is unchoked, the piece writer verifies and
+ * writes, the extension registry routes BEP 10 messages. A piece bit is set
+ * only after the piece matched its hash and was written, so no peer is ever
+ * served unverified data.
  */
 export class TorrentSession {
-  readonly have: Bitfield;
-  readonly peers = new Map<number, PeerConnection>();
-  readonly #picker: PiecePicker;
-  readonly #buffers = new Map<number, Uint8Array>();
-  /** Piece buffers reused across downloaded pieces: a gigabyte through the same few megabytes. */
-  readonly #pool = new BufferPool();
-  readonly #cache: UploadCache;
-  readonly #requests = new Map<number, BlockRequest[]>();
-  readonly #serving = new Set<number>();
+  readonly peers = new Map<number, Peer>();
+  readonly #clock: Clock;
+  readonly #choker: Choker;
+  readonly #reputation: Reputation;
+  readonly #extensions: ExtensionRegistry;
+  /** Addresses connected or being connected to: never twice at once. */
   readonly #addresses = new Set<string>();
-  readonly #banned = new Set<string>();
-  readonly #strikes = new Map<string, number>();
-  readonly #stalled = new Set<number>();
-  /** Per peer, how many of its pieces we still lack: interest without rescanning bitfields. */
-  readonly #wanted = new Map<number, number>();
   readonly #bytesFrom = new Map<string, number>();
-  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  readonly #timers: Timer[] = [];
+  #parts: Parts | undefined;
   #connecting = 0;
-  #chokeRound = 0;
-  #optimistic: number | undefined;
   #uploadedBefore = 0;
   #downloadedBefore = 0;
   #failedPieces = 0;
   #verifiedBytes = 0;
-  /** Verified pieces waiting for the disk; past a limit no new blocks are asked for. */
-  #unwrittenBytes = 0;
   #closed = false;
-  readonly #uploadLimit: RateLimiter | undefined;
   readonly #completion = Promise.withResolvers<void>();
   readonly #failure = Promise.withResolvers<never>();
 
   /**
    * @example
    * ```ts
-   * const session = new TorrentSession(torrent, storage, verified, { peerId });
+   * const session = new TorrentSession(torrent.infoHash, { peerId, clientName: "p2p 0.1.0" });
+   * session.setMetadata(torrent, storage, verified);
    * ```
    */
-  constructor(
-    readonly torrent: Metainfo,
-    readonly storage: TorrentStorage,
-    verified: Uint8Array,
-    readonly options: SessionOptions,
-  ) {
-    this.have = new Bitfield(torrent.pieceCount);
-    verified.forEach((ok, index) => {
-      if (!ok) return;
-      this.have.set(index);
-      this.#verifiedBytes += pieceSize(torrent, index);
-    });
-    this.#picker = new PiecePicker(
-      torrent,
-      this.have,
-      DEFAULT_PIPELINE_DEPTH,
-      Math.floor(Math.random() * Math.max(1, torrent.pieceCount)),
-    );
-    this.#cache = new UploadCache(
-      torrent,
-      (offset, target) => storage.read(offset, target),
-      (index) => this.have.has(index),
-    );
+  constructor(readonly infoHash: InfoHash, readonly options: SessionOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.#choker = new Choker(options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS, options.random);
+    this.#reputation = new Reputation(options.maxStrikes ?? DEFAULT_MAX_STRIKES);
+    this.#extensions = new ExtensionRegistry(options.extensions ?? []);
     this.#failure.promise.catch(() => {});
-    if (options.maxUploadRate) this.#uploadLimit = new RateLimiter(options.maxUploadRate);
-    if (this.have.complete) this.#completion.resolve();
-    this.#timers.push(setInterval(() => this.#rechoke(), CHOKE_INTERVAL_MS));
-    this.#timers.push(setInterval(() => this.#checkStalls(), STALL_TIMEOUT_MS / 3));
+    this.#timers.push(this.#clock.every(CHOKE_INTERVAL_MS, () => this.#chokeRound()));
+    this.#timers.push(
+      this.#clock.every(
+        STALL_TIMEOUT_MS / 3,
+        () => this.#parts?.scheduler.checkStalls(this.#now()),
+      ),
+    );
+  }
+
+  #now(): number {
+    return this.#clock.now();
+  }
+
+  #log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  /** The torrent's info dictionary, once known. */
+  get info(): TorrentInfo | undefined {
+    return this.#parts?.info;
+  }
+
+  /** Verified pieces, once the metadata is known. */
+  get have(): Bitfield | undefined {
+    return this.#parts?.have;
+  }
+
+  /** The torrent's name, or its info hash while the metadata is unknown. */
+  get name(): string {
+    return this.#parts?.info.name ?? this.infoHash.hex;
   }
 
   /** True when every piece is verified. */
   get complete(): boolean {
-    return this.have.complete;
+    return this.#parts?.have.complete ?? false;
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Resolves when every piece is verified; rejects if storage fails (disk full, ...). */
@@ -169,17 +196,17 @@ export class TorrentSession {
     let uploadRate = 0;
     let downloaded = this.#downloadedBefore;
     let uploaded = this.#uploadedBefore;
-    for (const peer of this.peers.values()) {
-      downloadRate += peer.downloaded.rate();
-      uploadRate += peer.uploaded.rate();
-      downloaded += peer.downloaded.total;
-      uploaded += peer.uploaded.total;
+    for (const { connection } of this.peers.values()) {
+      downloadRate += connection.downloaded.rate();
+      uploadRate += connection.uploaded.rate();
+      downloaded += connection.downloaded.total;
+      uploaded += connection.uploaded.total;
     }
     return {
       peers: this.peers.size,
-      verifiedPieces: this.have.count,
+      verifiedPieces: this.#parts?.have.count ?? 0,
       verifiedBytes: this.#verifiedBytes,
-      pieceCount: this.torrent.pieceCount,
+      pieceCount: this.#parts?.info.pieceCount ?? 0,
       downloaded,
       uploaded,
       downloadRate,
@@ -188,69 +215,147 @@ export class TorrentSession {
     };
   }
 
-  #log(line: string): void {
-    this.options.log?.(line);
+  // ---- metadata ----
+
+  /**
+   * The torrent's metadata is known, its data opened and rechecked
+   * (`verified`: one byte per piece, non-zero when the piece on disk
+   * matched). Peers that connected before it are checked against it now:
+   * bitfields and haves that do not fit the torrent close their connection.
+   *
+   * @throws {Error} when the metadata is for another torrent or already set.
+   */
+  setMetadata(info: TorrentInfo, store: PieceStore, verified: Uint8Array): void {
+    if (this.#parts) throw new Error("the session already has its metadata");
+    if (!info.infoHash.equals(this.infoHash)) {
+      throw new Error(`metadata of ${info.infoHash.hex} for session ${this.infoHash.hex}`);
+    }
+    const have = new Bitfield(info.pieceCount);
+    verified.forEach((ok, index) => {
+      if (!ok) return;
+      have.set(index);
+      this.#verifiedBytes += pieceSize(info, index);
+    });
+    const writer = new PieceWriter(info, store);
+    const scheduler = new DownloadScheduler(
+      info,
+      have,
+      this.peers,
+      writer,
+      {
+        onVerified: (index, from) => this.#pieceVerified(index, from),
+        onFailed: (index, suspects) => this.#pieceFailed(index, suspects),
+        onError: (error) => this.#fail(error),
+        log: (line) => this.#log(line),
+      },
+      Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
+    );
+    const uploads = new UploadSide(
+      info,
+      store,
+      have,
+      this.options.uploadLimiter,
+      (error) => this.#fail(error),
+    );
+    this.#parts = { info, store, have, scheduler, uploads };
+    if (have.complete) this.#completion.resolve();
+    for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts);
   }
+
+  /** Brings a peer into the torrent's parts: its pieces checked, our bitfield sent, interest set. */
+  #welcome(peer: Peer, parts: Parts): void {
+    const { info, have, scheduler } = parts;
+    try {
+      peer.have = peer.hasAll
+        ? fullBitfield(info.pieceCount)
+        : peer.have
+        ? Bitfield.fromPayload(peer.have.bytes, info.pieceCount)
+        : new Bitfield(info.pieceCount);
+      for (const index of peer.earlyHaves) {
+        fitToGeometry({ type: "have", index }, info);
+        peer.have.set(index);
+      }
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      peer.close(`protocol violation: ${error.message}`);
+      return;
+    }
+    peer.earlyHaves.clear();
+    peer.connection.limitMessageLength(messageLengthLimit(info));
+    scheduler.addPeer(peer);
+    const reqq = peer.extensions.maxQueuedRequests;
+    if (reqq) scheduler.limitPipeline(peer, reqq);
+    if (have.count > 0) peer.send({ type: "bitfield", bitfield: have });
+    this.#countWanted(peer, have);
+    this.#updateInterest(peer);
+  }
+
+  // ---- peers ----
 
   /**
    * Takes a connection whose handshake is done (either direction).
    *
    * @example
    * ```ts
-   * session.attach(conn, handshake, "127.0.0.1:51413");
+   * session.attach({ stream, handshake, leftover });
    * ```
    */
-  attach(conn: Deno.Conn, handshake: ReceivedHandshake, address: string): void {
+  attach({ stream, handshake, leftover }: Handshaken): void {
+    const address = formatEndpoint(stream.remote);
     const reject = (why: string) => {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
+      stream.close();
       this.#log(`refused ${address}: ${why}`);
     };
     if (this.#closed) return reject("shutting down");
     if (sameBytes(handshake.peerId, this.options.peerId)) return reject("that is ourselves");
-    if (this.#banned.has(address)) return reject("banned for corrupt data");
     if (this.peers.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)) {
       return reject("too many peers");
     }
+    const connection = new PeerConnection(stream, this.#clock);
+    const peer = new Peer(
+      connection,
+      stream.remote,
+      handshake.peerId,
+      handshake.reserved,
+      this.#now(),
+    );
+    if (this.#reputation.isBanned(peer.identity)) return reject("banned for corrupt data");
     this.#addresses.add(address);
-    const peer = new PeerConnection(conn, this.torrent, address, handshake.peerId, {
-      onMessages: (from, messages) => this.#onMessages(from, messages),
-      onClose: (from, reason) => this.#onClose(from, reason),
-    });
     this.peers.set(peer.id, peer);
-    this.#picker.addPeer(peer.id);
-    if (this.have.count > 0) peer.send({ type: "bitfield", bitfield: this.have });
     if (supportsExtensionProtocol(handshake.reserved)) {
-      peer.send(extensionHandshake(MAX_QUEUED_REQUESTS));
+      peer.send(this.#extensions.handshake(MAX_QUEUED_REQUESTS, this.options.clientName));
     }
-    peer.start(handshake.leftover);
+    if (this.#parts) this.#welcome(peer, this.#parts);
+    connection.start(leftover, {
+      onMessages: (messages) => this.#onMessages(peer, messages),
+      onClose: (reason) => this.#onClose(peer, reason),
+    });
   }
 
   /**
-   * Connects to peers learned from a tracker, up to the connection limits.
+   * Connects to peers a peer source found, up to the connection limits.
    *
    * @example
    * ```ts
-   * session.connect(response.peers);
+   * session.connect([{ ip: "127.0.0.1", port: 6881 }]);
    * ```
    */
-  connect(addresses: readonly PeerAddress[]): void {
-    for (const { ip, port } of addresses) {
-      const address = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+  connect(endpoints: readonly Endpoint[]): void {
+    const dial = this.options.dial;
+    if (!dial) return;
+    for (const endpoint of endpoints) {
+      const address = formatEndpoint(endpoint);
       if (
-        this.#closed || this.#addresses.has(address) || this.#banned.has(address) ||
+        this.#closed || this.#addresses.has(address) || this.#reputation.isBanned(endpoint.ip) ||
         this.#connecting >= MAX_CONNECTING ||
         this.peers.size + this.#connecting >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)
       ) continue;
       this.#addresses.add(address);
       this.#connecting++;
-      connectToPeer(ip, port, this.torrent.infoHash, this.options.peerId)
-        .then(({ conn, handshake }) => {
+      dial(endpoint)
+        .then((connected) => {
           this.#addresses.delete(address);
-          this.attach(conn, handshake, address);
+          this.attach(connected);
         })
         .catch((error) => {
           this.#addresses.delete(address);
@@ -267,295 +372,217 @@ export class TorrentSession {
     return !this.complete && this.peers.size < (this.options.maxPeers ?? DEFAULT_MAX_PEERS);
   }
 
-  #onMessages(peer: PeerConnection, messages: Message[]): void {
-    for (const message of messages) {
+  #onMessages(peer: Peer, messages: Message[]): void {
+    const parts = this.#parts;
+    for (const received of messages) {
       if (peer.closed) return;
-      switch (message.type) {
-        case "choke":
-          peer.peerChoking = true;
-          this.#picker.release(peer.id);
-          break;
-        case "unchoke":
-          peer.peerChoking = false;
-          this.#fillRequests(peer);
-          break;
-        case "interested":
-          peer.peerInterested = true;
-          this.#unchokeIfFree(peer);
-          break;
-        case "not-interested":
-          peer.peerInterested = false;
-          break;
-        case "have":
-          if (!peer.peerHave.has(message.index) && !this.have.has(message.index)) {
-            this.#wanted.set(peer.id, (this.#wanted.get(peer.id) ?? 0) + 1);
-          }
-          peer.peerHave.set(message.index);
-          this.#updateInterest(peer);
-          break;
-        case "bitfield":
-          peer.peerHave = message.bitfield;
-          this.#countWanted(peer);
-          this.#updateInterest(peer);
-          break;
-        case "request":
-          this.#onRequest(peer, message);
-          break;
-        case "cancel": {
-          const queue = this.#requests.get(peer.id);
-          const at = queue?.findIndex((r) =>
-            r.index === message.index && r.begin === message.begin && r.length === message.length
-          ) ?? -1;
-          if (at >= 0) {
-            queue!.splice(at, 1);
-          }
-          break;
+      let message = received;
+      if (parts) {
+        try {
+          message = fitToGeometry(received, parts.info);
+        } catch (error) {
+          if (!(error instanceof WireError)) throw error;
+          peer.close(`protocol violation: ${error.message}`);
+          return;
         }
-        case "piece":
-          this.#onBlock(peer, message.index, message.begin, message.block);
-          break;
-        case "extended": {
-          if (message.extendedId !== 0) {
-            break;
-          }
-          const { maxQueuedRequests } = parseExtensionHandshake(message.payload);
-          if (maxQueuedRequests) {
-            this.#picker.limitPipeline(peer.id, maxQueuedRequests);
-          }
-          break;
-        }
-        default:
-          break;
+        this.#handle(peer, message, parts);
+      } else {
+        this.#handleEarly(peer, message);
       }
     }
   }
 
-  #onClose(peer: PeerConnection, reason: string): void {
+  /** A message before the metadata is known: remember what peers have, serve and ask nothing. */
+  #handleEarly(peer: Peer, message: Message): void {
+    switch (message.type) {
+      case "choke":
+      case "unchoke":
+        peer.peerChoking = message.type === "choke";
+        break;
+      case "interested":
+      case "not-interested":
+        peer.peerInterested = message.type === "interested";
+        break;
+      case "bitfield":
+        peer.have = message.bitfield;
+        break;
+      case "have":
+        if (peer.earlyHaves.size < MAX_EARLY_HAVES) peer.earlyHaves.add(message.index);
+        break;
+      case "have-all":
+        peer.hasAll = true;
+        break;
+      case "extended":
+        this.#extensions.receive(peer, message.extendedId, message.payload);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #handle(peer: Peer, message: Message, parts: Parts): void {
+    const { have, scheduler, uploads } = parts;
+    switch (message.type) {
+      case "choke":
+        peer.peerChoking = true;
+        scheduler.choked(peer);
+        break;
+      case "unchoke":
+        peer.peerChoking = false;
+        scheduler.fill(peer);
+        break;
+      case "interested":
+        peer.peerInterested = true;
+        this.#unchokeIfFree(peer);
+        break;
+      case "not-interested":
+        peer.peerInterested = false;
+        break;
+      case "have":
+        if (!peer.have!.has(message.index) && !have.has(message.index)) peer.wanted++;
+        peer.have!.set(message.index);
+        this.#updateInterest(peer);
+        break;
+      case "bitfield":
+      case "have-all":
+      case "have-none":
+        peer.have = message.type === "bitfield"
+          ? message.bitfield
+          : message.type === "have-all"
+          ? fullBitfield(have.size)
+          : new Bitfield(have.size);
+        this.#countWanted(peer, have);
+        this.#updateInterest(peer);
+        break;
+      case "request":
+        uploads.request(peer, message);
+        break;
+      case "cancel":
+        uploads.cancel(peer, message);
+        break;
+      case "piece":
+        scheduler.received(peer, message.index, message.begin, message.block, this.#now());
+        break;
+      case "extended":
+        this.#extensions.receive(peer, message.extendedId, message.payload);
+        if (message.extendedId === 0 && peer.extensions.maxQueuedRequests) {
+          scheduler.limitPipeline(peer, peer.extensions.maxQueuedRequests);
+        }
+        break;
+      default:
+        // Fast-extension hints, BEP 52 hashes and DHT ports: nothing here uses them yet.
+        break;
+    }
+  }
+
+  #onClose(peer: Peer, reason: string): void {
     this.peers.delete(peer.id);
-    this.#picker.removePeer(peer.id);
-    this.#requests.delete(peer.id);
-    this.#stalled.delete(peer.id);
-    this.#wanted.delete(peer.id);
     this.#addresses.delete(peer.address);
-    this.#uploadedBefore += peer.uploaded.total;
-    this.#downloadedBefore += peer.downloaded.total;
+    this.#extensions.closed(peer);
+    this.#uploadedBefore += peer.connection.uploaded.total;
+    this.#downloadedBefore += peer.connection.downloaded.total;
     if (!this.#closed) this.#log(`${peer.address} disconnected: ${reason}`);
-    if (!peer.amChoking && peer.peerInterested) this.#rechoke();
-    for (const other of this.peers.values()) this.#fillRequests(other);
+    // A freed upload slot goes to another peer; the optimistic rotation keeps its pace.
+    if (!peer.amChoking && peer.peerInterested) {
+      this.#applyChoking(this.#choker.refill(this.#candidates()));
+    }
+    this.#parts?.scheduler.removePeer(peer);
   }
 
   // ---- interest and choking ----
 
-  #setInterest(peer: PeerConnection, interested: boolean): void {
+  #setInterest(peer: Peer, interested: boolean): void {
     if (peer.amInterested === interested) return;
     peer.amInterested = interested;
     peer.send({ type: interested ? "interested" : "not-interested" });
   }
 
   /** Counts the pieces a peer has that we lack: once per bitfield, then kept up to date. */
-  #countWanted(peer: PeerConnection): void {
+  #countWanted(peer: Peer, have: Bitfield): void {
     let wanted = 0;
-    for (let index = 0; index < this.torrent.pieceCount; index++) {
-      if (peer.peerHave.has(index) && !this.have.has(index)) wanted++;
+    for (let index = 0; index < have.size; index++) {
+      if (peer.have!.has(index) && !have.has(index)) wanted++;
     }
-    this.#wanted.set(peer.id, wanted);
+    peer.wanted = wanted;
   }
 
-  #updateInterest(peer: PeerConnection): void {
-    this.#setInterest(peer, !this.complete && (this.#wanted.get(peer.id) ?? 0) > 0);
+  #updateInterest(peer: Peer): void {
+    this.#setInterest(peer, !this.complete && peer.wanted > 0);
   }
 
-  #unchokedCount(): number {
-    let count = 0;
-    for (const peer of this.peers.values()) if (!peer.amChoking) count++;
-    return count;
-  }
-
-  #unchokeIfFree(peer: PeerConnection): void {
+  #unchokeIfFree(peer: Peer): void {
     if (!peer.amChoking) return;
-    if (this.#unchokedCount() < (this.options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS)) {
-      this.#setChoke(peer, false);
-    }
+    let unchoked = 0;
+    for (const other of this.peers.values()) if (!other.amChoking) unchoked++;
+    if (unchoked < this.#choker.slots) this.#setChoke(peer, false);
   }
 
-  #setChoke(peer: PeerConnection, choke: boolean): void {
+  #setChoke(peer: Peer, choke: boolean): void {
     if (peer.amChoking === choke) return;
     peer.amChoking = choke;
     peer.send({ type: choke ? "choke" : "unchoke" });
-    if (choke) this.#requests.delete(peer.id);
+    if (choke) this.#parts?.uploads.choked(peer);
   }
 
-  #rechoke(): void {
-    const candidates = [...this.peers.values()].map((peer) => ({
+  #candidates(): ChokeCandidate[] {
+    // Nothing to serve before the metadata: nobody is unchoked.
+    if (!this.#parts) return [];
+    const seeding = this.complete;
+    return [...this.peers.values()].map((peer) => ({
       id: peer.id,
       interested: peer.peerInterested,
-      rate: this.complete ? peer.uploaded.rate() : peer.downloaded.rate(),
+      rate: seeding ? peer.connection.uploaded.rate() : peer.connection.downloaded.rate(),
     }));
-    const slots = this.options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS;
-    if (this.#chokeRound++ % OPTIMISTIC_ROUNDS === 0) {
-      const regular = chooseUnchoked(candidates, slots - 1, undefined);
-      this.#optimistic = pickOptimistic(candidates, regular);
-    }
-    const unchoke = chooseUnchoked(candidates, slots, this.#optimistic);
+  }
+
+  #chokeRound(): void {
+    this.#applyChoking(this.#choker.round(this.#candidates()));
+  }
+
+  #applyChoking(unchoke: Set<number>): void {
     for (const peer of this.peers.values()) this.#setChoke(peer, !unchoke.has(peer.id));
   }
 
-  // ---- uploading ----
+  // ---- pieces ----
 
-  #onRequest(peer: PeerConnection, request: BlockRequest): void {
-    if (peer.amChoking || !this.have.has(request.index)) return;
-    const queue = this.#requests.get(peer.id) ?? [];
-    if (queue.length >= MAX_QUEUED_REQUESTS) {
-      peer.close(`more than ${MAX_QUEUED_REQUESTS} requests waiting`);
-      return;
-    }
-    queue.push({ index: request.index, begin: request.begin, length: request.length });
-    this.#requests.set(peer.id, queue);
-    if (!this.#serving.has(peer.id)) {
-      this.#serve(peer).catch((error) => this.#fail(error));
-    }
-  }
-
-  async #serve(peer: PeerConnection): Promise<void> {
-    this.#serving.add(peer.id);
-    try {
-      while (!peer.closed && !peer.amChoking) {
-        const request = this.#requests.get(peer.id)?.shift();
-        if (!request) return;
-        await this.#uploadLimit?.take(request.length);
-        await this.#cache.use(request.index, request.begin, request.length, (block) => {
-          if (peer.closed || peer.amChoking) return;
-          // send() copies the block into its frame before returning.
-          peer.send({ type: "piece", index: request.index, begin: request.begin, block });
-        });
-        if (peer.closed || peer.amChoking) return;
-        await peer.drained();
-      }
-    } finally {
-      this.#serving.delete(peer.id);
-    }
-  }
-
-  // ---- downloading ----
-
-  #haves = (id: number): Bitfield | undefined => {
-    const peer = this.peers.get(id);
-    if (!peer || peer.closed || peer.peerChoking || this.#stalled.has(id)) return undefined;
-    return peer.peerHave;
-  };
-
-  /** A peer whose unanswered requests would take it over a second at its recent rate. */
-  #slowerThanASecond = (id: number): boolean => {
-    const peer = this.peers.get(id);
-    if (!peer) return false;
-    const rate = peer.downloaded.rate();
-    return rate === 0 || (this.#picker.outstanding(id) * BLOCK_SIZE) / rate > 1;
-  };
-
-  #fillRequests(peer: PeerConnection): void {
-    if (this.complete || peer.peerChoking || peer.closed || !peer.amInterested) return;
-    // Backpressure: a disk slower than the network must not fill memory with pieces.
-    if (this.#unwrittenBytes > MAX_UNWRITTEN_BYTES) return;
-    const { requests, cancels } = this.#picker.requestsFor(
-      peer.id,
-      this.#haves,
-      this.#slowerThanASecond,
-    );
-    for (const { peer: other, request } of cancels) {
-      this.peers.get(other)?.send({ type: "cancel", ...request });
-    }
-    for (const request of requests) peer.send({ type: "request", ...request });
-  }
-
-  #onBlock(peer: PeerConnection, index: number, begin: number, block: Uint8Array): void {
-    peer.downloaded.add(block.length);
-    peer.lastBlockAt = performance.now();
-    this.#stalled.delete(peer.id);
-    const outcome = this.#picker.received(peer.id, index, begin, block.length);
-    if (outcome.accepted) {
-      let buffer = this.#buffers.get(index);
-      if (!buffer) {
-        buffer = this.#pool.take(pieceSize(this.torrent, index));
-        this.#buffers.set(index, buffer);
-      }
-      buffer.set(block, begin);
-      for (const id of outcome.cancelAt) {
-        this.peers.get(id)?.send({ type: "cancel", index, begin, length: block.length });
-      }
-      if (outcome.pieceComplete) {
-        this.#completePiece(index, buffer).catch((error) => this.#fail(error));
-      }
-    }
-    this.#fillRequests(peer);
-  }
-
-  async #completePiece(index: number, buffer: Uint8Array): Promise<void> {
-    this.#buffers.delete(index);
-    const digest = createHash("sha1").update(buffer).digest();
-    const expected = this.torrent.pieceHashes.subarray(index * 20, index * 20 + 20);
-    if (!sameBytes(digest, expected)) {
-      this.#failedPieces++;
-      const suspects = this.#picker.pieceFailed(index);
-      this.#log(`piece ${index} failed its hash check; discarded`);
-      for (const id of suspects) this.#strike(id);
-      this.#pool.give(buffer);
-      for (const peer of this.peers.values()) this.#fillRequests(peer);
-      return;
-    }
-    this.#unwrittenBytes += buffer.length;
-    try {
-      await this.storage.writePiece(index, buffer);
-    } finally {
-      this.#unwrittenBytes -= buffer.length;
-    }
+  #pieceVerified(index: number, from: Contributor[]): void {
+    const parts = this.#parts!;
     if (this.#closed) return;
-    const from = this.#picker.contributorsOf(index).map((id) =>
-      this.peers.get(id)?.address ?? "a peer that left"
-    );
-    this.#picker.pieceVerified(index);
-    this.#verifiedBytes += buffer.length;
-    const share = buffer.length / Math.max(1, from.length);
-    this.#pool.give(buffer);
-    for (const address of from) {
+    parts.have.set(index);
+    const size = pieceSize(parts.info, index);
+    this.#verifiedBytes += size;
+    const share = size / Math.max(1, from.length);
+    for (const { address } of from) {
       this.#bytesFrom.set(address, (this.#bytesFrom.get(address) ?? 0) + share);
     }
-    this.options.onPiece?.(index, from);
+    this.options.onPiece?.(index, from.map((contributor) => contributor.address));
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
-      if (peer.peerHave.has(index)) {
-        this.#wanted.set(peer.id, (this.#wanted.get(peer.id) ?? 1) - 1);
+      if (peer.have?.has(index)) {
+        peer.wanted--;
         this.#updateInterest(peer);
       }
-      this.#fillRequests(peer);
+      parts.scheduler.fill(peer);
     }
-    if (this.complete) {
-      await this.storage.sync().catch((error) => this.#fail(error));
-      this.#completion.resolve();
+    if (parts.have.complete) {
+      parts.store.sync().then(() => this.#completion.resolve(), (error) => this.#fail(error));
       for (const peer of this.peers.values()) this.#setInterest(peer, false);
     }
   }
 
-  #strike(id: number): void {
-    const peer = this.peers.get(id);
-    if (!peer) return;
-    const strikes = (this.#strikes.get(peer.address) ?? 0) + 1;
-    this.#strikes.set(peer.address, strikes);
-    if (strikes >= (this.options.maxStrikes ?? DEFAULT_MAX_STRIKES)) {
-      this.#banned.add(peer.address);
-      peer.close(`dropped: sent ${strikes} pieces that failed their hash`);
-    }
-  }
-
-  #checkStalls(): void {
-    const now = performance.now();
-    for (const peer of this.peers.values()) {
-      if (this.#picker.outstanding(peer.id) > 0 && now - peer.lastBlockAt > STALL_TIMEOUT_MS) {
-        this.#stalled.add(peer.id);
-        this.#picker.release(peer.id);
-        this.#log(`${peer.address} stalled; its pieces go to other peers`);
+  #pieceFailed(index: number, suspects: Contributor[]): void {
+    this.#failedPieces++;
+    this.#log(`piece ${index} failed its hash check; discarded`);
+    // Strikes go to who sent the blocks, whether or not they are still connected.
+    for (const identity of new Set(suspects.map((suspect) => suspect.identity))) {
+      const strikes = this.#reputation.strike(identity);
+      if (!this.#reputation.isBanned(identity)) continue;
+      for (const peer of this.peers.values()) {
+        if (peer.identity === identity) {
+          peer.close(`dropped: sent ${strikes} pieces that failed their hash`);
+        }
       }
     }
-    for (const peer of this.peers.values()) this.#fillRequests(peer);
   }
 
   #fail(error: unknown): void {
@@ -563,12 +590,18 @@ export class TorrentSession {
     this.#failure.reject(error);
   }
 
-  /** Closes every connection and stops the timers. */
+  /** Closes every connection, stops the timers and closes the data. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#timers) clearInterval(timer);
+    for (const timer of this.#timers) timer.cancel();
     for (const peer of [...this.peers.values()]) peer.close("session closed");
-    await this.storage.close();
+    await this.#parts?.store.close();
   }
+}
+
+function fullBitfield(size: number): Bitfield {
+  const bitfield = new Bitfield(size);
+  for (let index = 0; index < size; index++) bitfield.set(index);
+  return bitfield;
 }

@@ -13,5 +13,6 @@ export {
   type HashPiecesOptions,
   verifyPieces,
 } from "./piece_hasher.ts";
+export type { PieceStore } from "./piece_store.ts";
 export { type StorageMode, torrentFilePaths, TorrentStorage } from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";

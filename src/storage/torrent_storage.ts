@@ -1,8 +1,9 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type { Metainfo } from "../metainfo/mod.ts";
+import type { TorrentInfo } from "../metainfo/mod.ts";
 import { describeFileError, StorageError } from "./errors.ts";
 import { fileSpans } from "./layout.ts";
 import { verifyPieces } from "./piece_hasher.ts";
+import type { PieceStore } from "./piece_store.ts";
 
 /** How a torrent's files are opened. */
 export type StorageMode = "read" | "write";
@@ -75,7 +76,7 @@ class SerialFile {
  * torrentFilePaths(torrent, "/downloads"); // ["/downloads/eBook.txt"]
  * ```
  */
-export function torrentFilePaths(torrent: Metainfo, directory: string): string[] {
+export function torrentFilePaths(torrent: TorrentInfo, directory: string): string[] {
   const base = resolve(directory);
   return torrent.files.map((file) => {
     const path = torrent.multiFile
@@ -95,11 +96,11 @@ export function torrentFilePaths(torrent: Metainfo, directory: string): string[]
  * rechecked in parallel. Writing never follows a symbolic link inside the
  * target directory.
  */
-export class TorrentStorage {
+export class TorrentStorage implements PieceStore {
   readonly #handles: (SerialFile | null)[];
 
   private constructor(
-    readonly torrent: Metainfo,
+    readonly torrent: TorrentInfo,
     readonly paths: readonly string[],
     readonly mode: StorageMode,
     handles: (SerialFile | null)[],
@@ -122,7 +123,7 @@ export class TorrentStorage {
    * ```
    */
   static async open(
-    torrent: Metainfo,
+    torrent: TorrentInfo,
     directory: string,
     mode: StorageMode,
   ): Promise<TorrentStorage> {

@@ -128,7 +128,7 @@ export class Catalog {
    */
   publish(bytes: Uint8Array, publishedBy?: string): { torrent: Metainfo; added: boolean } {
     const torrent = parseMetainfo(bytes);
-    if (this.#published.has(torrent.infoHashHex)) return { torrent, added: false };
+    if (this.#published.has(torrent.infoHash.hex)) return { torrent, added: false };
     const files = torrent.files.map((file) => ({
       path: (torrent.multiFile ? [torrent.name, ...file.path] : file.path).join("/"),
       length: file.length,
@@ -138,7 +138,7 @@ export class Catalog {
          (info_hash, name, total_length, files, published_at, published_by, metainfo)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(
-      torrent.infoHashHex,
+      torrent.infoHash.hex,
       torrent.name,
       torrent.totalLength,
       JSON.stringify(files),
@@ -146,7 +146,7 @@ export class Catalog {
       publishedBy ?? null,
       bytes,
     );
-    this.#published.set(torrent.infoHashHex, torrent.name);
+    this.#published.set(torrent.infoHash.hex, torrent.name);
     return { torrent, added: true };
   }
 

@@ -1,3 +1,4 @@
+import type { InfoHash } from "../metainfo/mod.ts";
 import type { CatalogEntry } from "./catalog.ts";
 import {
   type AnnounceParameters,
@@ -152,17 +153,17 @@ export class TieredAnnouncer {
  *
  * @example
  * ```ts
- * (await scrape(announceUrl, [infoHash])).get(infoHashHex);
+ * (await scrape(announceUrl, [infoHash])).get(infoHash.hex);
  * ```
  */
 export async function scrape(
   announceUrl: string,
-  infoHashes: readonly Uint8Array[],
+  infoHashes: readonly InfoHash[],
   options: TrackerRequestOptions = {},
 ): Promise<Map<string, ScrapeCounts>> {
   const base = scrapeUrlOf(announceUrl);
   if (!base) throw new TrackerError(`tracker ${announceUrl} has no scrape URL`);
-  const query = infoHashes.map((hash) => `info_hash=${percentEncode(hash)}`).join("&");
+  const query = infoHashes.map((hash) => `info_hash=${percentEncode(hash.bytes)}`).join("&");
   const { body } = await request(`${base}${base.includes("?") ? "&" : "?"}${query}`, {}, options);
   return parseScrapeResponse(body);
 }

@@ -1,3 +1,4 @@
+import type { InfoHash } from "../metainfo/mod.ts";
 import { BencodeDict, BencodeError, type BencodeValue, decode } from "../bencode/mod.ts";
 import type { AnnounceEvent } from "./announce.ts";
 import { binaryStringToHex } from "./binary_string.ts";
@@ -13,7 +14,7 @@ import type { ScrapeCounts } from "./scrape.ts";
 
 /** What a client says in an announce. */
 export interface AnnounceParameters {
-  readonly infoHash: Uint8Array;
+  readonly infoHash: InfoHash;
   readonly peerId: Uint8Array;
   readonly port: number;
   readonly uploaded: number;
@@ -36,7 +37,7 @@ export interface AnnounceParameters {
  */
 export function buildAnnounceUrl(announceUrl: string, parameters: AnnounceParameters): string {
   const fields = [
-    `info_hash=${percentEncode(parameters.infoHash)}`,
+    `info_hash=${percentEncode(parameters.infoHash.bytes)}`,
     `peer_id=${percentEncode(parameters.peerId)}`,
     `port=${parameters.port}`,
     `uploaded=${parameters.uploaded}`,

@@ -171,10 +171,12 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       const { torrent, added } = catalog.publish(bytes, publisher);
       if (added) {
         log?.(
-          `${publisher ?? "a peer"} published ${torrent.name} [${torrent.infoHashHex.slice(0, 8)}]`,
+          `${publisher ?? "a peer"} published ${torrent.name} [${
+            torrent.infoHash.hex.slice(0, 8)
+          }]`,
         );
       }
-      return json({ infoHash: torrent.infoHashHex, name: torrent.name, added }, added ? 201 : 200);
+      return json({ infoHash: torrent.infoHash.hex, name: torrent.name, added }, added ? 201 : 200);
     } catch (error) {
       if (error instanceof MetainfoError) {
         return json({ error: `not a valid torrent: ${error.message}` }, 400);

@@ -1,3 +1,4 @@
+import { InfoHash } from "../metainfo/mod.ts";
 import { WireError } from "./errors.ts";
 
 /** The protocol string every BitTorrent handshake starts with (BEP 3). */
@@ -12,7 +13,7 @@ const EXTENSION_PROTOCOL = { byte: 5, bit: 0x10 } as const;
 export interface Handshake {
   /** Extension bits: see {@link supportsExtensionProtocol}. */
   readonly reserved: Uint8Array;
-  readonly infoHash: Uint8Array;
+  readonly infoHash: InfoHash;
   readonly peerId: Uint8Array;
 }
 
@@ -24,12 +25,12 @@ export interface Handshake {
  * const bytes = encodeHandshake(torrent.infoHash, peerId); // 68 bytes
  * ```
  */
-export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Uint8Array {
+export function encodeHandshake(infoHash: InfoHash, peerId: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(HANDSHAKE_LENGTH);
   bytes[0] = PROTOCOL.length;
   for (let i = 0; i < PROTOCOL.length; i++) bytes[1 + i] = PROTOCOL.charCodeAt(i);
   bytes[20 + EXTENSION_PROTOCOL.byte] = EXTENSION_PROTOCOL.bit;
-  bytes.set(infoHash, 28);
+  bytes.set(infoHash.bytes, 28);
   bytes.set(peerId, 48);
   return bytes;
 }
@@ -67,7 +68,7 @@ export function parseHandshake(bytes: Uint8Array): Handshake {
   if (!matches) throw new WireError("not a BitTorrent handshake");
   return {
     reserved: bytes.slice(20, 28),
-    infoHash: bytes.slice(28, 48),
+    infoHash: InfoHash.fromBytes(bytes.subarray(28, 48)),
     peerId: bytes.slice(48, 68),
   };
 }

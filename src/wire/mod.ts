@@ -1,6 +1,8 @@
 /**
- * The BitTorrent peer wire protocol (BEP 3): handshake, messages, framing
- * with limits, bitfields and peer ids, and the extension handshake (BEP 10).
+ * The BitTorrent peer wire protocol: handshake, the messages of BEP 3, 6,
+ * 10 and 52 and the DHT port, framing with limits, the check of messages
+ * against a torrent's geometry, bitfields, peer ids, and the extension
+ * handshake (BEP 10).
  * Pure: bytes in, values out.
  *
  * @module
@@ -15,14 +17,25 @@ export {
   PROTOCOL,
   supportsExtensionProtocol,
 } from "./handshake.ts";
-export { extensionHandshake, parseExtensionHandshake, type PeerExtensions } from "./extension.ts";
+export {
+  EXTENSION_HANDSHAKE_ID,
+  extensionHandshake,
+  type OurExtensionHandshake,
+  parseExtensionHandshake,
+  type PeerExtensions,
+} from "./extension.ts";
 export {
   BLOCK_SIZE,
+  type BlockRange,
   encodeMessage,
   encodePieceInto,
+  fitToGeometry,
+  type HashRange,
+  MAX_MESSAGE_LENGTH,
   MAX_REQUEST_LENGTH,
   type Message,
   MessageId,
+  messageLengthLimit,
   MessageReader,
 } from "./messages.ts";
 export { CLIENT_CODE, generatePeerId } from "./peer_id.ts";

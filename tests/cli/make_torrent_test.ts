@@ -31,7 +31,7 @@ Deno.test("make-torrent writes a single-file torrent that info reads back", asyn
     );
     const bytes = await Deno.readFile(join(dir, "eBook.txt.torrent"));
     const torrent = parseMetainfo(bytes);
-    assert.equal(made.stdout, `${torrent.infoHashHex}  ${join(dir, "eBook.txt.torrent")}\n`);
+    assert.equal(made.stdout, `${torrent.infoHash.hex}  ${join(dir, "eBook.txt.torrent")}\n`);
     assert.deepEqual(torrent.pieceHashes, pieceHashesOf(data, 32768));
     assert.deepEqual(torrent.trackerTiers, [["http://127.0.0.1:6969/announce"], [
       "http://127.0.0.2:6969/announce",
@@ -47,7 +47,7 @@ Deno.test("make-torrent writes a single-file torrent that info reads back", asyn
     for (
       const line of [
         "name        eBook.txt",
-        `info hash   ${torrent.infoHashHex}`,
+        `info hash   ${torrent.infoHash.hex}`,
         "size        97.7 KiB (100,000 bytes)",
         "pieces      4 of 32 KiB (32,768 bytes)",
         "private     yes",
@@ -63,7 +63,7 @@ Deno.test("make-torrent writes a single-file torrent that info reads back", asyn
     ) assert.ok(shown.stdout.includes(line + "\n"), `missing "${line}" in:\n${shown.stdout}`);
 
     const json = JSON.parse((await runP2p(dir, "info", "--json", "eBook.txt.torrent")).stdout);
-    assert.equal(json.infoHash, torrent.infoHashHex);
+    assert.equal(json.infoHash, torrent.infoHash.hex);
     assert.equal(json.totalLength, 100_000);
     assert.deepEqual(json.files, [{ path: "eBook.txt", length: 100_000 }]);
   });

@@ -26,7 +26,7 @@ async function libtorrentRead(torrent: string): Promise<LibtorrentView> {
 }
 
 async function ourInfoHash(torrent: string): Promise<string> {
-  return parseMetainfo(await Deno.readFile(torrent)).infoHashHex;
+  return parseMetainfo(await Deno.readFile(torrent)).infoHash.hex;
 }
 
 /** A directory with nested files, an empty file and names whose sort order is subtle. */
@@ -107,7 +107,7 @@ Deno.test({
       const torrent = parseMetainfo(await Deno.readFile(ours));
 
       const seen = await libtorrentRead(ours);
-      assert.equal(seen.infoHash, torrent.infoHashHex);
+      assert.equal(seen.infoHash, torrent.infoHash.hex);
       assert.equal(seen.name, "Sample Album");
       assert.equal(seen.totalLength, torrent.totalLength);
       assert.equal(seen.pieceCount, torrent.pieceCount);
@@ -117,7 +117,7 @@ Deno.test({
       );
 
       const shown = await runTool("transmission-show", [ours]);
-      assert.match(shown, new RegExp(`Hash: ${torrent.infoHashHex}`));
+      assert.match(shown, new RegExp(`Hash: ${torrent.infoHash.hex}`));
       assert.match(shown, /Name: Sample Album/);
       assert.match(shown, new RegExp(`Piece Count: ${torrent.pieceCount}\\b`));
       assert.match(shown, /Ünïcode name\.txt/);
@@ -152,8 +152,8 @@ Deno.test({
       await runP2p(dir, "make-torrent", file, "-l", "32K", "-t", TRACKER, "-o", ours, "-q");
       const ourTorrent = parseMetainfo(await Deno.readFile(ours));
       const theirTorrent = parseMetainfo(await Deno.readFile(theirsSingle));
-      assert.equal(theirTorrent.infoHashHex, (await libtorrentRead(theirsSingle)).infoHash);
-      assert.notEqual(ourTorrent.infoHashHex, theirTorrent.infoHashHex);
+      assert.equal(theirTorrent.infoHash.hex, (await libtorrentRead(theirsSingle)).infoHash);
+      assert.notEqual(ourTorrent.infoHash.hex, theirTorrent.infoHash.hex);
       assert.deepEqual(ourTorrent.pieceHashes, theirTorrent.pieceHashes);
     });
   },

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseMetainfo, toHex } from "../../src/metainfo/mod.ts";
+import { InfoHash, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { announce, scrape } from "../../src/tracker/mod.ts";
 import { freePort, needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
 import {
@@ -93,8 +93,8 @@ Deno.test({
   ignore: !needsTools("opentracker"),
   async fn() {
     await withTempDir(async (dir) => {
-      const infoHash = new Uint8Array(20).map((_, i) => i + 1);
-      const hex = toHex(infoHash);
+      const infoHash = InfoHash.fromBytes(new Uint8Array(20).map((_, i) => i + 1));
+      const hex = infoHash.hex;
       const port = freePort();
       const opentracker = await startOpentracker(dir, port, [hex]);
       try {
@@ -128,7 +128,7 @@ Deno.test({
           () =>
             announce(url, {
               ...base,
-              infoHash: new Uint8Array(20),
+              infoHash: InfoHash.fromBytes(new Uint8Array(20)),
               peerId: new Uint8Array(20).fill(3),
               port: 7003,
             }),

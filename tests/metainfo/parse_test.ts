@@ -28,7 +28,7 @@ Deno.test("info hash is the SHA-1 of the info bytes as they stand, even unsorted
   ]);
   const bytes = new Uint8Array([...text("d4:info"), ...info, ...text("e")]);
   const torrent = parseMetainfo(bytes);
-  assert.equal(torrent.infoHashHex, createHash("sha1").update(info).digest("hex"));
+  assert.equal(torrent.infoHash.hex, createHash("sha1").update(info).digest("hex"));
   assert.deepEqual(torrent.infoBytes, info);
 });
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { InfoHash, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { announce } from "../../src/tracker/mod.ts";
 import {
   Bitfield,
@@ -41,7 +41,7 @@ async function closedWithin(conn: Deno.Conn, ms: number): Promise<boolean> {
   }
 }
 
-async function handshaken(port: number, infoHash: Uint8Array): Promise<Deno.Conn> {
+async function handshaken(port: number, infoHash: InfoHash): Promise<Deno.Conn> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await conn.write(encodeHandshake(infoHash, generatePeerId("9.9.9")));
   const reply = new Uint8Array(HANDSHAKE_LENGTH);
@@ -80,7 +80,9 @@ Deno.test({
         assert.ok(await closedWithin(garbage, 5000), "garbage instead of a handshake");
 
         const stranger = await Deno.connect({ hostname: "127.0.0.1", port });
-        await stranger.write(encodeHandshake(new Uint8Array(20).fill(9), generatePeerId("9.9.9")));
+        await stranger.write(
+          encodeHandshake(InfoHash.fromBytes(new Uint8Array(20).fill(9)), generatePeerId("9.9.9")),
+        );
         assert.ok(await closedWithin(stranger, 5000), "unknown info hash");
 
         const oversize = await handshaken(port, torrent.infoHash);
@@ -139,7 +141,7 @@ async function startCorruptPeer(announceUrl: string, torrentPath: string) {
         await conn.write(encodeHandshake(torrent.infoHash, peerId));
         await conn.write(encodeMessage({ type: "bitfield", bitfield: all }));
         await conn.write(encodeMessage({ type: "unchoke" }));
-        const reader = new MessageReader(torrent);
+        const reader = new MessageReader();
         reader.push(handshake.subarray(HANDSHAKE_LENGTH));
         while (true) {
           const read = await conn.read(buffer);

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { PeerConnection } from "../../src/session/peer_connection.ts";
+import { PeerConnection, systemClock } from "../../src/session/mod.ts";
+import type { PeerStream } from "../../src/transport/mod.ts";
 import { encodeMessage, type Message } from "../../src/wire/mod.ts";
 import { testBytes } from "../helpers.ts";
 
-/** A connection that records what is written, at most `chunk` bytes a write. */
-function recordingConn(chunk: number) {
+/** A stream that records what is written, at most `chunk` bytes a write. */
+function recordingStream(chunk: number) {
   const writes: Uint8Array[] = [];
-  const conn = {
+  const stream: PeerStream = {
+    remote: { ip: "10.0.0.1", port: 6881 },
     write(bytes: Uint8Array): Promise<number> {
       const taken = bytes.slice(0, chunk);
       writes.push(taken);
@@ -14,17 +16,14 @@ function recordingConn(chunk: number) {
     },
     read: () => new Promise<number | null>(() => {}),
     close() {},
-  } as unknown as Deno.Conn;
-  return { conn, writes };
+  };
+  return { stream, writes };
 }
 
 async function sendAll(chunk: number, messages: Message[]) {
-  const { conn, writes } = recordingConn(chunk);
-  const geometry = { pieceCount: 10, pieceLength: 65536, totalLength: 655360 };
-  const peer = new PeerConnection(conn, geometry, "test", new Uint8Array(20), {
-    onMessages() {},
-    onClose() {},
-  });
+  const recorded = recordingStream(chunk);
+  const writes = recorded.writes;
+  const peer = new PeerConnection(recorded.stream, systemClock);
   for (const message of messages) peer.send(message);
   while (peer.queuedBytes > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   peer.close("done");

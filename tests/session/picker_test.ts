@@ -31,12 +31,17 @@ function simulate(
     const outcome = picker.received(id, request.index, request.begin, request.length);
     if (outcome.pieceComplete) {
       piecesBy.set(id, [...(piecesBy.get(id) ?? []), request.index]);
+      // The session owns the bitfield: it sets the bit, then tells the picker.
+      picker.verified.set(request.index);
       picker.pieceVerified(request.index);
     }
     for (const request of picker.requestsFor(id, ask).requests) pending.push([id, request]);
   }
   return piecesBy;
 }
+
+/** A contributor record named after the peer's id. */
+const peer = (id: number) => ({ identity: `peer ${id}`, address: `10.0.0.${id}:6881` });
 
 const geometry = (pieceCount: number, pieceLength = 2 * BLOCK_SIZE) => ({
   pieceCount,
@@ -46,7 +51,7 @@ const geometry = (pieceCount: number, pieceLength = 2 * BLOCK_SIZE) => ({
 
 Deno.test("one peer gets every piece of a torrent with small pieces", () => {
   const picker = new PiecePicker(geometry(500), new Bitfield(500));
-  picker.addPeer(1);
+  picker.addPeer(1, peer(1));
   const by = simulate(picker, new Map([[1, full(500)]]));
   assert.equal(by.get(1)!.length, 500);
   assert.equal(picker.verified.count, 500);
@@ -54,7 +59,7 @@ Deno.test("one peer gets every piece of a torrent with small pieces", () => {
 
 Deno.test("pieces are dealt round-robin among peers that have them", () => {
   const picker = new PiecePicker(geometry(9, 4 * BLOCK_SIZE), new Bitfield(9), 4);
-  for (const id of [1, 2, 3]) picker.addPeer(id);
+  for (const id of [1, 2, 3]) picker.addPeer(id, peer(id));
   const haves = new Map([[1, full(9)], [2, full(9)], [3, full(9)]]);
   const first = [1, 2, 3].map((id) => picker.requestsFor(id, (p) => haves.get(p)).requests);
   // Each peer's first request goes to a different piece, dealt in turn: 0, 1, 2, then 3, 4, 5...
@@ -69,8 +74,8 @@ Deno.test("pieces are dealt round-robin among peers that have them", () => {
 
 Deno.test("a piece count that is not a multiple of the peers, and pieces only some peers have", () => {
   const picker = new PiecePicker(geometry(7), new Bitfield(7));
-  picker.addPeer(1);
-  picker.addPeer(2);
+  picker.addPeer(1, peer(1));
+  picker.addPeer(2, peer(2));
   const haves = new Map([[1, only(7, [0, 1, 2, 3])], [2, only(7, [3, 4, 5, 6])]]);
   const by = simulate(picker, haves);
   assert.ok(by.get(1)!.every((i) => i <= 3));
@@ -80,8 +85,8 @@ Deno.test("a piece count that is not a multiple of the peers, and pieces only so
 
 Deno.test("a peer that leaves gives its pieces back and the others finish them", () => {
   const picker = new PiecePicker(geometry(20), new Bitfield(20), 8);
-  picker.addPeer(1);
-  picker.addPeer(2);
+  picker.addPeer(1, peer(1));
+  picker.addPeer(2, peer(2));
   const haves = new Map([[1, full(20)], [2, full(20)]]);
   const asked = picker.requestsFor(1, (p) => haves.get(p)).requests;
   assert.ok(asked.length > 0);
@@ -93,8 +98,8 @@ Deno.test("a peer that leaves gives its pieces back and the others finish them",
 
 Deno.test("a choking peer's requests are released and re-dealt", () => {
   const picker = new PiecePicker(geometry(4), new Bitfield(4), 4);
-  picker.addPeer(1);
-  picker.addPeer(2);
+  picker.addPeer(1, peer(1));
+  picker.addPeer(2, peer(2));
   const haves = new Map([[1, full(4)], [2, full(4)]]);
   const ofOne = picker.requestsFor(1, (p) => haves.get(p)).requests;
   picker.release(1);
@@ -107,8 +112,8 @@ Deno.test("a choking peer's requests are released and re-dealt", () => {
 
 Deno.test("endgame asks a second peer for outstanding blocks and cancels the loser", () => {
   const picker = new PiecePicker(geometry(1), new Bitfield(1), 8);
-  picker.addPeer(1);
-  picker.addPeer(2);
+  picker.addPeer(1, peer(1));
+  picker.addPeer(2, peer(2));
   const haves = new Map([[1, full(1)], [2, full(1)]]);
   const ofOne = picker.requestsFor(1, (p) => haves.get(p)).requests;
   assert.equal(ofOne.length, 2);
@@ -122,19 +127,19 @@ Deno.test("endgame asks a second peer for outstanding blocks and cancels the los
 
 Deno.test("a failed piece goes back to the pool and names the peers that sent it", () => {
   const picker = new PiecePicker(geometry(1), new Bitfield(1), 8);
-  picker.addPeer(7);
+  picker.addPeer(7, peer(7));
   const haves = new Map([[7, full(1)]]);
   for (const r of picker.requestsFor(7, (p) => haves.get(p)).requests) {
     picker.received(7, r.index, r.begin, r.length);
   }
-  assert.deepEqual(picker.pieceFailed(0), [7]);
+  assert.deepEqual(picker.pieceFailed(0), [peer(7)]);
   assert.equal(picker.verified.has(0), false);
   assert.equal(picker.requestsFor(7, (p) => haves.get(p)).requests.length, 2, "asked again");
 });
 
 Deno.test("blocks of the wrong size or offset are not accepted", () => {
   const picker = new PiecePicker(geometry(2), new Bitfield(2), 8);
-  picker.addPeer(1);
+  picker.addPeer(1, peer(1));
   picker.requestsFor(1, () => full(2));
   assert.equal(picker.received(1, 0, 100, BLOCK_SIZE).accepted, false);
   assert.equal(picker.received(1, 0, 0, BLOCK_SIZE - 1).accepted, false);
@@ -146,11 +151,11 @@ Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of do
   const have = new Bitfield(pieceCount);
   for (let i = 0; i < 108; i++) have.set(i);
   const picker = new PiecePicker(geometry(pieceCount, 4 * BLOCK_SIZE), have);
-  picker.addPeer(1);
+  picker.addPeer(1, peer(1));
   const all = full(pieceCount);
   // Peer 1 is alone at first and is dealt the whole tail; peer 2 connects later, idle.
   const first = picker.requestsFor(1, () => all).requests;
-  picker.addPeer(2);
+  picker.addPeer(2, peer(2));
   const queues = new Map<number, BlockRequest[]>([[1, first], [2, []]]);
   let duplicates = 0;
   let moved = 0;
@@ -171,7 +176,10 @@ Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of do
       if (!request) continue;
       const outcome = picker.received(id, request.index, request.begin, request.length);
       if (!outcome.accepted) duplicates++;
-      if (outcome.pieceComplete) picker.pieceVerified(request.index);
+      if (outcome.pieceComplete) {
+        have.set(request.index);
+        picker.pieceVerified(request.index);
+      }
       ask(id);
     }
   }
@@ -182,14 +190,14 @@ Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of do
 
 Deno.test("dealing starts at the given piece and wraps around", () => {
   const picker = new PiecePicker(geometry(10), new Bitfield(10), 2, 7);
-  picker.addPeer(1);
+  picker.addPeer(1, peer(1));
   const by = simulate(picker, new Map([[1, full(10)]]));
   assert.deepEqual(by.get(1), [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]);
 });
 
 Deno.test("the first peer to unchoke gets only its fair share of a small torrent", () => {
   const picker = new PiecePicker(geometry(38), new Bitfield(38));
-  for (const id of [1, 2, 3]) picker.addPeer(id);
+  for (const id of [1, 2, 3]) picker.addPeer(id, peer(id));
   // Only peer 1 has unchoked us so far: it may not take all 38 pieces.
   const first = picker.requestsFor(1, (p) => (p === 1 ? full(38) : undefined)).requests;
   const pieces = new Set(first.map((r) => r.index));
@@ -200,7 +208,7 @@ Deno.test("the first peer to unchoke gets only its fair share of a small torrent
 
 Deno.test("a peer's pipeline keeps to the request queue it says it has (reqq)", () => {
   const picker = new PiecePicker(geometry(50), new Bitfield(50), 128);
-  for (const id of [1, 2]) picker.addPeer(id);
+  for (const id of [1, 2]) picker.addPeer(id, peer(id));
   picker.limitPipeline(2, 5);
   // A limit above our own pipeline changes nothing.
   picker.limitPipeline(1, 10_000);

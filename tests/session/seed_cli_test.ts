@@ -77,7 +77,7 @@ Deno.test("one seed process serves two torrents on one port, and says stopped on
       const status = await seed.stop("SIGTERM");
       assert.equal(status.code, 0);
       const one = parseMetainfo(await Deno.readFile(join(dir, "one.bin.torrent")));
-      const counts = (await scrape(announceUrl, [one.infoHash])).get(one.infoHashHex);
+      const counts = (await scrape(announceUrl, [one.infoHash])).get(one.infoHash.hex);
       assert.equal(counts?.complete, 0, "the seed announced stopped on its way out");
       assert.match(tracker.stderr(), / left \[[0-9a-f]{8}\]/);
     } finally {

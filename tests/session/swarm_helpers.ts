@@ -113,7 +113,7 @@ export async function waitForSeeders(
   const { scrape } = await import("../../src/tracker/mod.ts");
   const torrent = parseMetainfo(await Deno.readFile(torrentPath));
   for (let attempt = 0; attempt < 100; attempt++) {
-    const counts = (await scrape(announceUrl, [torrent.infoHash])).get(torrent.infoHashHex);
+    const counts = (await scrape(announceUrl, [torrent.infoHash])).get(torrent.infoHash.hex);
     if ((counts?.complete ?? 0) >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

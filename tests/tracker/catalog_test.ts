@@ -32,7 +32,7 @@ Deno.test("publish, search and download the exact bytes from the catalog", async
     await withTracker({}, async ({ base, logLines }) => {
       const published = await publishTorrent(base, ebook, { peerName: "client2" });
       assert.deepEqual(published, {
-        infoHash: parseMetainfo(ebook).infoHashHex,
+        infoHash: parseMetainfo(ebook).infoHash.hex,
         name: "eBook.txt",
         added: true,
       });
@@ -57,7 +57,9 @@ Deno.test("publish, search and download the exact bytes from the catalog", async
       assert.equal((await searchCatalog(base, "nothing")).length, 0);
 
       await getBencoded(
-        `${base}/announce?${announceQuery({ info_hash: parseMetainfo(ebook).infoHash, left: 0 })}`,
+        `${base}/announce?${
+          announceQuery({ info_hash: parseMetainfo(ebook).infoHash.bytes, left: 0 })
+        }`,
       );
       assert.equal((await searchCatalog(base, "ebook"))[0].seeders, 1);
 
@@ -91,7 +93,7 @@ Deno.test("publishing garbage or an oversize body is refused with the reason", a
 Deno.test("--publish-token guards publishing; --closed serves only published torrents", async () => {
   await withTempDir(async (dir) => {
     const torrent = await makeTorrent(dir, "a.bin", 10_000);
-    const infoHash = parseMetainfo(torrent).infoHash;
+    const infoHash = parseMetainfo(torrent).infoHash.bytes;
     await withTracker({ publishToken: "s3cret", closed: true }, async ({ base }) => {
       await assert.rejects(
         () => publishTorrent(base, torrent),

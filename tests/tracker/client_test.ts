@@ -11,11 +11,12 @@ import {
   TrackerError,
 } from "../../src/tracker/mod.ts";
 import { encode } from "../../src/bencode/mod.ts";
+import { InfoHash } from "../../src/metainfo/mod.ts";
 import { freePort } from "../helpers.ts";
 import { id, withTracker } from "./tracker_helpers.ts";
 
 const parameters = {
-  infoHash: id(0xab),
+  infoHash: InfoHash.fromBytes(id(0xab)),
   peerId: id(0x20),
   port: 6881,
   uploaded: 1,
@@ -26,7 +27,10 @@ const parameters = {
 
 Deno.test("buildAnnounceUrl percent-encodes binary ids that parseQuery reads back", () => {
   const infoHash = new Uint8Array(20).map((_, i) => i * 13);
-  const url = buildAnnounceUrl("http://t/announce?passkey=x", { ...parameters, infoHash });
+  const url = buildAnnounceUrl("http://t/announce?passkey=x", {
+    ...parameters,
+    infoHash: InfoHash.fromBytes(infoHash),
+  });
   assert.match(url, /^http:\/\/t\/announce\?passkey=x&info_hash=/);
   const query = parseQuery(url.split("?")[1]);
   assert.deepEqual(queryBytes(query.get("info_hash")![0]), infoHash);

@@ -23,7 +23,7 @@ Deno.test("nothing published is lost when the tracker is killed with SIGKILL", a
     const second = await spawnTracker(dir, data);
     try {
       const [hit] = await searchCatalog(second.announceUrl, "ebook");
-      assert.equal(hit.infoHash, parseMetainfo(bytes).infoHashHex);
+      assert.equal(hit.infoHash, parseMetainfo(bytes).infoHash.hex);
       assert.equal(hit.publishedBy, "client2");
       assert.deepEqual(await downloadCatalogTorrent(second.announceUrl, hit.infoHash), bytes);
       assert.match(second.tracker.stderr(), /tracker ready: 1 published torrents/);

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
+import { InfoHash } from "../../src/metainfo/mod.ts";
 import {
   Bitfield,
   BLOCK_SIZE,
   encodeHandshake,
   encodeMessage,
   extensionHandshake,
+  fitToGeometry,
   generatePeerId,
+  MAX_MESSAGE_LENGTH,
   type Message,
+  messageLengthLimit,
   MessageReader,
   parseExtensionHandshake,
   parseHandshake,
@@ -16,6 +20,15 @@ import {
 
 // 10 pieces of 32 KiB, the last one 5,000 bytes.
 const geometry = { pieceCount: 10, pieceLength: 32768, totalLength: 9 * 32768 + 5000 };
+
+/** What a session reads: framing with the torrent's length limit, then the geometry check. */
+function read(reader: MessageReader, chunk: Uint8Array): Message[] {
+  return reader.push(chunk).map((message) => fitToGeometry(message, geometry));
+}
+
+function torrentReader(): MessageReader {
+  return new MessageReader(messageLengthLimit(geometry));
+}
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values);
@@ -54,14 +67,68 @@ const roundTrips: [Message, number[]][] = [
     ...u32(5000),
   ]],
   [{ type: "port", port: 6881 }, [0, 0, 0, 3, 9, 0x1a, 0xe1]],
+  [{ type: "suggest", index: 3 }, [0, 0, 0, 5, 13, ...u32(3)]],
+  [{ type: "have-all" }, [0, 0, 0, 1, 14]],
+  [{ type: "have-none" }, [0, 0, 0, 1, 15]],
+  [{ type: "reject", index: 2, begin: 0, length: 16384 }, [
+    0,
+    0,
+    0,
+    13,
+    16,
+    ...u32(2),
+    ...u32(0),
+    ...u32(16384),
+  ]],
+  [{ type: "allowed-fast", index: 7 }, [0, 0, 0, 5, 17, ...u32(7)]],
 ];
 
 for (const [message, wire] of roundTrips) {
   Deno.test(`${message.type}: encodes to its bytes and decodes back`, () => {
     assert.deepEqual([...encodeMessage(message)], wire);
-    assert.deepEqual(new MessageReader(geometry).push(bytes(...wire)), [message]);
+    assert.deepEqual(read(torrentReader(), bytes(...wire)), [message]);
   });
 }
+
+Deno.test("BEP 52 hash request, hashes and hash reject round-trip", () => {
+  const range = {
+    piecesRoot: new Uint8Array(32).fill(5),
+    baseLayer: 0,
+    index: 8,
+    length: 2,
+    proofLayers: 1,
+  };
+  const messages: [Message, number][] = [
+    [{ type: "hash-request", ...range }, 21],
+    [{ type: "hashes", ...range, hashes: new Uint8Array(3 * 32).fill(6) }, 22],
+    [{ type: "hash-reject", ...range }, 23],
+  ];
+  for (const [message, id] of messages) {
+    const wire = encodeMessage(message);
+    assert.equal(wire[4], id);
+    assert.deepEqual(new MessageReader().push(wire), [message]);
+  }
+  assert.throws(
+    () => new MessageReader().push(bytes(0, 0, 0, 50, 22, ...new Array(49).fill(0))),
+    /hashes message with 1 hash bytes/,
+  );
+});
+
+Deno.test("framing knows only a maximum length: a metadata-sized extension message is read before any geometry", () => {
+  // A BEP 9 metadata piece: 16 KiB of info dictionary behind its own small dictionary.
+  const payload = new Uint8Array(16 * 1024 + 40).fill(0x61);
+  const message = { type: "extended", extendedId: 3, payload } as const;
+  assert.deepEqual(new MessageReader().push(encodeMessage(message)), [message]);
+  assert.deepEqual(torrentReader().push(encodeMessage(message)), [message]);
+  assert.throws(
+    () => new MessageReader().push(bytes(...u32(MAX_MESSAGE_LENGTH + 1), 20)),
+    /exceeds the limit of 1048576/,
+  );
+  // Unchecked until the geometry is known: a have for piece 99 of a 10-piece torrent.
+  const have = new MessageReader().push(bytes(0, 0, 0, 5, 4, ...u32(99)));
+  assert.deepEqual(have, [{ type: "have", index: 99 }]);
+  assert.throws(() => fitToGeometry(have[0], geometry), /have for piece 99/);
+});
 
 Deno.test("piece and bitfield messages round-trip", () => {
   const have = new Bitfield(10);
@@ -71,8 +138,8 @@ Deno.test("piece and bitfield messages round-trip", () => {
     { type: "piece", index: 1, begin: 16384, block },
     { type: "piece", index: 9, begin: 0, block: block.subarray(0, 5000) },
   ];
-  const reader = new MessageReader(geometry);
-  const decoded = reader.push(new Uint8Array(messages.flatMap((m) => [...encodeMessage(m)])));
+  const reader = torrentReader();
+  const decoded = read(reader, new Uint8Array(messages.flatMap((m) => [...encodeMessage(m)])));
   assert.deepEqual(decoded.map((m) => m.type), ["bitfield", "piece", "piece"]);
   const bitfield = (decoded[0] as { bitfield: Bitfield }).bitfield;
   assert.deepEqual([...Array(10).keys()].filter((i) => bitfield.has(i)), [0, 3, 9]);
@@ -89,11 +156,11 @@ Deno.test("framing tolerates any chunking, down to one byte at a time", () => {
     ...encodeMessage({ type: "have", index: 4 }),
   ]);
   for (const chunkSize of [1, 3, 7, 4096, stream.length]) {
-    const reader = new MessageReader(geometry);
+    const reader = torrentReader();
     const seen: Message[] = [];
     for (let i = 0; i < stream.length; i += chunkSize) {
       // Blocks are views valid until the next push: keep copies, as the session does.
-      for (const message of reader.push(stream.subarray(i, i + chunkSize))) {
+      for (const message of read(reader, stream.subarray(i, i + chunkSize))) {
         seen.push(
           message.type === "piece" ? { ...message, block: message.block.slice() } : message,
         );
@@ -109,37 +176,54 @@ Deno.test("framing tolerates any chunking, down to one byte at a time", () => {
 });
 
 Deno.test("messages of ids we do not know are read and passed on as unknown", () => {
-  const reader = new MessageReader(geometry);
-  assert.deepEqual(reader.push(bytes(0, 0, 0, 3, 13, 0, 0, 0, 0, 0, 1, 1)), [
-    { type: "unknown", id: 13 },
+  const reader = torrentReader();
+  assert.deepEqual(read(reader, bytes(0, 0, 0, 3, 99, 0, 0, 0, 0, 0, 1, 1)), [
+    { type: "unknown", id: 99 },
     { type: "unchoke" },
   ]);
 });
 
-Deno.test("extension messages (BEP 10) round-trip; our extension handshake offers reqq", () => {
-  const handshake = extensionHandshake(512);
+Deno.test("extension messages (BEP 10) round-trip; our extension handshake offers m, reqq and v", () => {
+  const handshake = extensionHandshake({
+    messages: { ut_metadata: 1 },
+    maxQueuedRequests: 512,
+    client: "p2p 0.1.0",
+    extra: { metadata_size: 300 },
+  });
   const wire = encodeMessage(handshake);
-  const dictionary = "d1:md e4:reqqi512ee".replace(" ", "");
+  const dictionary = "d1:md11:ut_metadatai1ee13:metadata_sizei300e4:reqqi512e1:v9:p2p 0.1.0e";
   assert.deepEqual([...wire.subarray(0, 6)], [0, 0, 0, 2 + dictionary.length, 20, 0]);
   assert.equal(new TextDecoder().decode(wire.subarray(6)), dictionary);
-  assert.deepEqual(new MessageReader(geometry).push(wire), [handshake]);
+  assert.deepEqual(read(torrentReader(), wire), [handshake]);
   assert.deepEqual(parseExtensionHandshake((handshake as { payload: Uint8Array }).payload), {
+    messages: new Map([["ut_metadata", 1]]),
     maxQueuedRequests: 512,
+    client: "p2p 0.1.0",
+    metadataSize: 300,
   });
   const pex = { type: "extended", extendedId: 1, payload: bytes(0x64, 0x65) } as const;
-  assert.deepEqual(new MessageReader(geometry).push(encodeMessage(pex)), [pex]);
+  assert.deepEqual(read(torrentReader(), encodeMessage(pex)), [pex]);
 });
 
-Deno.test("a peer's extension handshake gives its reqq, and nothing when it is odd", () => {
+Deno.test("a peer's extension handshake gives what made sense of m, reqq, v, p, yourip and metadata_size", () => {
   const read = (text: string) => parseExtensionHandshake(new TextEncoder().encode(text));
+  const none = { messages: new Map() };
   assert.deepEqual(read("d1:md11:ut_metadatai3ee4:reqqi250e1:v13:qBittorrent 4e"), {
+    messages: new Map([["ut_metadata", 3]]),
     maxQueuedRequests: 250,
+    client: "qBittorrent 4",
   });
-  assert.deepEqual(read("d1:mdee"), {});
-  assert.deepEqual(read("d4:reqqi0ee"), {});
-  assert.deepEqual(read("d4:reqq3:abce"), {});
-  assert.deepEqual(read("li1ee"), {});
-  assert.deepEqual(read("d4:reqqi5"), {});
+  assert.deepEqual(
+    read("d1:md6:ut_pexi0e5:largei300e4:oddsi1e3:str1:xe1:pi51413e6:yourip4:\x7f\0\0\x01e"),
+    { messages: new Map([["odds", 1]]), listenPort: 51413, yourIp: bytes(0x7f, 0, 0, 1) },
+  );
+  assert.deepEqual(read("d13:metadata_sizei31235ee"), { ...none, metadataSize: 31235 });
+  assert.deepEqual(read("d1:mdee"), none);
+  assert.deepEqual(read("d4:reqqi0ee"), none);
+  assert.deepEqual(read("d4:reqq3:abce"), none);
+  assert.deepEqual(read("d1:pi70000e6:yourip3:abc13:metadata_sizei-1ee"), none);
+  assert.deepEqual(read("li1ee"), none);
+  assert.deepEqual(read("d4:reqqi5"), none);
 });
 
 const violations: [string, number[], RegExp][] = [
@@ -195,7 +279,7 @@ const violations: [string, number[], RegExp][] = [
 for (const [name, wire, message] of violations) {
   Deno.test(`the reader refuses ${name}`, () => {
     assert.throws(
-      () => new MessageReader(geometry).push(bytes(...wire)),
+      () => read(torrentReader(), bytes(...wire)),
       (error: unknown) => error instanceof WireError && message.test(error.message),
     );
   });
@@ -204,7 +288,7 @@ for (const [name, wire, message] of violations) {
 Deno.test("handshakes round-trip and foreign protocols are refused", () => {
   const infoHash = new Uint8Array(20).fill(7);
   const peerId = generatePeerId("0.1.0");
-  const bytes = encodeHandshake(infoHash, peerId);
+  const bytes = encodeHandshake(InfoHash.fromBytes(infoHash), peerId);
   assert.equal(bytes.length, 68);
   assert.equal(new TextDecoder().decode(bytes.subarray(1, 20)), "BitTorrent protocol");
   // Reserved bytes: only the extension protocol's bit (BEP 10: byte 5, 0x10).
@@ -212,7 +296,7 @@ Deno.test("handshakes round-trip and foreign protocols are refused", () => {
   const parsed = parseHandshake(bytes);
   assert.ok(supportsExtensionProtocol(parsed.reserved));
   assert.ok(!supportsExtensionProtocol(new Uint8Array(8)));
-  assert.deepEqual(parsed.infoHash, infoHash);
+  assert.deepEqual(parsed.infoHash.bytes, infoHash);
   assert.deepEqual(parsed.peerId, peerId);
   const http = new TextEncoder().encode("GET / HTTP/1.1\r\n".padEnd(68, "x"));
   assert.throws(() => parseHandshake(http), /not a BitTorrent handshake/);

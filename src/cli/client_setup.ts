@@ -1,0 +1,94 @@
+import { resolve } from "node:path";
+import { Client, type ClientTorrent, trackerSource } from "../client/mod.ts";
+import type { Metainfo } from "../metainfo/mod.ts";
+import type { StorageMode } from "../storage/mod.ts";
+import type { CliEnv } from "./env.ts";
+import { formatBytes, formatCount } from "./format.ts";
+import { byteProgress } from "./progress.ts";
+import { VERSION } from "./version.ts";
+
+/** The swarm options every command that joins a swarm takes (see `peerOptions`). */
+export interface SwarmOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly name?: string;
+  readonly maxUploadRate?: number;
+}
+
+/**
+ * The process's Client for a command's swarm options: listening, announcing
+ * under our name, with the upload limit shared by all its torrents.
+ *
+ * @throws {TransportError} when the port is taken.
+ * @example
+ * ```ts
+ * const client = startClient(options, log, say);
+ * ```
+ */
+export function startClient(
+  options: SwarmOptions,
+  log: ((line: string) => void) | undefined,
+  say: (line: string) => void,
+): Client {
+  return Client.listen({
+    host: options.host,
+    port: options.port,
+    clientName: `p2p ${VERSION}`,
+    maxUploadRate: options.maxUploadRate,
+    peerSources: [trackerSource({ name: options.name, log: say })],
+    log,
+  });
+}
+
+/** A torrent added, with what its recheck found. */
+export interface AddedTorrent {
+  readonly torrent: ClientTorrent;
+  /** Verified pieces found on disk. */
+  readonly verifiedPieces: number;
+  /** Bytes of verified pieces found on disk. */
+  readonly verifiedBytes: number;
+}
+
+/**
+ * Adds a torrent to the Client: its files below `directory` are opened and
+ * rechecked (with a progress bar on a terminal). Seeding opens the files for
+ * reading; downloading creates what is missing.
+ *
+ * @example
+ * ```ts
+ * const { torrent } = await addTorrent(env, client, metainfo, ".", "read", { quiet });
+ * ```
+ */
+export async function addTorrent(
+  env: CliEnv,
+  client: Client,
+  metainfo: Metainfo,
+  directory: string,
+  mode: StorageMode,
+  options: {
+    quiet: boolean;
+    /** Recheck partly on this thread (quicker, lighter); not while other torrents are served. */
+    inlineRecheck?: boolean;
+    /** Log each verified piece with the peers that sent it. */
+    log?: (line: string) => void;
+  },
+): Promise<AddedTorrent> {
+  if (!options.quiet) {
+    env.stderr.write(
+      `Checking ${metainfo.name}: ${formatBytes(metainfo.totalLength)} in ${
+        formatCount(metainfo.pieceCount)
+      } pieces...\n`,
+    );
+  }
+  const progress = await byteProgress(env, "Checking", metainfo.totalLength, options.quiet);
+  const log = options.log;
+  const torrent = await client.add(metainfo, {
+    directory: resolve(env.cwd, directory),
+    mode,
+    onCheckProgress: (bytes) => progress.advance(bytes),
+    inlineRecheck: options.inlineRecheck ?? true,
+    onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
+  }).finally(() => progress.stop());
+  const stats = torrent.session.stats();
+  return { torrent, verifiedPieces: stats.verifiedPieces, verifiedBytes: stats.verifiedBytes };
+}

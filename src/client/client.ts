@@ -1,0 +1,366 @@
+import type { InfoHash, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
+import {
+  type Clock,
+  type ExtensionFactory,
+  type Handshaken,
+  RateLimiter,
+  systemClock,
+  TorrentSession,
+} from "../session/mod.ts";
+import { type PieceStore, type StorageMode, TorrentStorage } from "../storage/mod.ts";
+import {
+  closeQuietly,
+  type Endpoint,
+  formatEndpoint,
+  type PeerStream,
+  type StreamListener,
+  tcpTransport,
+  type Transport,
+  writeAll,
+} from "../transport/mod.ts";
+import { encodeHandshake, generatePeerId } from "../wire/mod.ts";
+import { dialPeer, readHandshake } from "./handshake_io.ts";
+import type { PeerSource, PeerSourceFactory, PeerSourceStatus, SwarmView } from "./peer_source.ts";
+import { trackerSource } from "./tracker_source.ts";
+
+/** Connections accepted but not yet through their handshake, at most. */
+export const MAX_PENDING_HANDSHAKES = 64;
+
+/** A torrent's data, opened, with what its recheck found (one byte per piece, non-zero: verified). */
+export interface OpenedStore {
+  readonly store: PieceStore;
+  readonly verified: Uint8Array;
+}
+
+/** How a torrent's data is opened and rechecked: files on disk, or memory in engine tests. */
+export type StoreOpener = (
+  info: TorrentInfo,
+  directory: string,
+  mode: StorageMode,
+  check: { readonly onProgress?: (bytes: number) => void; readonly inline?: boolean },
+) => Promise<OpenedStore>;
+
+/** The files below `directory`, rechecked on every core. */
+export const openFiles: StoreOpener = async (info, directory, mode, check) => {
+  const storage = await TorrentStorage.open(info, directory, mode);
+  try {
+    return { store: storage, verified: await storage.recheck(check.onProgress, check.inline) };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+};
+
+/** How a Client runs. Everything has a default; tests replace the transport, clock and storage. */
+export interface ClientOptions {
+  /** Address to listen on for peers (default every address). */
+  readonly host?: string;
+  /** Port to listen on (0, the default: any free port). */
+  readonly port?: number;
+  readonly transport?: Transport;
+  readonly clock?: Clock;
+  readonly peerId?: Uint8Array;
+  /** Our client name and version (`p2p 0.1.0`), told to peers. */
+  readonly clientName: string;
+  /** Upload limit in bytes per second for the whole process; none by default. */
+  readonly maxUploadRate?: number;
+  /** Where torrents find peers (default: their trackers). */
+  readonly peerSources?: readonly PeerSourceFactory[];
+  /** BEP 10 extensions every torrent speaks. */
+  readonly extensions?: readonly ExtensionFactory[];
+  readonly openStore?: StoreOpener;
+  /** Random numbers in [0, 1) for the engine's choices; tests pass their own. */
+  readonly random?: () => number;
+  /** One line per notable event, for people (the verbose log). */
+  readonly log?: (line: string) => void;
+}
+
+/** How one torrent is added. */
+export interface AddOptions {
+  /** Where its files are, or go. */
+  readonly directory: string;
+  /** `read` to seed existing data, `write` to download (missing files are created). */
+  readonly mode: StorageMode;
+  /** Recheck progress, in bytes. */
+  readonly onCheckProgress?: (bytes: number) => void;
+  /** Recheck partly on this thread (quicker, lighter; blocks it meanwhile). */
+  readonly inlineRecheck?: boolean;
+  /** Called after each verified downloaded piece, with the addresses that sent it. */
+  readonly onPiece?: (index: number, from: string[]) => void;
+}
+
+/** A torrent known by its info hash alone: where its data will go, and its trackers if known. */
+export interface InfoHashOnly {
+  readonly infoHash: InfoHash;
+  /** Tracker tiers (a magnet link's `tr`), possibly none. */
+  readonly trackerTiers: readonly (readonly string[])[];
+}
+
+/** One torrent the Client holds: its session and the sources that find it peers. */
+export class ClientTorrent {
+  constructor(
+    readonly infoHash: InfoHash,
+    readonly session: TorrentSession,
+    readonly sources: readonly PeerSource[],
+    readonly options: AddOptions,
+    readonly openStore: StoreOpener,
+  ) {}
+
+  /** Its info dictionary, once known. */
+  get info(): TorrentInfo | undefined {
+    return this.session.info;
+  }
+
+  /**
+   * The info dictionary of a torrent added by its info hash (from BEP 9
+   * metadata exchange, say): its data is opened and rechecked, and the
+   * session starts downloading.
+   *
+   * @throws {Error} when it names another torrent; {@link StorageError} when the files cannot be opened.
+   */
+  async provideMetadata(info: TorrentInfo): Promise<void> {
+    if (!info.infoHash.equals(this.infoHash)) {
+      throw new Error(`metadata of ${info.infoHash.hex} for torrent ${this.infoHash.hex}`);
+    }
+    const { store, verified } = await this.openStore(
+      info,
+      this.options.directory,
+      this.options.mode,
+      {
+        onProgress: this.options.onCheckProgress,
+        inline: this.options.inlineRecheck,
+      },
+    );
+    this.session.setMetadata(info, store, verified);
+  }
+
+  /** Starts looking for peers (a tracker announces `started`); again is harmless. */
+  findPeers(): void {
+    for (const source of this.sources) source.start();
+  }
+
+  /**
+   * Why no peers can be found, when every source failed and none ever
+   * answered (a tracker that is down, say).
+   */
+  get unreachable(): string | undefined {
+    const statuses: PeerSourceStatus[] = this.sources.map((source) => source.status);
+    if (statuses.length === 0 || statuses.some((status) => status.answered)) return undefined;
+    return statuses.find((status) => status.lastError)?.lastError;
+  }
+
+  /** Stops the sources (announcing `stopped`) and closes the session. */
+  async stop(): Promise<void> {
+    await Promise.all(this.sources.map((source) => source.stop()));
+    await this.session.close();
+  }
+}
+
+/**
+ * The one owner of a process's BitTorrent networking: the listening port
+ * shared by every torrent (the info hash in an incoming handshake routes the
+ * peer to its session), every torrent's session, the peer sources that find
+ * them peers, our peer id and the process's upload limit. Commands ask it
+ * to add torrents and render what their sessions report.
+ */
+export class Client {
+  readonly peerId: Uint8Array;
+  readonly #torrents = new Map<string, ClientTorrent>();
+  readonly #listener: StreamListener;
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #uploadLimiter: RateLimiter | undefined;
+  #pending = 0;
+  #closed = false;
+
+  private constructor(readonly options: ClientOptions, listener: StreamListener) {
+    this.peerId = options.peerId ?? generatePeerId(options.clientName.split(" ").at(-1) ?? "0");
+    this.#listener = listener;
+    this.#transport = options.transport ?? tcpTransport;
+    this.#clock = options.clock ?? systemClock;
+    if (options.maxUploadRate) {
+      this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
+    }
+    this.#acceptLoop().catch((error) => {
+      if (!this.#closed) {
+        options.log?.(`listener stopped: ${error instanceof Error ? error.message : error}`);
+      }
+    });
+  }
+
+  /**
+   * A Client listening for peers.
+   *
+   * @throws {TransportError} when the port is taken or cannot be bound.
+   * @example
+   * ```ts
+   * const client = Client.listen({ port: 6881, clientName: "p2p 0.1.0" });
+   * const torrent = await client.add(metainfo, { directory: ".", mode: "read" });
+   * torrent.findPeers();
+   * ```
+   */
+  static listen(options: ClientOptions): Client {
+    const transport = options.transport ?? tcpTransport;
+    return new Client(options, transport.listen(options.host ?? "0.0.0.0", options.port ?? 0));
+  }
+
+  /** The port peers reach us on. */
+  get port(): number {
+    return this.#listener.port;
+  }
+
+  /** Every torrent held. */
+  get torrents(): Iterable<ClientTorrent> {
+    return this.#torrents.values();
+  }
+
+  /** The torrent with this info hash, if held. */
+  get(infoHash: InfoHash): ClientTorrent | undefined {
+    return this.#torrents.get(infoHash.hex);
+  }
+
+  /**
+   * Opens and rechecks a torrent's data, then serves it (and downloads what
+   * is missing, in write mode). Adding a torrent already held returns it.
+   * Peers are looked for once {@link ClientTorrent.findPeers} is called.
+   *
+   * @throws {StorageError} when its files cannot be opened.
+   */
+  async add(metainfo: Metainfo, options: AddOptions): Promise<ClientTorrent> {
+    const held = this.#torrents.get(metainfo.infoHash.hex);
+    if (held) return held;
+    const torrent = this.#hold(metainfo, options);
+    try {
+      await torrent.provideMetadata(metainfo);
+    } catch (error) {
+      this.#torrents.delete(metainfo.infoHash.hex);
+      await torrent.session.close();
+      throw error;
+    }
+    return torrent;
+  }
+
+  /**
+   * Holds a torrent known by its info hash alone: it connects to the peers
+   * its sources find and keeps what they say, and asks for nothing until
+   * {@link ClientTorrent.provideMetadata}.
+   */
+  addInfoHash(torrent: InfoHashOnly, options: AddOptions): ClientTorrent {
+    return this.#torrents.get(torrent.infoHash.hex) ?? this.#hold(torrent, options);
+  }
+
+  /** Makes a torrent's session and sources and routes its peers to it. */
+  #hold(torrent: InfoHashOnly, options: AddOptions): ClientTorrent {
+    const session = new TorrentSession(torrent.infoHash, {
+      peerId: this.peerId,
+      clientName: this.options.clientName,
+      dial: (endpoint) => this.#dial(endpoint, torrent.infoHash),
+      clock: this.#clock,
+      random: this.options.random,
+      uploadLimiter: this.#uploadLimiter,
+      extensions: this.options.extensions,
+      log: this.options.log,
+      onPiece: options.onPiece,
+    });
+    const swarm = this.#swarmView(torrent, session);
+    const factories = this.options.peerSources ?? [trackerSource({ log: this.options.log })];
+    const held = new ClientTorrent(
+      torrent.infoHash,
+      session,
+      factories.flatMap((make) => make(swarm) ?? []),
+      options,
+      this.options.openStore ?? openFiles,
+    );
+    this.#torrents.set(torrent.infoHash.hex, held);
+    return held;
+  }
+
+  #swarmView(torrent: InfoHashOnly, session: TorrentSession): SwarmView {
+    const listener = this.#listener;
+    return {
+      infoHash: torrent.infoHash,
+      peerId: this.peerId,
+      get port() {
+        return listener.port;
+      },
+      trackerTiers: torrent.trackerTiers,
+      // Unknown until the metadata arrives: BEP 3 clients say so with a large `left`.
+      left: () =>
+        session.info
+          ? session.info.totalLength - session.stats().verifiedBytes
+          : Number.MAX_SAFE_INTEGER,
+      uploaded: () => session.stats().uploaded,
+      downloaded: () => session.stats().downloaded,
+      get complete() {
+        return session.complete;
+      },
+      whenComplete: () => session.whenComplete(),
+      get wantsPeers() {
+        return session.wantsPeers;
+      },
+      get peerCount() {
+        return session.peers.size;
+      },
+      addPeers: (endpoints) => session.connect(endpoints),
+    };
+  }
+
+  /**
+   * Stops one torrent: its sources say `stopped`, its connections close.
+   *
+   * @returns false when it was not held.
+   */
+  async remove(infoHash: InfoHash): Promise<boolean> {
+    const torrent = this.#torrents.get(infoHash.hex);
+    if (!torrent) return false;
+    this.#torrents.delete(infoHash.hex);
+    await torrent.stop();
+    return true;
+  }
+
+  #dial(endpoint: Endpoint, infoHash: InfoHash): Promise<Handshaken> {
+    return dialPeer(this.#transport, endpoint, infoHash, this.peerId, this.#clock);
+  }
+
+  async #acceptLoop(): Promise<void> {
+    for await (const stream of this.#listener) {
+      if (this.#pending >= MAX_PENDING_HANDSHAKES) {
+        closeQuietly(stream);
+        continue;
+      }
+      this.#pending++;
+      this.#admit(stream).finally(() => this.#pending--);
+    }
+  }
+
+  /** Reads an incoming peer's handshake and hands it to the session of the torrent it names. */
+  async #admit(stream: PeerStream): Promise<void> {
+    const address = formatEndpoint(stream.remote);
+    try {
+      const { handshake, leftover } = await readHandshake(stream, this.#clock);
+      const torrent = this.#torrents.get(handshake.infoHash.hex);
+      if (!torrent || this.#closed) {
+        closeQuietly(stream);
+        this.options.log?.(
+          `refused ${address}: unknown torrent ${handshake.infoHash.hex.slice(0, 8)}`,
+        );
+        return;
+      }
+      await writeAll(stream, encodeHandshake(torrent.infoHash, this.peerId));
+      torrent.session.attach({ stream, handshake, leftover });
+    } catch (error) {
+      closeQuietly(stream);
+      this.options.log?.(`refused ${address}: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  /** Stops every torrent (their `stopped` announces in parallel) and the listener. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listener.close();
+    const torrents = [...this.#torrents.values()];
+    this.#torrents.clear();
+    await Promise.all(torrents.map((torrent) => torrent.stop()));
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The Client: one per process, owning the listening port, every torrent's
+ * session, the peer sources (trackers today) and the process's limits.
+ * Every command that joins a swarm goes through it.
+ *
+ * @module
+ */
+export {
+  type AddOptions,
+  Client,
+  type ClientOptions,
+  ClientTorrent,
+  type InfoHashOnly,
+  MAX_PENDING_HANDSHAKES,
+  type OpenedStore,
+  openFiles,
+  type StoreOpener,
+} from "./client.ts";
+export {
+  CONNECT_TIMEOUT_MS,
+  dialPeer,
+  HANDSHAKE_TIMEOUT_MS,
+  readHandshake,
+} from "./handshake_io.ts";
+export type { PeerSource, PeerSourceFactory, PeerSourceStatus, SwarmView } from "./peer_source.ts";
+export { trackerSource, type TrackerSourceOptions } from "./tracker_source.ts";

@@ -1,0 +1,100 @@
+import { toHex } from "../metainfo/mod.ts";
+import { type Endpoint, formatEndpoint } from "../transport/mod.ts";
+import type { Bitfield, Message, PeerExtensions } from "../wire/mod.ts";
+import type { PeerConnection } from "./peer_connection.ts";
+import type { BlockRequest } from "./picker.ts";
+
+let nextPeerNumber = 1;
+
+/**
+ * The key a peer's strikes and ban are kept under: its IP address, so that
+ * reconnecting from a new port sheds nothing. Every program on this machine
+ * shares a loopback address, so there the peer id is part of the key too:
+ * one corrupt local client must not ban every other (our tests and the lab
+ * demo run whole swarms on 127.0.0.1).
+ *
+ * @example
+ * ```ts
+ * peerIdentity({ ip: "10.0.0.7", port: 51413 }, peerId); // "10.0.0.7"
+ * ```
+ */
+export function peerIdentity(endpoint: Endpoint, peerId: Uint8Array): string {
+  const loopback = endpoint.ip.startsWith("127.") || endpoint.ip === "::1" ||
+    endpoint.ip.startsWith("::ffff:127.");
+  return loopback ? `${endpoint.ip} ${toHex(peerId)}` : endpoint.ip;
+}
+
+/**
+ * Everything a session knows of one connected peer, on one record: who it
+ * is, the four choke and interest flags, what it has, what it said in its
+ * extension handshake, what it asked us for, and whether it stalled. The
+ * parts of the session read and write peers only through these records.
+ */
+export class Peer {
+  /** A small number naming this peer within the process. */
+  readonly id = nextPeerNumber++;
+  /** `ip:port` as people read it. */
+  readonly address: string;
+  /** The stable key of strikes and bans ({@link peerIdentity}). */
+  readonly identity: string;
+  amChoking = true;
+  amInterested = false;
+  peerChoking = true;
+  peerInterested = false;
+  /**
+   * Pieces the peer has. Before the torrent's metadata is known it is the
+   * bitfield as received (unchecked: its size is the payload's bits), or
+   * undefined; once the metadata arrives it is checked and sized.
+   */
+  have: Bitfield | undefined;
+  /** `have` messages received before the metadata: checked and applied when it arrives. */
+  readonly earlyHaves = new Set<number>();
+  /** The peer said have-all (BEP 6) before we knew the piece count. */
+  hasAll = false;
+  /** How many of its pieces we still lack: interest without rescanning bitfields. */
+  wanted = 0;
+  /** Its extension handshake (BEP 10); empty until it sends one. */
+  extensions: PeerExtensions = { messages: new Map() };
+  /** Requests it is waiting for us to serve, oldest first. */
+  readonly uploadQueue: BlockRequest[] = [];
+  /** True while the upload side works through its queue. */
+  serving = false;
+  /** It delivered nothing it was asked for in a while: it gets no new work. */
+  stalled = false;
+  /** Clock time of the last block received (stall detection). */
+  lastBlockAt: number;
+
+  /**
+   * @example
+   * ```ts
+   * const peer = new Peer(connection, stream.remote, handshake.peerId, handshake.reserved, clock.now());
+   * ```
+   */
+  constructor(
+    readonly connection: PeerConnection,
+    readonly endpoint: Endpoint,
+    readonly peerId: Uint8Array,
+    /** The reserved bytes of its handshake: which extensions it speaks. */
+    readonly reserved: Uint8Array,
+    now: number,
+  ) {
+    this.address = formatEndpoint(endpoint);
+    this.identity = peerIdentity(endpoint, peerId);
+    this.lastBlockAt = now;
+  }
+
+  /** True once the connection closed. */
+  get closed(): boolean {
+    return this.connection.closed;
+  }
+
+  /** Queues a message to the peer. */
+  send(message: Message): void {
+    this.connection.send(message);
+  }
+
+  /** Closes the connection; the session hears why. */
+  close(reason: string): void {
+    this.connection.close(reason);
+  }
+}
