@@ -62,9 +62,10 @@ export class DownloadScheduler {
     this.fillAll();
   }
 
-  /** The peer choked us: its dealt pieces and unanswered requests go back. */
+  /** The peer choked us: its dealt pieces and unanswered requests go back, to the others at once. */
   choked(peer: Peer): void {
     this.#picker.release(peer.id);
+    this.fillAll();
   }
 
   /** Keeps our pipeline to a peer within the queue it says it keeps (`reqq`). */
