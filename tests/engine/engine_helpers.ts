@@ -212,6 +212,7 @@ export class ScriptedPeer {
   }
 
   close(): void {
+    this.closed = true;
     this.stream.close();
   }
 }

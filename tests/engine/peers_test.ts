@@ -1,0 +1,193 @@
+/**
+ * Per-peer state in the engine: strikes that follow a peer's address,
+ * choking rounds, and what a peer says in its extension handshake.
+ */
+import assert from "node:assert/strict";
+import type { Metainfo } from "../../src/metainfo/mod.ts";
+import { Bitfield, BLOCK_SIZE } from "../../src/wire/mod.ts";
+import { EngineWorld, ScriptedPeer, settle, testTorrent } from "./engine_helpers.ts";
+
+function allPieces(metainfo: Metainfo): Bitfield {
+  const all = new Bitfield(metainfo.pieceCount);
+  for (let i = 0; i < metainfo.pieceCount; i++) all.set(i);
+  return all;
+}
+
+/** Answers the requests a peer got: blocks of `corrupt` pieces with garbage, others from `data`. */
+async function answer(
+  peer: ScriptedPeer,
+  options: { data?: Uint8Array; pieceLength?: number; corrupt: (index: number) => boolean },
+): Promise<void> {
+  for (const request of peer.ofType("request")) {
+    const offset = request.index * (options.pieceLength ?? 0) + request.begin;
+    const block = options.corrupt(request.index)
+      ? new Uint8Array(request.length).fill(0xee)
+      : options.data!.slice(offset, offset + request.length);
+    await peer.send({ type: "piece", index: request.index, begin: request.begin, block });
+  }
+}
+
+Deno.test("engine: strikes follow the peer's address: leaving before the hash check or coming back from a new port sheds none", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  const corrupt = "10.0.0.66";
+  try {
+    const leech = world.client("10.0.0.2");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    const join = async (port: number) => {
+      const peer = await ScriptedPeer.connect(
+        world,
+        { ip: corrupt, port },
+        leech.endpoint,
+        metainfo,
+      );
+      await peer.send({ type: "bitfield", bitfield: allPieces(metainfo) }, { type: "unchoke" });
+      await settle(() => peer.ofType("request").length > 0 || peer.closed);
+      return peer;
+    };
+    // Twice: one connection sends a bad block of a piece and leaves before that
+    // piece is complete; the next, from a new port, completes it and it fails its hash
+    // (its other pieces it serves honestly).
+    let spoiled: number | undefined;
+    for (const [first, second] of [[5001, 5002], [5003, 5004]]) {
+      const leaver = await join(first);
+      spoiled ??= leaver.ofType("request")[0].index;
+      const bad = spoiled;
+      const [request] = leaver.ofType("request").filter((r) => r.index === bad);
+      const block = new Uint8Array(request.length).fill(0xee);
+      const downloaded = getting.session.stats().downloaded;
+      await leaver.send({ type: "piece", index: request.index, begin: request.begin, block });
+      await settle(() => getting.session.stats().downloaded > downloaded);
+      leaver.close();
+      await settle(() => getting.session.peers.size === 0);
+      const finisher = await join(second);
+      const failedBefore = getting.session.stats().failedPieces;
+      await answer(finisher, {
+        data,
+        pieceLength: metainfo.pieceLength,
+        corrupt: (index) => index === bad,
+      });
+      await settle(() => getting.session.stats().failedPieces === failedBefore + 1);
+      if (second === 5004) {
+        // Two failed pieces from one address: banned, this connection dropped.
+        await settle(() => finisher.closed);
+      }
+      finisher.close();
+      await settle(() => getting.session.peers.size === 0);
+    }
+    assert.equal(getting.session.stats().verifiedPieces, metainfo.pieceCount - 1);
+    // A fifth port of the same address is refused at once.
+    const comeback = await ScriptedPeer.connect(
+      world,
+      { ip: corrupt, port: 5005 },
+      leech.endpoint,
+      metainfo,
+    );
+    await settle(() => comeback.closed);
+
+    // An honest seed, never a contributor to the failed pieces, finishes the download.
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.complete);
+    assert.deepEqual(leech.stores.get(metainfo.infoHash.hex)!.bytes, data);
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("engine: peers on loopback are told apart by peer id, so one corrupt local client bans no other", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(4 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const leech = world.client("127.0.0.1");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    for (const port of [5001, 5002]) {
+      const liar = await ScriptedPeer.connect(
+        world,
+        { ip: "127.0.0.1", port },
+        leech.endpoint,
+        metainfo,
+      );
+      await liar.send({ type: "bitfield", bitfield: allPieces(metainfo) }, { type: "unchoke" });
+      await settle(() => liar.ofType("request").length === 4);
+      await answer(liar, { corrupt: () => true });
+      await settle(() => getting.session.stats().failedPieces === (port === 5001 ? 2 : 4));
+      await settle(() => liar.closed);
+    }
+    const seed = world.client("127.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.complete);
+  } finally {
+    await world.close();
+  }
+});
+
+/** A seed with `count` interested scripted leechers, connected in order (10.0.1.1, 10.0.1.2, ...). */
+async function seedWithLeechers(world: EngineWorld, count: number, random: () => number) {
+  const { metainfo, data } = testTorrent(4 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  const seed = world.client("10.0.0.1", {
+    seeded: new Map([[metainfo.infoHash.hex, data]]),
+    random,
+  });
+  await seed.client.add(metainfo, { directory: "/", mode: "read" });
+  const leechers: ScriptedPeer[] = [];
+  for (let i = 1; i <= count; i++) {
+    const leecher = await ScriptedPeer.connect(
+      world,
+      { ip: `10.0.1.${i}`, port: 6881 },
+      seed.endpoint,
+      metainfo,
+    );
+    await leecher.send({ type: "interested" });
+    await settle(() => leecher.ofType("bitfield").length === 1);
+    leechers.push(leecher);
+  }
+  await settle();
+  const unchoked = () =>
+    leechers.flatMap((leecher, i) => (leecher.unchoked && !leecher.closed ? [i + 1] : []));
+  return { leechers, unchoked };
+}
+
+Deno.test("engine: choking keeps 8 slots: 7 by rate plus one optimistic, and the newcomer waits its turn", async () => {
+  const world = new EngineWorld();
+  // First piece, then the optimistic picks: the last candidate, then the first.
+  const randoms = [0, 0.99, 0];
+  try {
+    const { unchoked } = await seedWithLeechers(world, 10, () => randoms.shift() ?? 0);
+    assert.deepEqual(unchoked(), [1, 2, 3, 4, 5, 6, 7, 8], "free slots go at once");
+    world.clock.advance(10_000);
+    await settle();
+    assert.deepEqual(unchoked(), [1, 2, 3, 4, 5, 6, 7, 10], "7 regular, optimistic 10");
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("engine: peers leaving do not hurry the optimistic rotation: it changes every 30 s", async () => {
+  const world = new EngineWorld();
+  const randoms = [0, 0.99, 0];
+  try {
+    const { leechers, unchoked } = await seedWithLeechers(world, 14, () => randoms.shift() ?? 0);
+    world.clock.advance(10_000);
+    await settle();
+    assert.deepEqual(unchoked(), [1, 2, 3, 4, 5, 6, 7, 14], "optimistic: 14");
+    // Two unchoked peers leave: their slots are refilled, the optimistic peer stays.
+    leechers[0].close();
+    leechers[1].close();
+    await settle(() => unchoked().length === 8);
+    assert.deepEqual(unchoked(), [3, 4, 5, 6, 7, 8, 9, 14]);
+    world.clock.advance(10_000);
+    await settle();
+    assert.deepEqual(unchoked(), [3, 4, 5, 6, 7, 8, 9, 14], "at 20 s: still 14");
+    world.clock.advance(10_000);
+    await settle();
+    assert.deepEqual(unchoked(), [3, 4, 5, 6, 7, 8, 9, 14], "at 30 s: still 14");
+    world.clock.advance(10_000);
+    await settle();
+    assert.deepEqual(unchoked(), [3, 4, 5, 6, 7, 8, 9, 10], "at 40 s, 30 s after: rotated to 10");
+  } finally {
+    await world.close();
+  }
+});
