@@ -34,12 +34,6 @@ interface ShellOptions {
   host: string;
 }
 
-/** One torrent this shell serves or downloads. */
-interface Job {
-  readonly torrent: Metainfo;
-  readonly held: ClientTorrent;
-}
-
 /**
  * `p2p shell --tracker URL`: the report's interactive client. Published
  * and fetched files keep seeding in the background while the prompt stays
@@ -67,7 +61,6 @@ export function shellCommand(env: CliEnv): Command {
 }
 
 class Shell {
-  readonly #jobs = new Map<string, Job>();
   readonly #directory: string;
   readonly #tracker: string;
   #client: Client | undefined;
@@ -150,8 +143,13 @@ class Shell {
     }
   }
 
-  async #start(torrent: Metainfo, dataDirectory: string, mode: "read" | "write"): Promise<Job> {
-    const existing = this.#jobs.get(torrent.infoHash.hex);
+  /** Serves (and downloads, in write mode) a torrent in the background; once only. */
+  async #start(
+    torrent: Metainfo,
+    dataDirectory: string,
+    mode: "read" | "write",
+  ): Promise<ClientTorrent> {
+    const existing = this.#client!.get(torrent.infoHash);
     if (existing) return existing;
     const { torrent: held } = await addTorrent(
       this.env,
@@ -165,9 +163,7 @@ class Shell {
       },
     );
     held.findPeers();
-    const job = { torrent, held };
-    this.#jobs.set(torrent.infoHash.hex, job);
-    return job;
+    return held;
   }
 
   async #publish(file: string): Promise<void> {
@@ -178,7 +174,7 @@ class Shell {
       inline: false,
       quiet: true,
     });
-    const { session } = (await this.#start(torrent, dirname(target), "read")).held;
+    const { session } = await this.#start(torrent, dirname(target), "read");
     if (!session.complete) throw new CommandError(`${file} does not match its torrent`);
     this.#say(
       `${added ? "published" : "already published:"} ${torrent.name} ` +
@@ -214,7 +210,7 @@ class Shell {
         candidates[0].seeders
       } seeders`,
     );
-    const { session } = (await this.#start(torrent, this.#directory, "write")).held;
+    const { session } = await this.#start(torrent, this.#directory, "write");
     let lastBytes = -1;
     let lastChange = performance.now();
     while (!session.complete) {
@@ -243,19 +239,19 @@ class Shell {
   }
 
   #status(): void {
-    if (this.#jobs.size === 0) {
+    const torrents = [...this.#client!.torrents];
+    if (torrents.length === 0) {
       this.#say("nothing shared yet");
       return;
     }
-    for (const { torrent, held: { session } } of this.#jobs.values()) {
+    for (const { session } of torrents) {
       const stats = session.stats();
+      const total = session.info?.totalLength ?? 0;
       const role = session.complete
         ? "seeding"
-        : `downloading ${
-          Math.floor((stats.verifiedBytes / Math.max(1, torrent.totalLength)) * 100)
-        }%`;
+        : `downloading ${Math.floor((stats.verifiedBytes / Math.max(1, total)) * 100)}%`;
       this.#say(
-        `${torrent.name}: ${role}, ${stats.peers} peers, up ${formatBytes(stats.uploadRate)}/s ` +
+        `${session.name}: ${role}, ${stats.peers} peers, up ${formatBytes(stats.uploadRate)}/s ` +
           `(${formatBytes(stats.uploaded)} in all), down ${formatBytes(stats.downloadRate)}/s`,
       );
     }
