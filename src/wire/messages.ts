@@ -454,12 +454,12 @@ export function fitToGeometry(message: Message, geometry: TorrentGeometry): Mess
       throw new WireError(`${name} for piece ${value}, but the torrent has ${geometry.pieceCount}`);
     }
   };
-  const inPiece = (range: BlockRange, name: string) => {
-    index(range.index, name);
-    const size = pieceSize(geometry, range.index);
-    if (range.begin + range.length > size) {
+  const inPiece = (piece: number, begin: number, length: number, name: string) => {
+    index(piece, name);
+    const size = pieceSize(geometry, piece);
+    if (begin + length > size) {
       throw new WireError(
-        `${name} of ${range.length} bytes at ${range.begin} outside piece ${range.index} (${size} bytes)`,
+        `${name} of ${length} bytes at ${begin} outside piece ${piece} (${size} bytes)`,
       );
     }
   };
@@ -477,13 +477,13 @@ export function fitToGeometry(message: Message, geometry: TorrentGeometry): Mess
     case "request":
     case "cancel":
     case "reject":
-      inPiece(message, message.type);
+      inPiece(message.index, message.begin, message.length, message.type);
       return message;
     case "piece":
       if (message.block.length === 0) {
         throw new WireError(`piece of 0 bytes at ${message.begin} in piece ${message.index}`);
       }
-      inPiece({ ...message, length: message.block.length }, "piece");
+      inPiece(message.index, message.begin, message.block.length, "piece");
       return message;
     default:
       return message;
