@@ -259,11 +259,16 @@ export class TorrentSession {
     );
     this.#parts = { info, store, have, scheduler, uploads };
     if (have.complete) this.#completion.resolve();
-    for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts);
+    for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts, "late");
   }
 
-  /** Brings a peer into the torrent's parts: its pieces checked, our bitfield sent, interest set. */
-  #welcome(peer: Peer, parts: Parts): void {
+  /**
+   * Brings a peer into the torrent's parts: its pieces checked, ours told,
+   * interest set. A peer that connected before the metadata has had other
+   * messages from us already, and BEP 3 allows a bitfield only first: it is
+   * told our pieces one `have` at a time.
+   */
+  #welcome(peer: Peer, parts: Parts, when: "on connect" | "late"): void {
     const { info, have, scheduler } = parts;
     try {
       peer.have = peer.hasAll
@@ -285,7 +290,13 @@ export class TorrentSession {
     scheduler.addPeer(peer);
     const reqq = peer.extensions.maxQueuedRequests;
     if (reqq) scheduler.limitPipeline(peer, reqq);
-    if (have.count > 0) peer.send({ type: "bitfield", bitfield: have });
+    if (when === "on connect" && have.count > 0) {
+      peer.send({ type: "bitfield", bitfield: have });
+    } else if (when === "late") {
+      for (let index = 0; index < have.size; index++) {
+        if (have.has(index)) peer.send({ type: "have", index });
+      }
+    }
     this.#countWanted(peer, have);
     this.#updateInterest(peer);
   }
@@ -322,10 +333,11 @@ export class TorrentSession {
     if (this.#reputation.isBanned(peer.identity)) return reject("banned for corrupt data");
     this.#addresses.add(address);
     this.peers.set(peer.id, peer);
+    // The bitfield goes first (BEP 3 allows it nowhere else), then the extension handshake.
+    if (this.#parts) this.#welcome(peer, this.#parts, "on connect");
     if (supportsExtensionProtocol(handshake.reserved)) {
       peer.send(this.#extensions.handshake(MAX_QUEUED_REQUESTS, this.options.clientName));
     }
-    if (this.#parts) this.#welcome(peer, this.#parts);
     connection.start(leftover, {
       onMessages: (messages) => this.#onMessages(peer, messages),
       onClose: (reason) => this.#onClose(peer, reason),

@@ -91,6 +91,47 @@ Deno.test("engine: a bitfield that does not fit the torrent closes that connecti
   }
 });
 
+Deno.test("engine: pieces already on disk are told as haves to peers that came before the metadata, as a bitfield first to later ones", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  // A resumed download: the first two pieces are on disk already.
+  const resumed = new Uint8Array(data.length);
+  resumed.set(data.subarray(0, 4 * BLOCK_SIZE));
+  try {
+    const leech = world.client("10.0.0.2", { seeded: new Map([[metainfo.infoHash.hex, resumed]]) });
+    const magnet = leech.client.addInfoHash(
+      { infoHash: metainfo.infoHash, trackerTiers: [] },
+      { directory: "/", mode: "write" },
+    );
+    const before = await ScriptedPeer.connect(
+      world,
+      { ip: "10.0.0.5", port: 7000 },
+      leech.endpoint,
+      metainfo,
+    );
+    await settle(() => magnet.session.peers.size === 1);
+    await settle();
+    await magnet.provideMetadata(metainfo);
+    await settle(() => before.ofType("have").length === 2);
+    assert.deepEqual(before.ofType("have").map((have) => have.index), [0, 1]);
+    assert.equal(before.ofType("bitfield").length, 0);
+    const after = await ScriptedPeer.connect(
+      world,
+      { ip: "10.0.0.6", port: 7000 },
+      leech.endpoint,
+      metainfo,
+    );
+    await settle(() => after.received.length >= 2);
+    assert.equal(after.received[0].type, "bitfield", "the bitfield comes first");
+    assert.equal(after.received[1].type, "extended", "then the extension handshake");
+    assert.equal(before.received[0].type, "extended");
+    before.close();
+    after.close();
+  } finally {
+    await world.close();
+  }
+});
+
 Deno.test("engine: metadata for another torrent is refused", async () => {
   const world = new EngineWorld();
   const { metainfo } = testTorrent(4 * BLOCK_SIZE, 2 * BLOCK_SIZE);
