@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
+import { benchManyTorrents } from "./bench/many_torrents.ts";
 import { benchGet, benchSeed } from "./bench/peers.ts";
 import { benchTracker } from "./bench/tracker.ts";
 
@@ -16,6 +17,7 @@ const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => P
   tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
   seed: benchSeed,
   get: benchGet,
+  many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
 };
 
 const { values, positionals } = parseArgs({
