@@ -34,18 +34,22 @@ export async function readTorrentFile(env: CliEnv, path: string): Promise<Metain
     if (info.size > MAX_TORRENT_FILE_SIZE) {
       throw new CommandError(`${path} is ${info.size} bytes: too large for a .torrent`);
     }
-    const bytes = new Uint8Array(await new Response(file.readable).arrayBuffer());
-    return parseMetainfo(bytes);
+    // Read into one buffer of the file's size: a stream would allocate 64 KiB per read,
+    // which a seed of 1,000 torrents keeps paying for long after.
+    const bytes = new Uint8Array(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const count = await file.read(bytes.subarray(filled));
+      if (count === null) break;
+      filled += count;
+    }
+    return parseMetainfo(bytes.subarray(0, filled));
   } catch (error) {
     if (error instanceof Error && error.name === "MetainfoError") {
       error.message = `${path}: ${error.message}`;
     }
     throw error;
   } finally {
-    try {
-      file.close();
-    } catch {
-      // already closed by the readable stream
-    }
+    file.close();
   }
 }

@@ -94,12 +94,7 @@ export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions
       torrent.findPeers();
     }
     serving = true;
-    stopStatus = startStatusLine(env, () =>
-      torrents.map(({ session }) => {
-        const stats = session.stats();
-        return `${session.name}: ${stats.peers} peers, up ${formatBytes(stats.uploadRate)}/s, ` +
-          `${formatBytes(stats.uploaded)} uploaded`;
-      }).join(" | "), quiet);
+    stopStatus = startStatusLine(env, () => seedingStatus(torrents), quiet);
     await Promise.race([
       new Promise<void>((resolve) =>
         stop.addEventListener("abort", () => resolve(), { once: true })
@@ -114,4 +109,25 @@ export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions
       say(`stopped (${stop.reason ?? "error"}): ${formatBytes(uploaded)} uploaded`);
     }
   }
+}
+
+/** Torrents named one by one in the status line; more are summed up in one. */
+const NAMED_IN_STATUS = 3;
+
+/** The status line: each torrent's peers and upload, or their sums when there are many. */
+function seedingStatus(torrents: readonly ClientTorrent[]): string {
+  const line = (name: string, peers: number, rate: number, uploaded: number) =>
+    `${name}: ${peers} peers, up ${formatBytes(rate)}/s, ${formatBytes(uploaded)} uploaded`;
+  const all = torrents.map(({ session }) => ({ name: session.name, ...session.stats() }));
+  if (all.length <= NAMED_IN_STATUS) {
+    return all.map((t) => line(t.name, t.peers, t.uploadRate, t.uploaded)).join(" | ");
+  }
+  const sum = (pick: (t: (typeof all)[number]) => number) =>
+    all.reduce((total, t) => total + pick(t), 0);
+  return line(
+    `${formatCount(all.length)} torrents`,
+    sum((t) => t.peers),
+    sum((t) => t.uploadRate),
+    sum((t) => t.uploaded),
+  );
 }

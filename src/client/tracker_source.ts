@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from "p-limit";
 import {
   type AnnounceEvent,
   type AnnounceResponse,
@@ -12,8 +13,15 @@ export const FIRST_RETRY_MS = 5_000;
 export const MAX_RETRY_MS = 300_000;
 /** Below this many peers a downloader asks again for more, as soon as `min interval` allows. */
 export const FEW_PEERS = 5;
-/** Longest the final `stopped` announce may take. */
+/** Longest the final `stopped` announces may take, all of them together. */
 export const STOPPED_TIMEOUT_MS = 3_000;
+/**
+ * Tracker requests in flight at once, for all the torrents of a Client: a
+ * seed of 1,000 torrents must not open 1,000 HTTP requests together (they
+ * cost it some 85 MiB at start-up), and one tracker answers a queue of them
+ * in milliseconds.
+ */
+export const MAX_ANNOUNCES_AT_ONCE = 16;
 
 /** Who we are to the trackers. */
 export interface TrackerSourceOptions {
@@ -32,8 +40,9 @@ export interface TrackerSourceOptions {
  * ```
  */
 export function trackerSource(options: TrackerSourceOptions = {}): PeerSourceFactory {
+  const slots = pLimit(MAX_ANNOUNCES_AT_ONCE);
   return (swarm) =>
-    swarm.trackerTiers.length > 0 ? new TrackerAnnouncer(swarm, options) : undefined;
+    swarm.trackerTiers.length > 0 ? new TrackerAnnouncer(swarm, options, slots) : undefined;
 }
 
 /**
@@ -51,17 +60,30 @@ class TrackerAnnouncer implements PeerSource {
   #started = false;
   status: { answered: boolean; lastError?: string } = { answered: false };
 
-  constructor(readonly swarm: SwarmView, readonly options: TrackerSourceOptions) {
+  constructor(
+    readonly swarm: SwarmView,
+    readonly options: TrackerSourceOptions,
+    /** The Client's tracker requests in flight: shared by all its torrents. */
+    readonly slots: LimitFunction,
+  ) {
     this.#trackers = new TieredAnnouncer(swarm.trackerTiers, { retries: 0 });
     // `completed` is for a download that finishes here, never for a seed that starts complete.
     if (!swarm.complete) {
       swarm.whenComplete().then(() => {
-        if (this.#started && !this.#stopped) this.#announceNow("completed");
+        if (this.#started && !this.#stopped) this.#announceAndSchedule("completed");
       }, () => {});
     }
   }
 
-  async #announce(event?: AnnounceEvent, timeoutMs?: number): Promise<AnnounceResponse> {
+  #announce(event?: AnnounceEvent, deadline?: number): Promise<AnnounceResponse> {
+    return this.slots(async () => {
+      const left = deadline === undefined ? undefined : deadline - performance.now();
+      if (left !== undefined && left <= 0) throw new TrackerError("no time left to announce");
+      return await this.#request(event, left);
+    });
+  }
+
+  async #request(event?: AnnounceEvent, timeoutMs?: number): Promise<AnnounceResponse> {
     const swarm = this.swarm;
     const trackers = timeoutMs === undefined
       ? this.#trackers
@@ -83,10 +105,10 @@ class TrackerAnnouncer implements PeerSource {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#announceNow("started");
+    this.#announceAndSchedule("started");
   }
 
-  #announceNow(event?: AnnounceEvent): void {
+  #announceAndSchedule(event?: AnnounceEvent): void {
     clearTimeout(this.#timer);
     this.#announce(event).then((response) => {
       this.#retryMs = FIRST_RETRY_MS;
@@ -111,13 +133,13 @@ class TrackerAnnouncer implements PeerSource {
   #schedule(ms: number, event: AnnounceEvent | undefined): void {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#announceNow(event), ms);
+    this.#timer = setTimeout(() => this.#announceAndSchedule(event), ms);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     if (!this.#started) return;
-    await this.#announce("stopped", STOPPED_TIMEOUT_MS).catch(() => {});
+    await this.#announce("stopped", performance.now() + STOPPED_TIMEOUT_MS).catch(() => {});
   }
 }
