@@ -131,6 +131,11 @@ export class ClientTorrent {
         inline: this.options.inlineRecheck,
       },
     );
+    // Stopped while its data was rechecked: nothing is left to hand it to.
+    if (this.session.closed) {
+      await store.close();
+      return;
+    }
     this.session.setMetadata(info, store, verified);
   }
 

@@ -36,7 +36,7 @@ export class DownloadScheduler {
   /**
    * @example
    * ```ts
-   * const scheduler = new DownloadScheduler(info, have, peers, writer, events);
+   * const scheduler = new DownloadScheduler(info, have, peers, writer, events, firstPiece);
    * ```
    */
   constructor(
@@ -46,7 +46,11 @@ export class DownloadScheduler {
     readonly peers: ReadonlyMap<number, Peer>,
     readonly writer: PieceWriter,
     readonly events: SchedulerEvents,
-    firstPiece: number = Math.floor(Math.random() * Math.max(1, info.pieceCount)),
+    /**
+     * Where dealing starts: a random piece spreads a crowd of downloaders
+     * over different pieces, so they have pieces to trade.
+     */
+    firstPiece: number,
   ) {
     this.#picker = new PiecePicker(info, have, DEFAULT_PIPELINE_DEPTH, firstPiece);
   }
