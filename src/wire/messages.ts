@@ -449,25 +449,11 @@ export function messageLengthLimit(geometry: TorrentGeometry): number {
  * ```
  */
 export function fitToGeometry(message: Message, geometry: TorrentGeometry): Message {
-  const index = (value: number, name: string) => {
-    if (value >= geometry.pieceCount) {
-      throw new WireError(`${name} for piece ${value}, but the torrent has ${geometry.pieceCount}`);
-    }
-  };
-  const inPiece = (piece: number, begin: number, length: number, name: string) => {
-    index(piece, name);
-    const size = pieceSize(geometry, piece);
-    if (begin + length > size) {
-      throw new WireError(
-        `${name} of ${length} bytes at ${begin} outside piece ${piece} (${size} bytes)`,
-      );
-    }
-  };
   switch (message.type) {
     case "have":
     case "suggest":
     case "allowed-fast":
-      index(message.index, message.type);
+      checkIndex(geometry, message.index, message.type);
       return message;
     case "bitfield":
       return {
@@ -477,15 +463,37 @@ export function fitToGeometry(message: Message, geometry: TorrentGeometry): Mess
     case "request":
     case "cancel":
     case "reject":
-      inPiece(message.index, message.begin, message.length, message.type);
+      checkInPiece(geometry, message.index, message.begin, message.length, message.type);
       return message;
     case "piece":
       if (message.block.length === 0) {
         throw new WireError(`piece of 0 bytes at ${message.begin} in piece ${message.index}`);
       }
-      inPiece(message.index, message.begin, message.block.length, "piece");
+      checkInPiece(geometry, message.index, message.begin, message.block.length, "piece");
       return message;
     default:
       return message;
+  }
+}
+
+function checkIndex(geometry: TorrentGeometry, index: number, name: string): void {
+  if (index >= geometry.pieceCount) {
+    throw new WireError(`${name} for piece ${index}, but the torrent has ${geometry.pieceCount}`);
+  }
+}
+
+function checkInPiece(
+  geometry: TorrentGeometry,
+  index: number,
+  begin: number,
+  length: number,
+  name: string,
+): void {
+  checkIndex(geometry, index, name);
+  const size = pieceSize(geometry, index);
+  if (begin + length > size) {
+    throw new WireError(
+      `${name} of ${length} bytes at ${begin} outside piece ${index} (${size} bytes)`,
+    );
   }
 }
