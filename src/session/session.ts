@@ -272,7 +272,7 @@ export class TorrentSession {
     const { info, have, scheduler } = parts;
     try {
       peer.have = peer.hasAll
-        ? fullBitfield(info.pieceCount)
+        ? Bitfield.full(info.pieceCount)
         : peer.have
         ? Bitfield.fromPayload(peer.have.bytes, info.pieceCount)
         : new Bitfield(info.pieceCount);
@@ -461,7 +461,7 @@ export class TorrentSession {
         peer.have = message.type === "bitfield"
           ? message.bitfield
           : message.type === "have-all"
-          ? fullBitfield(have.size)
+          ? Bitfield.full(have.size)
           : new Bitfield(have.size);
         this.#countWanted(peer, have);
         this.#updateInterest(peer);
@@ -610,10 +610,4 @@ export class TorrentSession {
     for (const peer of [...this.peers.values()]) peer.close("session closed");
     await this.#parts?.store.close();
   }
-}
-
-function fullBitfield(size: number): Bitfield {
-  const bitfield = new Bitfield(size);
-  for (let index = 0; index < size; index++) bitfield.set(index);
-  return bitfield;
 }

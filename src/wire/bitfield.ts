@@ -42,6 +42,20 @@ export class Bitfield {
     return new Bitfield(size, payload.slice());
   }
 
+  /**
+   * A bitfield with every piece set (a seeder's, or a peer's have-all).
+   *
+   * @example
+   * ```ts
+   * Bitfield.full(torrent.pieceCount).complete; // true
+   * ```
+   */
+  static full(size: number): Bitfield {
+    const bitfield = new Bitfield(size);
+    for (let index = 0; index < size; index++) bitfield.set(index);
+    return bitfield;
+  }
+
   /** Number of pieces set. */
   get count(): number {
     return this.#count;

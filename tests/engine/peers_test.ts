@@ -3,15 +3,8 @@
  * choking rounds, and what a peer says in its extension handshake.
  */
 import assert from "node:assert/strict";
-import type { Metainfo } from "../../src/metainfo/mod.ts";
 import { Bitfield, BLOCK_SIZE } from "../../src/wire/mod.ts";
 import { EngineWorld, ScriptedPeer, settle, testTorrent } from "./engine_helpers.ts";
-
-function allPieces(metainfo: Metainfo): Bitfield {
-  const all = new Bitfield(metainfo.pieceCount);
-  for (let i = 0; i < metainfo.pieceCount; i++) all.set(i);
-  return all;
-}
 
 /** Answers the requests a peer got: blocks of `corrupt` pieces with garbage, others from `data`. */
 async function answer(
@@ -41,7 +34,9 @@ Deno.test("engine: strikes follow the peer's address: leaving before the hash ch
         leech.endpoint,
         metainfo,
       );
-      await peer.send({ type: "bitfield", bitfield: allPieces(metainfo) }, { type: "unchoke" });
+      await peer.send({ type: "bitfield", bitfield: Bitfield.full(metainfo.pieceCount) }, {
+        type: "unchoke",
+      });
       await settle(() => peer.ofType("request").length > 0 || peer.closed);
       return peer;
     };
@@ -109,7 +104,9 @@ Deno.test("engine: peers on loopback are told apart by peer id, so one corrupt l
         leech.endpoint,
         metainfo,
       );
-      await liar.send({ type: "bitfield", bitfield: allPieces(metainfo) }, { type: "unchoke" });
+      await liar.send({ type: "bitfield", bitfield: Bitfield.full(metainfo.pieceCount) }, {
+        type: "unchoke",
+      });
       await settle(() => liar.ofType("request").length === 4);
       await answer(liar, { corrupt: () => true });
       await settle(() => getting.session.stats().failedPieces === (port === 5001 ? 2 : 4));

@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { type BlockRequest, PiecePicker } from "../../src/session/mod.ts";
 import { Bitfield, BLOCK_SIZE } from "../../src/wire/mod.ts";
 
-function full(size: number): Bitfield {
-  const bits = new Bitfield(size);
-  for (let i = 0; i < size; i++) bits.set(i);
-  return bits;
-}
+const full = Bitfield.full;
 
 function only(size: number, pieces: number[]): Bitfield {
   const bits = new Bitfield(size);
