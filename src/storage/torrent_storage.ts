@@ -94,7 +94,7 @@ export function torrentFilePaths(torrent: TorrentInfo, directory: string): strin
  * A torrent's data on disk: whole pieces read and written at their offsets
  * in the final files (positional I/O, so concurrent calls never race), and
  * rechecked in parallel. Writing never follows a symbolic link inside the
- * target directory.
+ * target directory, nor goes to a file with other hard links.
  */
 export class TorrentStorage implements PieceStore {
   readonly #handles: (SerialFile | null)[];
@@ -135,12 +135,19 @@ export class TorrentStorage implements PieceStore {
         if (mode === "write") {
           await refuseSymlinks(resolve(directory), path);
           await Deno.mkdir(dirname(path), { recursive: true });
-          const existed = await Deno.lstat(path).then(() => true, () => false);
-          if (existed) anyExisted = true;
+          const existing = await Deno.lstat(path).catch(() => null);
+          if (existing) {
+            refuseSharedFile(path, existing);
+            anyExisted = true;
+          }
           const file = await Deno.open(path, { create: true, read: true, write: true });
           handles.push(new SerialFile(file));
-          const { size } = await file.stat();
-          if (size < torrent.files[index].length) await file.truncate(torrent.files[index].length);
+          // Checked again on the open file: a link made since the lstat is caught before any write.
+          const opened = await file.stat();
+          refuseSharedFile(path, opened);
+          if (opened.size < torrent.files[index].length) {
+            await file.truncate(torrent.files[index].length);
+          }
         } else {
           const file = await Deno.open(path, { read: true }).catch((error) => {
             if (error instanceof Deno.errors.NotFound) return null;
@@ -247,6 +254,19 @@ export class TorrentStorage implements PieceStore {
   /** Closes every file. */
   async close(): Promise<void> {
     await Promise.all(this.#handles.map((handle) => handle?.close().catch(() => {})));
+  }
+}
+
+/**
+ * Refuses a file with more than one name: a hard link to a file outside the
+ * download directory would be overwritten with torrent data, as a symbolic
+ * link would.
+ */
+function refuseSharedFile(path: string, info: Deno.FileInfo): void {
+  if (info.nlink !== null && info.nlink > 1) {
+    throw new StorageError(
+      `refusing to write through the hard link ${path} (the file has ${info.nlink} names; another may be outside the download directory)`,
+    );
   }
 }
 
