@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { pieceSize, type TorrentInfo } from "../metainfo/mod.ts";
 import { type Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -7,13 +8,22 @@ import type { PieceWriter } from "./piece_writer.ts";
 
 /** A peer that delivers nothing it was asked for this long gives its work back. */
 export const STALL_TIMEOUT_MS = 15_000;
+/** Blocks nobody asked a peer for that it may send before it is dropped. */
+export const MAX_UNREQUESTED_BLOCKS = 16;
 
 /** What the scheduler tells its session. */
 export interface SchedulerEvents {
   /** A piece matched its hash and was written: the session sets its bit at once, then says have. */
   onVerified(index: number, from: Contributor[]): void;
-  /** A piece failed its hash and was discarded: its senders are suspects. */
-  onFailed(index: number, suspects: Contributor[]): void;
+  /**
+   * A piece failed its hash and was discarded. `culprits` are its senders
+   * when there was one; when several peers sent its blocks nobody is blamed
+   * yet: it is fetched again from one peer, and {@link onBlamed} names who
+   * sent blocks that differ from the good copy.
+   */
+  onFailed(index: number, culprits: Contributor[]): void;
+  /** A piece that failed with several senders verified later: these sent wrong blocks of it. */
+  onBlamed(index: number, culprits: Contributor[]): void;
   /** Writing failed (disk full, ...): the session cannot go on. */
   onError(error: unknown): void;
   /** One line for people. */
@@ -32,6 +42,8 @@ export class DownloadScheduler {
   readonly #buffers = new Map<number, Uint8Array>();
   /** Piece buffers reused across downloaded pieces: a gigabyte through the same few megabytes. */
   readonly #pool = new BufferPool();
+  /** Failed pieces with several senders: who sent each block, and that block's SHA-1. */
+  readonly #disputed = new Map<number, { sender: Contributor; digest: string }[]>();
 
   /**
    * @example
@@ -118,6 +130,10 @@ export class DownloadScheduler {
     peer.lastBlockAt = now;
     peer.stalled = false;
     const outcome = this.#picker.received(peer.id, index, begin, block.length);
+    if (outcome.unrequested && ++peer.unrequestedBlocks > MAX_UNREQUESTED_BLOCKS) {
+      peer.close(`sent ${peer.unrequestedBlocks} blocks nobody asked it for`);
+      return;
+    }
     if (outcome.accepted) {
       let buffer = this.#buffers.get(index);
       if (!buffer) {
@@ -139,17 +155,45 @@ export class DownloadScheduler {
   async #commit(index: number, buffer: Uint8Array): Promise<void> {
     try {
       if (!(await this.writer.commit(index, buffer))) {
-        this.events.onFailed(index, this.#picker.pieceFailed(index));
+        this.#failed(index, buffer);
         this.fillAll();
         return;
       }
       const from = this.#picker.contributorsOf(index);
+      const disputed = this.#disputed.get(index);
       // Synchronous from here on: the session sets the bit before anything deals again.
       this.#picker.pieceVerified(index);
       this.events.onVerified(index, from);
+      if (disputed) {
+        this.#disputed.delete(index);
+        const good = blockDigests(buffer);
+        const liars = disputed.filter(({ digest }, block) => digest !== good[block]);
+        this.events.onBlamed(index, [...new Set(liars.map(({ sender }) => sender))]);
+      }
     } finally {
       this.#pool.give(buffer);
     }
+  }
+
+  /**
+   * A piece failed its hash. With one sender, that sender is to blame. With
+   * several, anyone of them may have lied (or someone may have sent blocks
+   * to frame the others): the blocks' digests are kept, the piece is fetched
+   * again from one peer, and the good copy tells who sent wrong blocks (as
+   * libtorrent's smart ban does).
+   */
+  #failed(index: number, buffer: Uint8Array): void {
+    const senders = this.#picker.pieceFailed(index);
+    const identities = new Set(senders.map((sender) => sender.identity));
+    if (identities.size <= 1) {
+      this.#disputed.delete(index);
+      this.events.onFailed(index, senders.slice(0, 1));
+      return;
+    }
+    const digests = blockDigests(buffer);
+    this.#disputed.set(index, senders.map((sender, block) => ({ sender, digest: digests[block] })));
+    this.#picker.fetchFromOnePeer(index);
+    this.events.onFailed(index, []);
   }
 
   /** Peers that delivered nothing for {@link STALL_TIMEOUT_MS} give their work back. */
@@ -163,4 +207,15 @@ export class DownloadScheduler {
     }
     this.fillAll();
   }
+}
+
+/** SHA-1 of each 16 KiB block of a piece, as hex. */
+function blockDigests(piece: Uint8Array): string[] {
+  const digests: string[] = [];
+  for (let begin = 0; begin < piece.length; begin += BLOCK_SIZE) {
+    digests.push(
+      createHash("sha1").update(piece.subarray(begin, begin + BLOCK_SIZE)).digest("hex"),
+    );
+  }
+  return digests;
 }

@@ -59,6 +59,8 @@ export class Peer {
   readonly uploadQueue: BlockRequest[] = [];
   /** True while the upload side works through its queue. */
   serving = false;
+  /** Blocks it sent that nobody asked it for: a few cross our cancels, many are an attack. */
+  unrequestedBlocks = 0;
   /** It delivered nothing it was asked for in a while: it gets no new work. */
   stalled = false;
   /** Clock time of the last block received (stall detection). */

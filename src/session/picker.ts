@@ -48,6 +48,14 @@ export interface Contributor {
 export interface BlockOutcome {
   /** False for a block nobody needs any more (a duplicate, or unasked). */
   readonly accepted: boolean;
+  /**
+   * True for a block this peer was never asked for (and not one whose
+   * request we took back, which may cross a cancel on the wire): dropped,
+   * and held against the sender. The piece hash does not judge such
+   * blocks: a flood of them would get the honest senders of the same
+   * pieces struck.
+   */
+  readonly unrequested: boolean;
   /** Other peers that were asked for the same block (endgame): cancel it there. */
   readonly cancelAt: number[];
   /** Every block of the piece is in: hash it. */
@@ -63,8 +71,8 @@ interface PieceProgress {
   readonly requesters: number[][];
   /** The peer this piece is dealt to, if any. */
   owner: number | undefined;
-  /** Peers that sent blocks of it, recorded as the blocks arrive: the suspects if its hash fails. */
-  readonly contributors: Set<Contributor>;
+  /** Per block, who sent it, recorded as it arrives: the suspects if the piece fails its hash. */
+  readonly senders: (Contributor | undefined)[];
 }
 
 /**
@@ -101,6 +109,16 @@ export class PiecePicker {
   readonly #outstanding = new Map<number, Set<number>>();
   readonly #pipelineLimits = new Map<number, number>();
   readonly #contributors = new Map<number, Contributor>();
+  /**
+   * Per peer, blocks we asked for and then took back (cancelled, moved to
+   * another peer, released): that many blocks may still arrive unasked.
+   */
+  readonly #excused = new Map<number, number>();
+  /**
+   * Pieces that failed with blocks from several peers: fetched again whole
+   * from one peer (no endgame sharing), so the good copy tells who lied.
+   */
+  readonly #singleSource = new Set<number>();
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
@@ -160,6 +178,7 @@ export class PiecePicker {
     this.#outstanding.delete(id);
     this.#pipelineLimits.delete(id);
     this.#contributors.delete(id);
+    this.#excused.delete(id);
     const position = this.#rotation.indexOf(id);
     if (position >= 0) {
       this.#rotation.splice(position, 1);
@@ -169,6 +188,7 @@ export class PiecePicker {
 
   /** Gives back a peer's dealt pieces and unanswered requests (it choked us or stalled). */
   release(id: number): void {
+    this.#excuse(id, this.outstanding(id));
     for (const key of this.#outstanding.get(id) ?? []) {
       const progress = this.#progress.get(Math.floor(key / 65536));
       const requesters = progress?.requesters[key % 65536];
@@ -189,9 +209,19 @@ export class PiecePicker {
     return this.#nextUndealt(() => true) === undefined;
   }
 
+  #excuse(id: number, blocks: number): void {
+    if (blocks > 0) this.#excused.set(id, (this.#excused.get(id) ?? 0) + blocks);
+  }
+
   #undeal(index: number): void {
     const progress = this.#progress.get(index);
     if (progress) progress.owner = undefined;
+    if (progress && this.#singleSource.has(index)) {
+      // Its next owner fetches it whole: one sender, so its hash judges that one.
+      progress.received.fill(0);
+      progress.receivedCount = 0;
+      progress.senders.fill(undefined);
+    }
     this.#dealCursor = Math.min(this.#dealCursor, this.#position(index));
   }
 
@@ -236,7 +266,7 @@ export class PiecePicker {
         receivedCount: 0,
         requesters: Array.from({ length: blockCount }, () => []),
         owner: undefined,
-        contributors: new Set(),
+        senders: new Array(blockCount).fill(undefined),
       };
       this.#progress.set(index, progress);
     }
@@ -365,9 +395,13 @@ export class PiecePicker {
       const index = Math.floor(key / 65536);
       const block = key % 65536;
       const progress = this.#progress.get(index);
-      if (!progress || !have.has(index) || progress.requesters[block].length !== 1) continue;
+      if (
+        !progress || !have.has(index) || progress.requesters[block].length !== 1 ||
+        this.#singleSource.has(index)
+      ) continue;
       progress.requesters[block] = [];
       this.#outstanding.get(victim)!.delete(key);
+      this.#excuse(victim, 1);
       const before = plan.requests.length;
       this.#ask(id, progress, block, plan.requests);
       plan.cancels.push({ peer: victim, request: plan.requests[before] });
@@ -384,7 +418,7 @@ export class PiecePicker {
     slow: (peer: number) => boolean,
   ): void {
     for (const progress of this.#progress.values()) {
-      if (!have.has(progress.index)) continue;
+      if (!have.has(progress.index) || this.#singleSource.has(progress.index)) continue;
       for (let block = 0; block < progress.blockCount && room > into.length; block++) {
         const requesters = progress.requesters[block];
         if (
@@ -410,29 +444,38 @@ export class PiecePicker {
     const progress = this.#progress.get(index);
     const block = begin / BLOCK_SIZE;
     const expectedLength = Math.min(BLOCK_SIZE, pieceSize(this.geometry, index) - begin);
-    const key = this.#blockKey(index, block);
-    this.#outstanding.get(id)?.delete(key);
-    if (
-      !progress || !Number.isInteger(block) || length !== expectedLength ||
-      progress.received[block] === 1
-    ) {
-      if (progress && Number.isInteger(block)) removeFrom(progress.requesters[block] ?? [], id);
-      return { accepted: false, cancelAt: [], pieceComplete: false };
+    if (!Number.isInteger(block) || length !== expectedLength) {
+      // No block we ask for has that offset or size.
+      return { accepted: false, unrequested: true, cancelAt: [], pieceComplete: false };
     }
-    // A block we did not ask this peer for is still taken: the piece hash will judge it.
+    const key = this.#blockKey(index, block);
+    const asked = this.#outstanding.get(id)?.delete(key) ?? false;
+    if (!asked) {
+      // Not (or no longer) asked of this peer: a late copy of a block we took back, or a lie.
+      const excused = this.#excused.get(id) ?? 0;
+      if (excused > 0) this.#excused.set(id, excused - 1);
+      return { accepted: false, unrequested: excused === 0, cancelAt: [], pieceComplete: false };
+    }
+    if (!progress || progress.received[block] === 1) {
+      if (progress) removeFrom(progress.requesters[block], id);
+      return { accepted: false, unrequested: false, cancelAt: [], pieceComplete: false };
+    }
     const cancelAt = progress.requesters[block].filter((other) => other !== id);
-    for (const other of cancelAt) this.#outstanding.get(other)?.delete(key);
+    for (const other of cancelAt) {
+      this.#outstanding.get(other)?.delete(key);
+      this.#excuse(other, 1);
+    }
     progress.requesters[block] = [];
     progress.received[block] = 1;
     progress.receivedCount++;
-    progress.contributors.add(this.#contributors.get(id)!);
+    progress.senders[block] = this.#contributors.get(id)!;
     const pieceComplete = progress.receivedCount === progress.blockCount;
     if (pieceComplete && progress.owner !== undefined) {
       // Nothing left to ask for: free the owner's slot now, not after hashing and writing.
       removeFrom(this.#dealt.get(progress.owner) ?? [], index);
       progress.owner = undefined;
     }
-    return { accepted: true, cancelAt, pieceComplete };
+    return { accepted: true, unrequested: false, cancelAt, pieceComplete };
   }
 
   #finish(index: number): PieceProgress | undefined {
@@ -442,9 +485,18 @@ export class PiecePicker {
     return progress;
   }
 
-  /** The peers that sent blocks of a piece in progress. */
+  /** The peers that sent blocks of a piece in progress, each once. */
   contributorsOf(index: number): Contributor[] {
-    return [...(this.#progress.get(index)?.contributors ?? [])];
+    const senders = this.#progress.get(index)?.senders ?? [];
+    return [...new Set(senders.filter((sender) => sender !== undefined))];
+  }
+
+  /**
+   * A piece failed with blocks from several peers: it is fetched again
+   * whole from a single peer, never shared out in the endgame.
+   */
+  fetchFromOnePeer(index: number): void {
+    this.#singleSource.add(index);
   }
 
   /**
@@ -453,17 +505,19 @@ export class PiecePicker {
    */
   pieceVerified(index: number): void {
     this.#finish(index);
+    this.#singleSource.delete(index);
   }
 
   /**
    * A complete piece failed its hash: it goes back to the pool, empty.
    *
-   * @returns the peers that sent blocks of it.
+   * @returns who sent each of its blocks, in block order.
    */
   pieceFailed(index: number): Contributor[] {
-    const contributors = [...(this.#finish(index)?.contributors ?? [])];
+    const senders = this.#finish(index)?.senders ?? [];
+    this.#singleSource.delete(index);
     this.#dealCursor = Math.min(this.#dealCursor, this.#position(index));
-    return contributors;
+    return senders.filter((sender) => sender !== undefined);
   }
 }
 

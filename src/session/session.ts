@@ -244,7 +244,13 @@ export class TorrentSession {
       writer,
       {
         onVerified: (index, from) => this.#pieceVerified(index, from),
-        onFailed: (index, suspects) => this.#pieceFailed(index, suspects),
+        onFailed: (index, culprits) => this.#pieceFailed(index, culprits),
+        onBlamed: (index, culprits) => {
+          this.#log(
+            `piece ${index}: ${culprits.map((c) => c.address).join(", ")} sent wrong blocks`,
+          );
+          this.#strike(culprits);
+        },
         onError: (error) => this.#fail(error),
         log: (line) => this.#log(line),
       },
@@ -582,11 +588,20 @@ export class TorrentSession {
     }
   }
 
-  #pieceFailed(index: number, suspects: Contributor[]): void {
+  #pieceFailed(index: number, culprits: Contributor[]): void {
     this.#failedPieces++;
-    this.#log(`piece ${index} failed its hash check; discarded`);
-    // Strikes go to who sent the blocks, whether or not they are still connected.
-    for (const identity of new Set(suspects.map((suspect) => suspect.identity))) {
+    this.#log(
+      `piece ${index} failed its hash check; discarded` +
+        (culprits.length === 0
+          ? " (several peers sent it: fetching it from one to find who lied)"
+          : ""),
+    );
+    this.#strike(culprits);
+  }
+
+  /** Strikes go to who sent the blocks, whether or not they are still connected. */
+  #strike(culprits: Contributor[]): void {
+    for (const identity of new Set(culprits.map((culprit) => culprit.identity))) {
       const strikes = this.#reputation.strike(identity);
       if (!this.#reputation.isBanned(identity)) continue;
       for (const peer of this.peers.values()) {

@@ -91,6 +91,80 @@ Deno.test("engine: strikes follow the peer's address: leaving before the hash ch
   }
 });
 
+Deno.test("engine: blocks nobody asked for are dropped and their sender cut off, so a flood cannot frame an honest seed", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const leech = world.client("10.0.0.2");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    // It says it has everything but never unchokes us: we ask it for nothing.
+    const flooder = await ScriptedPeer.connect(
+      world,
+      { ip: "10.0.0.66", port: 5000 },
+      leech.endpoint,
+      metainfo,
+    );
+    await flooder.send({ type: "bitfield", bitfield: Bitfield.full(metainfo.pieceCount) });
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.peers.size === 2);
+    const garbage = new Uint8Array(BLOCK_SIZE).fill(0xee);
+    for (let round = 0; round < 3 && !flooder.closed; round++) {
+      for (let index = 0; index < metainfo.pieceCount; index++) {
+        for (const begin of [0, BLOCK_SIZE]) {
+          await flooder.send({ type: "piece", index, begin, block: garbage });
+        }
+      }
+    }
+    await settle(() => getting.session.complete);
+    await settle(() => flooder.closed);
+    assert.deepEqual(leech.stores.get(metainfo.infoHash.hex)!.bytes, data);
+    assert.equal(getting.session.stats().failedPieces, 0, "no garbage was taken");
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("engine: a piece that fails with blocks from two peers is fetched again from one, and only the liar is struck", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const leech = world.client("10.0.0.2");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    const liar = await ScriptedPeer.connect(
+      world,
+      { ip: "10.0.0.66", port: 5000 },
+      leech.endpoint,
+      metainfo,
+    );
+    await liar.send({ type: "bitfield", bitfield: Bitfield.full(metainfo.pieceCount) }, {
+      type: "unchoke",
+    });
+    await settle(() => liar.ofType("request").length === 8);
+    // One bad first block of each of two pieces, then it chokes us: an honest seed finishes them.
+    const pieces = [...new Set(liar.ofType("request").map((request) => request.index))].slice(0, 2);
+    for (const index of pieces) {
+      const block = new Uint8Array(BLOCK_SIZE).fill(0xee);
+      await liar.send({ type: "piece", index, begin: 0, block });
+    }
+    await settle(() => getting.session.stats().downloaded === 2 * BLOCK_SIZE);
+    await liar.send({ type: "choke" });
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.complete);
+    assert.deepEqual(leech.stores.get(metainfo.infoHash.hex)!.bytes, data);
+    assert.equal(getting.session.stats().failedPieces, 2);
+    // Two pieces' wrong blocks traced to the liar: banned; the seed that sent the rest is not.
+    await settle(() => liar.closed);
+    const addresses = [...getting.session.peers.values()].map((peer) => peer.endpoint.ip);
+    assert.deepEqual(addresses, ["10.0.0.1"]);
+  } finally {
+    await world.close();
+  }
+});
+
 Deno.test("engine: peers on loopback are told apart by peer id, so one corrupt local client bans no other", async () => {
   const world = new EngineWorld();
   const { metainfo, data } = testTorrent(4 * BLOCK_SIZE, 2 * BLOCK_SIZE);

@@ -128,7 +128,7 @@ Deno.test("a failed piece goes back to the pool and names the peers that sent it
   for (const r of picker.requestsFor(7, (p) => haves.get(p)).requests) {
     picker.received(7, r.index, r.begin, r.length);
   }
-  assert.deepEqual(picker.pieceFailed(0), [peer(7)]);
+  assert.deepEqual(picker.pieceFailed(0), [peer(7), peer(7)], "the sender of each block");
   assert.equal(picker.verified.has(0), false);
   assert.equal(picker.requestsFor(7, (p) => haves.get(p)).requests.length, 2, "asked again");
 });
