@@ -133,26 +133,15 @@ export class TorrentStorage implements PieceStore {
     try {
       for (const [index, path] of paths.entries()) {
         if (mode === "write") {
-          await refuseSymlinks(resolve(directory), path);
-          await Deno.mkdir(dirname(path), { recursive: true });
-          const existing = await Deno.lstat(path).catch(() => null);
-          if (existing) {
-            refuseSharedFile(path, existing);
-            anyExisted = true;
-          }
-          const file = await Deno.open(path, { create: true, read: true, write: true });
+          const { file, existed } = await openForWriting(
+            resolve(directory),
+            path,
+            torrent.files[index].length,
+          );
+          if (existed) anyExisted = true;
           handles.push(new SerialFile(file));
-          // Checked again on the open file: a link made since the lstat is caught before any write.
-          const opened = await file.stat();
-          refuseSharedFile(path, opened);
-          if (opened.size < torrent.files[index].length) {
-            await file.truncate(torrent.files[index].length);
-          }
         } else {
-          const file = await Deno.open(path, { read: true }).catch((error) => {
-            if (error instanceof Deno.errors.NotFound) return null;
-            throw error;
-          });
+          const file = await openForReading(path);
           handles.push(file ? new SerialFile(file) : null);
         }
       }
@@ -255,6 +244,81 @@ export class TorrentStorage implements PieceStore {
   async close(): Promise<void> {
     await Promise.all(this.#handles.map((handle) => handle?.close().catch(() => {})));
   }
+}
+
+/**
+ * Opens one file for writing, created if missing and extended (sparse) to
+ * `length`. Nothing is written, not even the extension, until the file is
+ * known to be a regular file with no other name.
+ */
+async function openForWriting(
+  base: string,
+  path: string,
+  length: number,
+): Promise<{ file: Deno.FsFile; existed: boolean }> {
+  await refuseSymlinks(base, path);
+  await Deno.mkdir(dirname(path), { recursive: true });
+  // Checked before opening: opening a FIFO can block, and a device can do anything.
+  const existing = await statIfExists(path, Deno.lstat);
+  if (existing) refuseUnsafeTarget(path, existing);
+  const file = await Deno.open(path, { create: true, read: true, write: true });
+  try {
+    // And again on the open file: whatever was put at the path since is caught before any write.
+    const opened = await file.stat();
+    refuseUnsafeTarget(path, opened);
+    if (opened.size < length) await file.truncate(length);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  return { file, existed: existing !== null };
+}
+
+/**
+ * Opens one file for reading, or null when it is missing. Symbolic links are
+ * followed (seeding data linked in from elsewhere is fine), but what they
+ * lead to must be a regular file.
+ */
+async function openForReading(path: string): Promise<Deno.FsFile | null> {
+  const existing = await statIfExists(path, Deno.stat);
+  if (!existing) return null;
+  refuseNotRegular(path, existing);
+  return await Deno.open(path, { read: true }).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  });
+}
+
+async function statIfExists(
+  path: string,
+  stat: (path: string) => Promise<Deno.FileInfo>,
+): Promise<Deno.FileInfo | null> {
+  return await stat(path).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  });
+}
+
+/** What a path is, for a message, when it is not a regular file. */
+function fileKind(info: Deno.FileInfo): string {
+  if (info.isDirectory) return "a directory";
+  if (info.isSymlink) return "a symbolic link";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isSocket) return "a socket";
+  if (info.isCharDevice || info.isBlockDevice) return "a device";
+  return "an unknown kind of file";
+}
+
+/** Torrent data goes to regular files only: a FIFO would block us, a device would take the data. */
+function refuseNotRegular(path: string, info: Deno.FileInfo): void {
+  if (!info.isFile) {
+    throw new StorageError(`${path} is ${fileKind(info)}, not a regular file: refusing to use it`);
+  }
+}
+
+function refuseUnsafeTarget(path: string, info: Deno.FileInfo): void {
+  refuseNotRegular(path, info);
+  refuseSharedFile(path, info);
 }
 
 /**

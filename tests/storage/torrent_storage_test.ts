@@ -30,3 +30,50 @@ Deno.test("storage refuses to write through a hard link to a file outside the do
     assert.deepEqual(await Deno.readFile(outside), original, "the outside file is untouched");
   });
 });
+
+async function makeFifo(path: string): Promise<void> {
+  const { success } = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(success, `mkfifo ${path}`);
+}
+
+/**
+ * Awaits `opening`; if it is still pending after two seconds (a storage that
+ * opened the FIFO blocks until a writer comes), opens the FIFO's other end so
+ * that the test fails instead of hanging.
+ */
+async function withoutHanging<T>(fifo: string, opening: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = await Promise.race([
+    opening.then(() => false, () => false),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), 2000)),
+  ]);
+  clearTimeout(timer);
+  if (!timedOut) return opening;
+  const otherEnd = await Deno.open(fifo, { write: true });
+  try {
+    return await opening;
+  } finally {
+    otherEnd.close();
+  }
+}
+
+const notRegular: [string, (path: string) => Promise<void>][] = [
+  ["a FIFO", makeFifo],
+  ["a directory", (path) => Deno.mkdir(path)],
+];
+
+for (const [name, make] of notRegular) {
+  for (const mode of ["write", "read"] as const) {
+    Deno.test(`storage in ${mode} mode refuses ${name} where a file should be, naming it`, async () => {
+      await withTempDir(async (dir) => {
+        const target = join(dir, "data.bin");
+        await make(target);
+        const opening = TorrentStorage.open(dataBinTorrent(), dir, mode);
+        await assert.rejects(
+          withoutHanging(target, opening),
+          (error: unknown) => error instanceof StorageError && error.message.includes(target),
+        );
+      });
+    });
+  }
+}
