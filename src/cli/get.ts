@@ -149,6 +149,8 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
       held.findPeers();
       let lastActivity = performance.now();
       let lastDownloaded = 0;
+      let lastVerified = verifiedBytes;
+      let failedBeforeLastVerified = 0;
       let shownBytes = verifiedBytes;
       let announcedDownloading = false;
       stopStatus = env.interactive ? () => {} : startStatusLine(env, () => {
@@ -172,10 +174,19 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
           }
           bar.advance(stats.verifiedBytes - shownBytes);
           shownBytes = stats.verifiedBytes;
-          if (stats.downloaded > lastDownloaded) {
-            lastDownloaded = stats.downloaded;
+          // Progress is verified data, or data arriving while no piece has failed since the
+          // last one verified (a large piece takes a while): garbage from a corrupt peer
+          // must not keep a download alive forever.
+          if (stats.verifiedBytes > lastVerified) {
+            lastVerified = stats.verifiedBytes;
+            failedBeforeLastVerified = stats.failedPieces;
+            lastActivity = performance.now();
+          } else if (
+            stats.downloaded > lastDownloaded && stats.failedPieces === failedBeforeLastVerified
+          ) {
             lastActivity = performance.now();
           }
+          lastDownloaded = stats.downloaded;
           if (session.complete || stop.aborted) clearInterval(timer);
           else if (performance.now() - lastActivity > options.timeout * 1000) {
             clearInterval(timer);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { InfoHash, parseMetainfo } from "../../src/metainfo/mod.ts";
+import { InfoHash, type Metainfo, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { announce } from "../../src/tracker/mod.ts";
 import {
   Bitfield,
@@ -15,7 +15,8 @@ import {
   HANDSHAKE_LENGTH,
   MessageReader,
 } from "../../src/wire/mod.ts";
-import { needsTools, withTempDir } from "../helpers.ts";
+import { freePort, needsTools, withTempDir } from "../helpers.ts";
+import { spawnP2p } from "../process_helpers.ts";
 import { aria2cLeech, run } from "../real_clients.ts";
 import { assertSameTree, runGet, startSwarm } from "./swarm_helpers.ts";
 
@@ -206,6 +207,103 @@ Deno.test("get: a peer sending corrupt blocks is caught by the hash check and dr
       assert.match(stderr, /disconnected: dropped: sent 2 pieces that failed their hash/);
     } finally {
       await corrupt.stop();
+      await swarm.stop();
+    }
+  });
+});
+
+/**
+ * A peer that keeps connecting to `port` with a fresh peer id, says it has
+ * everything, and answers every request with garbage, until `signal` aborts.
+ */
+async function garbageFromNewIdentities(port: number, torrent: Metainfo, signal: AbortSignal) {
+  let connections = 0;
+  while (!signal.aborted) {
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    connections++;
+    const stop = () => conn.close();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      await conn.write(encodeHandshake(torrent.infoHash, generatePeerId("6.6.6")));
+      await conn.write(
+        encodeMessage({ type: "bitfield", bitfield: Bitfield.full(torrent.pieceCount) }),
+      );
+      await conn.write(encodeMessage({ type: "unchoke" }));
+      const reader = new MessageReader();
+      const buffer = new Uint8Array(65536);
+      let handshakeLeft = HANDSHAKE_LENGTH;
+      while (true) {
+        const read = await conn.read(buffer);
+        if (read === null) break;
+        const skip = Math.min(handshakeLeft, read);
+        handshakeLeft -= skip;
+        for (const message of reader.push(buffer.subarray(skip, read))) {
+          if (message.type !== "request") continue;
+          const block = new Uint8Array(message.length).fill(0xee);
+          await conn.write(
+            encodeMessage({ type: "piece", index: message.index, begin: message.begin, block }),
+          );
+        }
+      }
+    } catch {
+      // dropped by the downloader: come back as someone else
+    } finally {
+      signal.removeEventListener("abort", stop);
+      try {
+        conn.close();
+      } catch {
+        // closed already
+      }
+    }
+  }
+  return connections;
+}
+
+Deno.test("get: garbage is not progress: --timeout ends a download fed only by a corrupt peer that keeps coming back", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "data.bin",
+      layout: { "data.bin": 2_000_000 },
+      pieceLength: "32K",
+      seeds: 0,
+    });
+    const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+    const port = freePort();
+    const attack = new AbortController();
+    const started = performance.now();
+    const get = spawnP2p(
+      dir,
+      "get",
+      swarm.torrentPath,
+      "-d",
+      join(dir, "leech"),
+      "-p",
+      String(port),
+      "--timeout",
+      "3",
+    );
+    const attacker = garbageFromNewIdentities(port, torrent, attack.signal);
+    const deadline = setTimeout(() => attack.abort(), 25_000);
+    try {
+      const { code } = await get.child.status;
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(code, 1, get.stderr());
+      assert.match(get.stderr(), /p2p: no data for 3 s|p2p: no peers after 3 s/);
+      assert.ok(
+        seconds < 15,
+        `gave up after ${seconds.toFixed(1)} s (the attacker went on for 25 s)`,
+      );
+    } finally {
+      clearTimeout(deadline);
+      attack.abort();
+      assert.ok((await attacker) > 0, "the attacker got in");
+      await get.stop();
       await swarm.stop();
     }
   });
