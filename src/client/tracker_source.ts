@@ -11,6 +11,13 @@ import type { PeerSource, PeerSourceFactory, SwarmView } from "./peer_source.ts"
 export const FIRST_RETRY_MS = 5_000;
 /** Longest wait between retries of a failing tracker. */
 export const MAX_RETRY_MS = 300_000;
+/**
+ * The range a tracker's `interval` and `min interval` are held to: a hostile
+ * or broken tracker must not make us announce every few milliseconds (an
+ * interval past 2^31 ms overflows a timer, which then fires at once) nor
+ * never again.
+ */
+export const ANNOUNCE_INTERVAL_RANGE_S = { min: 5, max: 24 * 3600 } as const;
 /** Below this many peers a downloader asks again for more, as soon as `min interval` allows. */
 export const FEW_PEERS = 5;
 /** Longest the final `stopped` announces may take, all of them together. */
@@ -116,10 +123,10 @@ class TrackerAnnouncer implements PeerSource {
       if (response.warning) this.options.log?.(`tracker warning: ${response.warning}`);
       this.swarm.addPeers(response.peers);
       const soon = this.swarm.wantsPeers && this.swarm.peerCount < FEW_PEERS;
-      const seconds = soon
-        ? Math.max(response.minInterval ?? 30, 5)
-        : Math.max(response.interval, 5);
-      this.#schedule(seconds * 1000, undefined);
+      const seconds = soon ? response.minInterval ?? 30 : response.interval;
+      const { min, max } = ANNOUNCE_INTERVAL_RANGE_S;
+      // NaN (a missing or odd number) falls to the longest wait, not the shortest.
+      this.#schedule(Math.min(Math.max(seconds, min), max) * 1000 || max * 1000, undefined);
     }, (error) => {
       const message = error instanceof TrackerError ? error.message : String(error);
       this.status = { answered: this.status.answered, lastError: message };
