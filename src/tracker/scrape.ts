@@ -18,7 +18,8 @@ export interface ScrapeCounts {
 
 /**
  * The info hashes a scrape asks about, as binary strings: one or more
- * `info_hash` of 20 bytes.
+ * `info_hash` of 20 bytes, each once (in the order first asked), since the
+ * answer is a dictionary keyed by them and bencode allows no key twice.
  *
  * @throws {TrackerError} when none is given, one is malformed, or too many are.
  * @example
@@ -37,7 +38,7 @@ export function parseScrape(query: RawQuery): string[] {
       throw new TrackerError(`info_hash must be 20 bytes, got ${hash.length}`);
     }
   }
-  return hashes;
+  return [...new Set(hashes)];
 }
 
 /**

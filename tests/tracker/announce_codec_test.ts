@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { encode } from "../../src/bencode/mod.ts";
-import { bytesToBinaryString, compactPeer, encodeAnnounceAnswer } from "../../src/tracker/mod.ts";
+import {
+  bytesToBinaryString,
+  compactPeer,
+  encodeAnnounceAnswer,
+  parseQuery,
+  parseScrape,
+} from "../../src/tracker/mod.ts";
 
 const peers = [
   ["127.0.0.1", 6881],
@@ -44,4 +50,10 @@ Deno.test("compactPeer reads IPv4, IPv6 and IPv4-mapped forms, and refuses the r
   for (const bad of ["256.0.0.1", "1.2.3", "example.com", "1::2::3", "12345::1", ""]) {
     assert.equal(compactPeer(bad, 1), null, bad);
   }
+});
+
+Deno.test("parseScrape gives each info hash once, in the order first asked", () => {
+  const [a, b] = ["%AA".repeat(20), "%BB".repeat(20)];
+  const query = parseQuery(`info_hash=${b}&info_hash=${a}&info_hash=${b}&info_hash=${b}`);
+  assert.deepEqual(parseScrape(query), ["\xbb".repeat(20), "\xaa".repeat(20)]);
 });

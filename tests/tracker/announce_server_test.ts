@@ -126,6 +126,20 @@ Deno.test("scrape answers several torrents, zeros for unknown ones", async () =>
   });
 });
 
+Deno.test("scrape answers each info_hash once, however often it is asked", async () => {
+  await withTracker({}, async ({ base }) => {
+    await getBencoded(`${base}/announce?${announceQuery({})}`);
+    const aa = "%AA".repeat(20);
+    const bb = "%BB".repeat(20);
+    const answer = await getBencoded(
+      `${base}/scrape?info_hash=${aa}&info_hash=${bb}&info_hash=${aa}&info_hash=${aa}`,
+    );
+    const files = answer.get("files") as BencodeDict;
+    assert.deepEqual([...files.keys()], ["\xaa".repeat(20), "\xbb".repeat(20)]);
+    assert.equal((files.get("\xaa".repeat(20)) as BencodeDict).get("incomplete"), 1);
+  });
+});
+
 const refusals: [string, string, RegExp][] = [
   ["missing info_hash", announceQuery({ info_hash: null }), /missing info_hash/],
   [
