@@ -30,11 +30,12 @@ const lenientUtf8 = new TextDecoder("utf-8");
  * ```
  */
 export function parseMetainfo(bytes: Uint8Array): Metainfo {
-  const top = expectDict(decodeOrRefuse(bytes, "not a torrent"), "the torrent");
+  const document = bytes.subarray(0, endBeforeTrailingWhitespace(bytes));
+  const top = expectDict(decodeOrRefuse(document, "not a torrent"), "the torrent");
   expectDict(required(top, "info", "the torrent"), "info");
   const [infoStart, infoEnd] = top.spans.get("info")!;
   return {
-    ...parseInfo(bytes.subarray(infoStart, infoEnd)),
+    ...parseInfo(document.subarray(infoStart, infoEnd)),
     trackerTiers: readTrackerTiers(top),
     creationDate: optionalInteger(top, "creation date", "creation date"),
     createdBy: optionalText(top, "created by"),
@@ -64,7 +65,7 @@ export function parseInfo(infoBytes: Uint8Array): TorrentInfo {
   const pieceLength = expectInteger(required(info, "piece length", "info"), "info.piece length");
   if (pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH) {
     throw new MetainfoError(
-      `info.piece length ${pieceLength} is outside ${MIN_PIECE_LENGTH} to ${MAX_PIECE_LENGTH} bytes`,
+      `info.piece length ${pieceLength} is outside 1 KiB to 256 MiB (${MIN_PIECE_LENGTH} to ${MAX_PIECE_LENGTH} bytes)`,
     );
   }
   const pieceHashes = expectBytes(required(info, "pieces", "info"), "info.pieces");
@@ -86,6 +87,9 @@ export function parseInfo(infoBytes: Uint8Array): TorrentInfo {
   ];
   const last = files[files.length - 1];
   const totalLength = last.offset + last.length;
+  if (totalLength === 0) {
+    throw new MetainfoError("the total size is 0 bytes: a torrent must have data to share");
+  }
   if (totalLength > MAX_TOTAL_LENGTH) {
     throw new MetainfoError(`total size ${totalLength} bytes is larger than 1 PiB`);
   }
@@ -109,6 +113,16 @@ export function parseInfo(infoBytes: Uint8Array): TorrentInfo {
     private: optionalInteger(info, "private", "info.private") === 1,
     source: optionalText(info, "source"),
   };
+}
+
+/** Bytes that may follow a .torrent's value, as libtorrent allows: a text editor's newline. */
+const TRAILING_WHITESPACE = new Set([0x0a, 0x0d, 0x20, 0x09]); // \n \r space tab
+
+/** Where a .torrent's bytes end once trailing whitespace is left off. */
+function endBeforeTrailingWhitespace(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && TRAILING_WHITESPACE.has(bytes[end - 1])) end--;
+  return end;
 }
 
 function decodeOrRefuse(bytes: Uint8Array, what: string): BencodeValue {
@@ -190,13 +204,18 @@ function preferUtf8Twin(dict: BencodeDict, key: string, where: string): [Bencode
 /**
  * One path component as it will be created on disk: never empty, `.` or
  * `..`, and without separators or NUL, so no path can leave its directory.
+ * An empty one is refused, not renamed (libtorrent makes `["", ""]` into
+ * `_/_`): a torrent that needs renaming is not laid out as its maker meant.
  */
 function checkComponent(component: string, what: string): string {
-  if (component === "" || component === "." || component === "..") {
-    throw new MetainfoError(`${what} has an unsafe component "${component}"`);
+  if (component === "") {
+    throw new MetainfoError(`${what} is empty: every name and path component needs a name`);
+  }
+  if (component === "." || component === "..") {
+    throw new MetainfoError(`${what} is the unsafe component "${component}"`);
   }
   if (/[/\\\0]/.test(component)) {
-    throw new MetainfoError(`${what} component "${component}" contains a path separator or NUL`);
+    throw new MetainfoError(`${what} "${component}" contains a path separator or NUL`);
   }
   return component;
 }
@@ -223,7 +242,7 @@ function readFiles(info: BencodeDict): TorrentFile[] {
       throw new MetainfoError(`${pathWhat} is deeper than ${MAX_PATH_DEPTH} levels`);
     }
     const path = components.map((component, i) =>
-      checkComponent(utf8(component, `${pathWhat}[${i}]`), pathWhat)
+      checkComponent(utf8(component, `${pathWhat}[${i}]`), `${pathWhat}[${i}]`)
     );
     const key = path.join("/");
     if (seenPaths.has(key)) throw new MetainfoError(`${where} repeats the path "${key}"`);

@@ -52,6 +52,8 @@ const hostile: [string, string | Uint8Array, RegExp][] = [
   ["dictionary missing value", "d3:fooe", /unexpected byte 0x65/],
   ["trailing garbage", "i1ejunk", /trailing data/],
   ["two values", "i1ei2e", /trailing data/],
+  // Only parseMetainfo forgives whitespace after a .torrent; bencode itself stays exact.
+  ["trailing newline", "d1:ai1ee\n", /trailing data/],
   ["leading zero integer", "i03e", /leading zero/],
   ["negative zero", "i-0e", /negative zero/],
   ["plus sign", "i+3e", /not a digit/],

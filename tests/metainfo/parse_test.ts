@@ -108,7 +108,7 @@ const hostile: [string, Mutation, RegExp][] = [
   ["info is a list", (top) => (top.info = []), /info is a list, not a dictionary/],
   ["missing name", (_, info) => delete info.name, /has no "name"/],
   ["name is an integer", (_, info) => (info.name = 5), /info.name is an integer/],
-  ["empty name", (_, info) => (info.name = ""), /unsafe component/],
+  ["empty name", (_, info) => (info.name = ""), /info\.name is empty/],
   ["name ..", (_, info) => (info.name = ".."), /unsafe component/],
   ["name with slash", (_, info) => (info.name = "a/b"), /path separator/],
   ["name with backslash", (_, info) => (info.name = "a\\b"), /path separator/],
@@ -118,6 +118,12 @@ const hostile: [string, Mutation, RegExp][] = [
   ["piece length zero", (_, info) => (info["piece length"] = 0), /outside/],
   ["piece length negative", (_, info) => (info["piece length"] = -16384), /outside/],
   ["piece length absurd", (_, info) => (info["piece length"] = 2 ** 40), /outside/],
+  // libtorrent reads any piece length; we stop at 256 MiB (limits.ts says why).
+  [
+    "piece length 512 MiB",
+    (_, info) => (info["piece length"] = 512 * 1024 * 1024),
+    /piece length 536870912 is outside 1 KiB to 256 MiB/,
+  ],
   ["piece length a string", (_, info) => (info["piece length"] = "16384"), /not an integer/],
   ["missing pieces", (_, info) => delete info.pieces, /has no "pieces"/],
   ["pieces not multiple of 20", (_, info) => (info.pieces = new Uint8Array(59)), /multiple of 20/],
@@ -126,6 +132,15 @@ const hostile: [string, Mutation, RegExp][] = [
   ["negative length", (_, info) => (info.length = -1), /negative/],
   ["huge length", (_, info) => (info.length = 2 ** 52), /larger than 1 PiB/],
   ["neither length nor files", (_, info) => delete info.length, /has no "length"/],
+  // libtorrent refuses these too ("invalid length of torrent"): there is nothing to share.
+  ["total length zero", (_, info) => {
+    info.length = 0;
+    info.pieces = new Uint8Array(0);
+  }, /total size is 0 bytes/],
+  ["only empty files", (_, info) => {
+    multiFile(info, [{ length: 0, path: ["a"] }, { length: 0, path: ["b"] }]);
+    info.pieces = new Uint8Array(0);
+  }, /total size is 0 bytes/],
   ["both length and files", (_, info) => (info.files = []), /both length and files/],
   [
     "files not a list",
@@ -154,7 +169,13 @@ const hostile: [string, Mutation, RegExp][] = [
   [
     "file path empty component",
     (_, info) => multiFile(info, [{ length: 40000, path: ["a", ""] }]),
-    /unsafe component/,
+    /info\.files\[0\]\.path\[1\] is empty/,
+  ],
+  // libtorrent reads this as "name/_/_"; we refuse empty components rather than rename them.
+  [
+    "file path of empty components",
+    (_, info) => multiFile(info, [{ length: 40000, path: ["", ""] }]),
+    /info\.files\[0\]\.path\[0\] is empty/,
   ],
   [
     "file path with separator",
@@ -216,7 +237,18 @@ const hostileBytes: [string, Uint8Array, RegExp][] = [
   ["not bencode", text("<html>hello</html>"), /not a torrent/],
   [
     "trailing garbage",
-    new Uint8Array([...torrentBytes(validTorrentFields().top), 0x0a]),
+    new Uint8Array([...torrentBytes(validTorrentFields().top), 0x78]),
+    /trailing/,
+  ],
+  ["trailing NUL", new Uint8Array([...torrentBytes(validTorrentFields().top), 0x00]), /trailing/],
+  [
+    "garbage after trailing whitespace",
+    new Uint8Array([...torrentBytes(validTorrentFields().top), ...text("\n\nx\n")]),
+    /trailing/,
+  ],
+  [
+    "a form feed after the end (not one of the four whitespace bytes)",
+    new Uint8Array([...torrentBytes(validTorrentFields().top), 0x0c]),
     /trailing/,
   ],
   [
@@ -235,5 +267,18 @@ for (const [name, bytes, message] of hostileBytes) {
       () => parseMetainfo(bytes),
       (error: unknown) => error instanceof MetainfoError && message.test(error.message),
     );
+  });
+}
+
+// libtorrent reads a torrent with a newline (or other whitespace) after it, as editors and
+// `echo >>` leave them; the info hash is still of the info dictionary's bytes alone.
+for (
+  const [name, tail] of [["a newline", "\n"], ["CR LF", "\r\n"], ["spaces and tabs", " \t \t"]]
+) {
+  Deno.test(`parse accepts ${name} after the torrent`, () => {
+    const bytes = torrentBytes(validTorrentFields().top);
+    const torrent = parseMetainfo(new Uint8Array([...bytes, ...text(tail)]));
+    assert.equal(torrent.infoHash.hex, parseMetainfo(bytes).infoHash.hex);
+    assert.equal(torrent.name, "data.bin");
   });
 }
