@@ -19,12 +19,18 @@ import {
   writeAll,
 } from "../transport/mod.ts";
 import { encodeHandshake, generatePeerId } from "../wire/mod.ts";
-import { dialPeer, readHandshake } from "./handshake_io.ts";
+import { dialPeer, HANDSHAKE_TIMEOUT_MS, readHandshake } from "./handshake_io.ts";
 import type { PeerSource, PeerSourceFactory, PeerSourceStatus, SwarmView } from "./peer_source.ts";
 import { trackerSource } from "./tracker_source.ts";
 
-/** Connections accepted but not yet through their handshake, at most. */
+/**
+ * Connections accepted but not yet through their handshake, at most. A
+ * newcomer beyond it pushes out the oldest, so connections that never
+ * handshake cannot lock everyone out.
+ */
 export const MAX_PENDING_HANDSHAKES = 64;
+/** The handshake timeout while more than half the pending slots are taken. */
+export const BUSY_HANDSHAKE_TIMEOUT_MS = 3_000;
 
 /** A torrent's data, opened, with what its recheck found (one byte per piece, non-zero: verified). */
 export interface OpenedStore {
@@ -175,7 +181,8 @@ export class Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #uploadLimiter: RateLimiter | undefined;
-  #pending = 0;
+  /** Accepted streams still in their handshake, oldest first. */
+  readonly #pending = new Set<PeerStream>();
   #closed = false;
 
   private constructor(readonly options: ClientOptions, listener: StreamListener) {
@@ -329,12 +336,13 @@ export class Client {
 
   async #acceptLoop(): Promise<void> {
     for await (const stream of this.#listener) {
-      if (this.#pending >= MAX_PENDING_HANDSHAKES) {
-        closeQuietly(stream);
-        continue;
+      if (this.#pending.size >= MAX_PENDING_HANDSHAKES) {
+        const [oldest] = this.#pending;
+        this.#pending.delete(oldest);
+        closeQuietly(oldest);
       }
-      this.#pending++;
-      this.#admit(stream).finally(() => this.#pending--);
+      this.#pending.add(stream);
+      this.#admit(stream).finally(() => this.#pending.delete(stream));
     }
   }
 
@@ -342,7 +350,12 @@ export class Client {
   async #admit(stream: PeerStream): Promise<void> {
     const address = formatEndpoint(stream.remote);
     try {
-      const { handshake, leftover } = await readHandshake(stream, this.#clock);
+      const busy = this.#pending.size > MAX_PENDING_HANDSHAKES / 2;
+      const { handshake, leftover } = await readHandshake(
+        stream,
+        this.#clock,
+        busy ? BUSY_HANDSHAKE_TIMEOUT_MS : HANDSHAKE_TIMEOUT_MS,
+      );
       const torrent = this.#torrents.get(handshake.infoHash.hex);
       if (!torrent || this.#closed) {
         closeQuietly(stream);

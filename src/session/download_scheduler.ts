@@ -127,7 +127,7 @@ export class DownloadScheduler {
   /** A block arrived; its bytes are a view valid only during this call. */
   received(peer: Peer, index: number, begin: number, block: Uint8Array, now: number): void {
     peer.connection.downloaded.add(block.length);
-    peer.lastBlockAt = now;
+    peer.lastBlockAt = peer.lastDataAt = now;
     peer.stalled = false;
     const outcome = this.#picker.received(peer.id, index, begin, block.length);
     if (outcome.unrequested && ++peer.unrequestedBlocks > MAX_UNREQUESTED_BLOCKS) {

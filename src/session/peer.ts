@@ -19,9 +19,20 @@ let nextPeerNumber = 1;
  * ```
  */
 export function peerIdentity(endpoint: Endpoint, peerId: Uint8Array): string {
-  const loopback = endpoint.ip.startsWith("127.") || endpoint.ip === "::1" ||
-    endpoint.ip.startsWith("::ffff:127.");
-  return loopback ? `${endpoint.ip} ${toHex(peerId)}` : endpoint.ip;
+  return isLoopback(endpoint.ip) ? `${endpoint.ip} ${toHex(peerId)}` : endpoint.ip;
+}
+
+/**
+ * True for this machine's own addresses (127.0.0.0/8, ::1), which every
+ * local program shares.
+ *
+ * @example
+ * ```ts
+ * isLoopback("127.0.0.5"); // true
+ * ```
+ */
+export function isLoopback(ip: string): boolean {
+  return ip.startsWith("127.") || ip === "::1" || ip.startsWith("::ffff:127.");
 }
 
 /**
@@ -65,6 +76,8 @@ export class Peer {
   stalled = false;
   /** Clock time of the last block received (stall detection). */
   lastBlockAt: number;
+  /** Clock time of the last block either way (or of connecting): who is idle when room is short. */
+  lastDataAt: number;
 
   /**
    * @example
@@ -82,7 +95,7 @@ export class Peer {
   ) {
     this.address = formatEndpoint(endpoint);
     this.identity = peerIdentity(endpoint, peerId);
-    this.lastBlockAt = now;
+    this.lastBlockAt = this.lastDataAt = now;
   }
 
   /** True once the connection closed. */

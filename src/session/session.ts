@@ -15,7 +15,7 @@ import { CHOKE_INTERVAL_MS, type ChokeCandidate, Choker, DEFAULT_UPLOAD_SLOTS } 
 import { type Clock, systemClock, type Timer } from "./clock.ts";
 import { DownloadScheduler, STALL_TIMEOUT_MS } from "./download_scheduler.ts";
 import { type ExtensionFactory, ExtensionRegistry } from "./extensions.ts";
-import { Peer } from "./peer.ts";
+import { isLoopback, Peer } from "./peer.ts";
 import { PeerConnection } from "./peer_connection.ts";
 import type { Contributor } from "./picker.ts";
 import { PieceWriter, sameBytes } from "./piece_writer.ts";
@@ -27,6 +27,17 @@ import { MAX_QUEUED_REQUESTS, UploadSide } from "./upload_side.ts";
 export const DEFAULT_MAX_PEERS = 50;
 /** Outgoing connection attempts under way at once, per torrent. */
 export const MAX_CONNECTING = 10;
+/**
+ * Connections from one IP address at most (loopback excepted: every local
+ * program shares it). More would let one host fill the peer table.
+ */
+export const MAX_PEERS_PER_IP = 4;
+/**
+ * A peer that neither gives nor takes (no interest either way, no block
+ * either way) for this long makes way for a newcomer when the table is
+ * full: idle connections must not lock a torrent's swarm out.
+ */
+export const IDLE_EVICTION_MS = 5_000;
 /** `have` messages kept from a peer before the metadata tells how many pieces there are. */
 const MAX_EARLY_HAVES = 1 << 16;
 
@@ -262,6 +273,7 @@ export class TorrentSession {
       have,
       this.options.uploadLimiter,
       (error) => this.#fail(error),
+      () => this.#now(),
     );
     this.#parts = { info, store, have, scheduler, uploads };
     if (have.complete) this.#completion.resolve();
@@ -325,7 +337,16 @@ export class TorrentSession {
     };
     if (this.#closed) return reject("shutting down");
     if (sameBytes(handshake.peerId, this.options.peerId)) return reject("that is ourselves");
-    if (this.peers.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)) {
+    if (!isLoopback(stream.remote.ip)) {
+      let fromThere = 0;
+      for (const peer of this.peers.values()) {
+        if (peer.endpoint.ip === stream.remote.ip) fromThere++;
+      }
+      if (fromThere >= MAX_PEERS_PER_IP) {
+        return reject(`${MAX_PEERS_PER_IP} connections from that address already`);
+      }
+    }
+    if (this.peers.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS) && !this.#makeRoom()) {
       return reject("too many peers");
     }
     const connection = new PeerConnection(stream, this.#clock);
@@ -348,6 +369,20 @@ export class TorrentSession {
       onMessages: (messages) => this.#onMessages(peer, messages),
       onClose: (reason) => this.#onClose(peer, reason),
     });
+  }
+
+  /** Closes the peer idle the longest, if one has been idle long enough; true if it did. */
+  #makeRoom(): boolean {
+    const now = this.#now();
+    let idlest: Peer | undefined;
+    for (const peer of this.peers.values()) {
+      if (peer.peerInterested || peer.amInterested || now - peer.lastDataAt < IDLE_EVICTION_MS) {
+        continue;
+      }
+      if (!idlest || peer.lastDataAt < idlest.lastDataAt) idlest = peer;
+    }
+    idlest?.close("idle: made room for a newcomer");
+    return idlest !== undefined;
   }
 
   /**

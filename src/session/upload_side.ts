@@ -20,7 +20,7 @@ export class UploadSide {
   /**
    * @example
    * ```ts
-   * const uploads = new UploadSide(info, storage, have, limiter, (error) => fail(error));
+   * const uploads = new UploadSide(info, storage, have, limiter, (error) => fail(error), clock.now);
    * ```
    */
   constructor(
@@ -31,6 +31,8 @@ export class UploadSide {
     readonly limiter: RateLimiter | undefined,
     /** A storage failure while serving. */
     readonly onError: (error: unknown) => void,
+    /** The session's clock: when a peer last took data. */
+    readonly now: () => number,
   ) {
     this.#cache = new UploadCache(
       info,
@@ -75,6 +77,7 @@ export class UploadSide {
           if (peer.closed || peer.amChoking) return;
           // send() copies the block into its frame before returning.
           peer.send({ type: "piece", index: request.index, begin: request.begin, block });
+          peer.lastDataAt = this.now();
         });
         if (peer.closed || peer.amChoking) return;
         await peer.connection.drained();

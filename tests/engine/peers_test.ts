@@ -262,3 +262,81 @@ Deno.test("engine: peers leaving do not hurry the optimistic rotation: it change
     await world.close();
   }
 });
+
+Deno.test("engine: idle connections cannot lock a seed out: past 5 s of idleness a newcomer takes the idlest one's place", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    const seeding = await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    const idlers: ScriptedPeer[] = [];
+    for (let i = 1; i <= 50; i++) {
+      idlers.push(
+        await ScriptedPeer.connect(
+          world,
+          { ip: `10.0.2.${i}`, port: 6881 },
+          seed.endpoint,
+          metainfo,
+        ),
+      );
+    }
+    await settle(() => seeding.session.peers.size === 50);
+    const early = await ScriptedPeer.connect(
+      world,
+      { ip: "10.0.0.9", port: 6881 },
+      seed.endpoint,
+      metainfo,
+    );
+    await settle(() => early.closed);
+    assert.equal(seeding.session.peers.size, 50, "a full table, nobody idle long enough yet");
+    world.clock.advance(6_000);
+    const leech = world.client("10.0.0.2");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.complete);
+    assert.equal(idlers.filter((idler) => idler.closed).length, 1, "one idler made room");
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("engine: connections that never handshake cannot fill the pending slots: the oldest makes way", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    const silent = Array.from(
+      { length: 64 },
+      (_, i) => world.network.dial({ ip: `10.0.4.${i + 1}`, port: 6881 }, seed.endpoint),
+    );
+    await settle();
+    const leech = world.client("10.0.0.2");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.complete);
+    for (const stream of silent) stream.close();
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("engine: one address holds at most 4 connections to a torrent (loopback aside)", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    const seeding = await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    const peers: ScriptedPeer[] = [];
+    for (let port = 5001; port <= 5005; port++) {
+      peers.push(
+        await ScriptedPeer.connect(world, { ip: "10.0.5.1", port }, seed.endpoint, metainfo),
+      );
+    }
+    await settle(() => peers[4].closed);
+    assert.equal(seeding.session.peers.size, 4);
+    assert.deepEqual(peers.map((peer) => peer.closed), [false, false, false, false, true]);
+  } finally {
+    await world.close();
+  }
+});
