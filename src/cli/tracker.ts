@@ -1,6 +1,12 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
-import { Catalog, DEFAULT_INTERVAL, startTracker } from "../tracker/mod.ts";
+import {
+  Catalog,
+  DEFAULT_INTERVAL,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_MAX_SWARMS,
+  startTracker,
+} from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { integerOption } from "./options.ts";
@@ -13,8 +19,13 @@ interface TrackerCommandOptions {
   closed?: boolean;
   publishToken?: string;
   trustProxy?: boolean;
+  maxSwarms: number;
+  maxPeers: number;
   quiet?: boolean;
 }
+
+/** Largest value the caps take: far beyond what memory holds, just a sanity bound. */
+const MAX_CAP = 1_000_000_000;
 
 /** Default port of BitTorrent trackers. */
 export const DEFAULT_TRACKER_PORT = 6969;
@@ -50,6 +61,18 @@ export function trackerCommand(env: CliEnv): Command {
       "--trust-proxy",
       "take peer addresses from X-Forwarded-For or ip= (behind a proxy only)",
     )
+    .option(
+      "--max-swarms <n>",
+      "most torrents tracked at once; announces for more are refused",
+      integerOption(1, MAX_CAP),
+      DEFAULT_MAX_SWARMS,
+    )
+    .option(
+      "--max-peers <n>",
+      "most peers tracked at once, all torrents together",
+      integerOption(1, MAX_CAP),
+      DEFAULT_MAX_PEERS,
+    )
     .option("-q, --quiet", "no log lines")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
@@ -79,6 +102,8 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       closed: options.closed === true,
       publishToken: options.publishToken,
       trustProxy: options.trustProxy === true,
+      maxSwarms: options.maxSwarms,
+      maxPeers: options.maxPeers,
       log,
       signal: stop,
     }).catch((error) => {

@@ -15,3 +15,26 @@ export class TrackerError extends Error {
     this.name = "TrackerError";
   }
 }
+
+/**
+ * The tracker holds as many swarms (`--max-swarms`) or peers (`--max-peers`)
+ * as it may, so an announce that would add one more is refused.
+ */
+export class TrackerFullError extends TrackerError {
+  /**
+   * @param resource which cap refused the announce
+   * @param limit that cap
+   * @example
+   * ```ts
+   * throw new TrackerFullError("swarms", 100_000);
+   * ```
+   */
+  constructor(readonly resource: "swarms" | "peers", readonly limit: number) {
+    super(
+      `tracker is full: it already tracks ${limit} ${
+        resource === "swarms" ? "torrents" : "peers"
+      }, try again later`,
+    );
+    this.name = "TrackerFullError";
+  }
+}

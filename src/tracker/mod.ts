@@ -24,12 +24,14 @@ export {
   scrapeUrlOf,
 } from "./client_protocol.ts";
 export { readAtMost } from "./bytes.ts";
-export { TrackerError } from "./errors.ts";
+export { TrackerError, TrackerFullError } from "./errors.ts";
 export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address.ts";
 export { parseQuery, percentEncode, queryBytes, type RawQuery } from "./query.ts";
 export { encodeScrapeAnswer, parseScrape, type ScrapeCounts } from "./scrape.ts";
 export {
   DEFAULT_INTERVAL,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_MAX_SWARMS,
   type RunningTracker,
   startTracker,
   type TrackerOptions,

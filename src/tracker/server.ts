@@ -9,7 +9,7 @@ import {
 } from "./announce.ts";
 import type { Catalog } from "./catalog.ts";
 import { readAtMost } from "./bytes.ts";
-import { TrackerError } from "./errors.ts";
+import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 import { compactAddress, compactPeer } from "./peer_address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
@@ -24,6 +24,15 @@ export const BODY_TIMEOUT_MS = 10_000;
 export const DEFAULT_INTERVAL = 1800;
 /** Longest a peer should wait before asking again for more peers. */
 export const MAX_MIN_INTERVAL = 60;
+/**
+ * Default cap on swarms: announces for fresh random info hashes each make a
+ * swarm, so without a cap they grow memory until they expire an hour later.
+ */
+export const DEFAULT_MAX_SWARMS = 100_000;
+/** Default cap on peers across all swarms (each costs about half a KiB). */
+export const DEFAULT_MAX_PEERS = 500_000;
+/** A cap's refusals are logged again only once the count falls below this share of it. */
+const FULL_LOG_REARM = 0.9;
 
 /** How a tracker is run. */
 export interface TrackerOptions {
@@ -38,6 +47,10 @@ export interface TrackerOptions {
   readonly publishToken?: string;
   /** Take the peer's address from `X-Forwarded-For` or `ip` (only behind a trusted proxy). */
   readonly trustProxy: boolean;
+  /** Most swarms held at once (default {@link DEFAULT_MAX_SWARMS}). */
+  readonly maxSwarms?: number;
+  /** Most peers held at once, all swarms together (default {@link DEFAULT_MAX_PEERS}). */
+  readonly maxPeers?: number;
   /** One line per event, for people; without it events are not even described. */
   readonly log?: (line: string) => void;
   /** Aborting it shuts the tracker down. */
@@ -102,9 +115,15 @@ async function readBody(request: Request): Promise<Uint8Array> {
  * ```
  */
 export async function startTracker(options: TrackerOptions): Promise<RunningTracker> {
+  const caps = {
+    swarms: options.maxSwarms ?? DEFAULT_MAX_SWARMS,
+    peers: options.maxPeers ?? DEFAULT_MAX_PEERS,
+  };
   const registry = new SwarmRegistry({
     interval: options.interval,
     minInterval: Math.min(MAX_MIN_INTERVAL, options.interval),
+    maxSwarms: caps.swarms,
+    maxPeers: caps.peers,
   });
   const { catalog, log } = options;
   const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
@@ -127,6 +146,26 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
         expired: `expired from ${torrentLabel(infoHash)} (silent for two intervals)`,
       }[kind];
       log(`${who} ${what}`);
+    }
+  };
+
+  // One log line when a cap starts refusing, not one per refused announce;
+  // re-armed by the expiry timer once the count is well below the cap.
+  const fullLogged = new Set<TrackerFullError["resource"]>();
+  const logFull = ({ resource, limit }: TrackerFullError) => {
+    if (fullLogged.has(resource)) return;
+    fullLogged.add(resource);
+    log?.(
+      resource === "swarms"
+        ? `tracker full: ${limit} swarms, the most --max-swarms allows; ` +
+          "announces for new torrents are refused until some expire"
+        : `tracker full: ${limit} peers, the most --max-peers allows; ` +
+          "announces from new peers are refused until some leave or expire",
+    );
+  };
+  const rearmFullLog = () => {
+    for (const resource of fullLogged) {
+      if (registry.size[resource] < caps[resource] * FULL_LOG_REARM) fullLogged.delete(resource);
     }
   };
 
@@ -234,6 +273,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       }
       return plain(`no such resource: ${request.method} ${path.slice(0, 100)}`, 404);
     } catch (error) {
+      if (error instanceof TrackerFullError) logFull(error);
       if (error instanceof TrackerError) return bencoded(encodeFailure(error.message));
       log?.(
         `internal error on ${path.slice(0, 100)}: ${
@@ -257,7 +297,10 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   }, handle);
   const address = await listening.promise;
   const expiry = setInterval(
-    () => logEvents(registry.expire()),
+    () => {
+      logEvents(registry.expire());
+      rearmFullLog();
+    },
     Math.min(options.interval * 500, 60_000),
   );
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;

@@ -1,4 +1,5 @@
 import type { AnnounceAnswer, AnnounceRequest } from "./announce.ts";
+import { TrackerFullError } from "./errors.ts";
 import type { ScrapeCounts } from "./scrape.ts";
 
 /** One peer in one swarm, as the tracker remembers it. */
@@ -62,12 +63,16 @@ class Swarm {
   }
 }
 
-/** Tracker timing. */
+/** Tracker timing and limits. */
 export interface RegistryOptions {
   /** Seconds between a peer's announces; a peer silent for two intervals expires. */
   readonly interval: number;
   /** Seconds a peer must at least wait before announcing again for more peers. */
   readonly minInterval: number;
+  /** Most swarms held at once (default: no limit). */
+  readonly maxSwarms?: number;
+  /** Most peers held at once, across all swarms (default: no limit). */
+  readonly maxPeers?: number;
   /** The clock, in milliseconds. */
   readonly now?: () => number;
 }
@@ -76,17 +81,28 @@ export interface RegistryOptions {
  * Who is in which swarm, in memory. Swarm membership is soft state: peers
  * re-announce, so nothing here needs to survive a restart.
  *
+ * Memory is bounded by `maxSwarms` and `maxPeers`: an announce that would
+ * add a swarm or a peer beyond them is refused, except that a swarm kept
+ * only for its completed-download count gives way to a new one.
+ *
  * Invariants, kept by every method: a peer is in exactly one of its swarm's
  * `seeders` (left = 0) or `leechers` lists, at index `slot`; an empty swarm
- * is deleted unless it has a completed-download count worth keeping.
+ * is deleted unless it has a completed-download count worth keeping, and
+ * then it is in `#emptySwarms` (oldest first).
  */
 export class SwarmRegistry {
   readonly #swarms = new Map<string, Swarm>();
+  /** Swarms without peers, kept for their `downloaded` count until room is needed. */
+  readonly #emptySwarms = new Set<Swarm>();
   readonly #now: () => number;
+  readonly #maxSwarms: number;
+  readonly #maxPeers: number;
   #peerCount = 0;
 
   constructor(readonly options: RegistryOptions) {
     this.#now = options.now ?? Date.now;
+    this.#maxSwarms = options.maxSwarms ?? Infinity;
+    this.#maxPeers = options.maxPeers ?? Infinity;
   }
 
   /** Number of swarms and of peers across them. */
@@ -99,6 +115,8 @@ export class SwarmRegistry {
    * peer itself, only leechers for a seeder, a random subset when there are
    * more than it wants.
    *
+   * @throws {TrackerFullError} when the announce would add a swarm or a peer
+   *   beyond the registry's limits.
    * @example
    * ```ts
    * const { answer, events } = registry.announce(request, compact);
@@ -120,11 +138,19 @@ export class SwarmRegistry {
       }
       return { answer: this.#answer(swarm, []), events };
     }
+    let peer = swarm?.peers.get(request.peerId);
+    // Both limits are checked before anything changes, so that a refusal
+    // leaves no empty swarm behind.
+    if (!peer && this.#peerCount >= this.#maxPeers) {
+      throw new TrackerFullError("peers", this.#maxPeers);
+    }
     if (!swarm) {
+      if (this.#swarms.size >= this.#maxSwarms && !this.#dropEmptySwarm()) {
+        throw new TrackerFullError("swarms", this.#maxSwarms);
+      }
       swarm = new Swarm(request.infoHash);
       this.#swarms.set(request.infoHash, swarm);
     }
-    let peer = swarm.peers.get(request.peerId);
     if (!peer) {
       peer = {
         peerId: request.peerId,
@@ -136,6 +162,7 @@ export class SwarmRegistry {
         slot: 0,
       };
       swarm.add(peer);
+      this.#emptySwarms.delete(swarm);
       this.#peerCount++;
       events.push({ kind: "joined", infoHash: swarm.infoHash, peer });
     } else {
@@ -200,9 +227,18 @@ export class SwarmRegistry {
   #remove(swarm: Swarm, peer: SwarmPeer): void {
     swarm.remove(peer);
     this.#peerCount--;
-    if (swarm.peers.size === 0 && swarm.downloaded === 0) {
-      this.#swarms.delete(swarm.infoHash);
-    }
+    if (swarm.peers.size > 0) return;
+    if (swarm.downloaded === 0) this.#swarms.delete(swarm.infoHash);
+    else this.#emptySwarms.add(swarm);
+  }
+
+  /** Forgets the oldest swarm without peers; false if there is none. */
+  #dropEmptySwarm(): boolean {
+    const [oldest] = this.#emptySwarms;
+    if (!oldest) return false;
+    this.#emptySwarms.delete(oldest);
+    this.#swarms.delete(oldest.infoHash);
+    return true;
   }
 
   #pick(swarm: Swarm, asker: SwarmPeer, numwant: number): SwarmPeer[] {

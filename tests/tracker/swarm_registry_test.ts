@@ -4,6 +4,7 @@ import {
   bytesToBinaryString,
   compactPeer,
   SwarmRegistry,
+  TrackerFullError,
 } from "../../src/tracker/mod.ts";
 import { id } from "./tracker_helpers.ts";
 
@@ -85,4 +86,49 @@ Deno.test("a stopped announce from an unknown peer leaves no swarm behind", () =
   assert.equal(stopped.answer.complete, 1);
   assert.deepEqual(stopped.events, []);
   assert.deepEqual(registry.size, { swarms: 1, peers: 1 });
+});
+
+Deno.test("maxSwarms refuses a new swarm, not a new peer in a known one; a stopped announce is always taken", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30, maxSwarms: 2 });
+  const hash = (fill: number) => String.fromCharCode(fill).repeat(20);
+  registry.announce(request(1, { infoHash: hash(1) }), compactOf(7001));
+  registry.announce(request(1, { infoHash: hash(2) }), compactOf(7001));
+  assert.throws(
+    () => registry.announce(request(1, { infoHash: hash(3) }), compactOf(7001)),
+    (error: unknown) =>
+      error instanceof TrackerFullError && error.resource === "swarms" && error.limit === 2,
+  );
+  registry.announce(request(2, { infoHash: hash(2) }), compactOf(7002));
+  registry.announce(request(1, { infoHash: hash(3), event: "stopped" }), compactOf(7001));
+  assert.deepEqual(registry.size, { swarms: 2, peers: 3 }, "the refusal left nothing behind");
+});
+
+Deno.test("maxPeers counts peers across swarms and refuses before creating a swarm", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30, maxPeers: 2 });
+  registry.announce(request(1, { infoHash: "\x01".repeat(20) }), compactOf(7001));
+  registry.announce(request(2, { infoHash: "\x02".repeat(20) }), compactOf(7002));
+  assert.throws(
+    () => registry.announce(request(3, { infoHash: "\x03".repeat(20) }), compactOf(7003)),
+    (error: unknown) => error instanceof TrackerFullError && error.resource === "peers",
+  );
+  assert.deepEqual(registry.size, { swarms: 2, peers: 2 }, "no empty swarm for the refused peer");
+  registry.announce(request(1, { infoHash: "\x01".repeat(20), left: 0 }), compactOf(7001));
+});
+
+Deno.test("at maxSwarms, a swarm kept only for its download count gives way to a new one", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30, maxSwarms: 2 });
+  const hash = (fill: number) => String.fromCharCode(fill).repeat(20);
+  // Swarm 1: a download completed, then its last peer left; swarm 2 has a peer.
+  registry.announce(request(1, { infoHash: hash(1), left: 0, event: "completed" }), compactOf(1));
+  registry.announce(request(1, { infoHash: hash(1), event: "stopped" }), compactOf(1));
+  registry.announce(request(2, { infoHash: hash(2) }), compactOf(2));
+  assert.equal(registry.scrape(hash(1)).downloaded, 1, "kept while there is room");
+  registry.announce(request(3, { infoHash: hash(3) }), compactOf(3));
+  assert.deepEqual(registry.scrape(hash(1)), { complete: 0, incomplete: 0, downloaded: 0 });
+  assert.deepEqual(registry.size, { swarms: 2, peers: 2 });
+  assert.throws(
+    () => registry.announce(request(4, { infoHash: hash(4) }), compactOf(4)),
+    TrackerFullError,
+    "swarms with peers never give way",
+  );
 });

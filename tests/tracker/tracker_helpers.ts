@@ -9,6 +9,7 @@ import {
   percentEncode,
   type RunningTracker,
   startTracker,
+  type TrackerOptions,
 } from "../../src/tracker/mod.ts";
 import { type BencodeDict, decode } from "../../src/bencode/mod.ts";
 
@@ -19,9 +20,14 @@ export interface TestTracker extends RunningTracker {
   readonly logLines: string[];
 }
 
+/** What a test may choose of a tracker's options (the rest are the defaults below). */
+export type TestTrackerOptions = Partial<
+  Omit<TrackerOptions, "port" | "catalog" | "log" | "signal">
+>;
+
 /** Runs `fn` against a fresh tracker on 127.0.0.1 (or `hostname`), stopped afterwards. */
 export async function withTracker(
-  options: { closed?: boolean; publishToken?: string; trustProxy?: boolean; hostname?: string },
+  options: TestTrackerOptions,
   fn: (tracker: TestTracker) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "p2p-tracker-test-" });
@@ -30,13 +36,13 @@ export async function withTracker(
   const logLines: string[] = [];
   try {
     const running = await startTracker({
-      hostname: options.hostname ?? "127.0.0.1",
+      hostname: "127.0.0.1",
+      interval: 1800,
+      closed: false,
+      trustProxy: false,
+      ...options,
       port: 0,
       catalog,
-      interval: 1800,
-      closed: options.closed ?? false,
-      publishToken: options.publishToken,
-      trustProxy: options.trustProxy ?? false,
       log: (line) => logLines.push(line),
       signal: controller.signal,
     });
