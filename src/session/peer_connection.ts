@@ -1,4 +1,4 @@
-import { closeQuietly, type PeerStream, writeAll } from "../transport/mod.ts";
+import { closeQuietly, type PeerStream } from "../transport/mod.ts";
 import {
   BLOCK_SIZE,
   encodeMessage,
@@ -95,6 +95,14 @@ export class PeerConnection {
     return this.#queuedBytes;
   }
 
+  /**
+   * How long bytes have waited for the peer to read them: 0 with nothing
+   * queued, else the time since the last write made progress.
+   */
+  sendStalledFor(now: number): number {
+    return this.#queuedBytes === 0 ? 0 : now - this.#lastSentAt;
+  }
+
   /** Starts reading; `leftover` are bytes that arrived with the handshake. */
   start(leftover: Uint8Array, events: ConnectionEvents): void {
     this.#events = events;
@@ -168,7 +176,11 @@ export class PeerConnection {
       while (this.#queue.length > 0 && !this.closed) {
         const messages = this.#takeBatch();
         const bytes = messages.length === 1 ? messages[0] : this.#joined(messages);
-        await writeAll(this.stream, bytes);
+        for (let written = 0; written < bytes.length;) {
+          written += await this.stream.write(bytes.subarray(written));
+          // Any progress counts: a slow reader is not a reader that stopped.
+          this.#lastSentAt = this.clock.now();
+        }
         this.#queuedBytes -= bytes.length;
         recycle(bytes);
         this.#lastSentAt = this.clock.now();

@@ -38,6 +38,14 @@ export const MAX_PEERS_PER_IP = 4;
  * full: idle connections must not lock a torrent's swarm out.
  */
 export const IDLE_EVICTION_MS = 5_000;
+/**
+ * A peer whose socket has taken none of what we queued for this long is
+ * not reading: it is choked, and its upload slot goes to one that takes
+ * data; after {@link UNREAD_DROP_MS} it is dropped.
+ */
+export const UNREAD_CHOKE_MS = 10_000;
+/** See {@link UNREAD_CHOKE_MS}. */
+export const UNREAD_DROP_MS = 60_000;
 /** `have` messages kept from a peer before the metadata tells how many pieces there are. */
 const MAX_EARLY_HAVES = 1 << 16;
 
@@ -581,14 +589,24 @@ export class TorrentSession {
     // Nothing to serve before the metadata: nobody is unchoked.
     if (!this.#parts) return [];
     const seeding = this.complete;
+    const now = this.#now();
     return [...this.peers.values()].map((peer) => ({
       id: peer.id,
-      interested: peer.peerInterested,
+      // A peer that does not read what we send holds no slot.
+      interested: peer.peerInterested &&
+        peer.connection.sendStalledFor(now) < UNREAD_CHOKE_MS,
       rate: seeding ? peer.connection.uploaded.rate() : peer.connection.downloaded.rate(),
     }));
   }
 
   #chokeRound(): void {
+    const now = this.#now();
+    for (const peer of [...this.peers.values()]) {
+      const unread = peer.connection.sendStalledFor(now);
+      if (unread >= UNREAD_DROP_MS) {
+        peer.close(`read nothing we sent for ${Math.round(unread / 1000)} s`);
+      }
+    }
     this.#applyChoking(this.#choker.round(this.#candidates()));
   }
 

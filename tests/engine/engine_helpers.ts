@@ -149,6 +149,9 @@ export class ScriptedPeer {
   readonly received: Message[] = [];
   readonly peerId = generatePeerId("9.9.9");
   closed = false;
+  /** A peer that stops reading its socket: what is sent to it piles up, then waits. */
+  reading = true;
+  #resume: (() => void) | undefined;
   readonly #reader = new MessageReader();
 
   private constructor(readonly stream: PeerStream) {}
@@ -170,6 +173,7 @@ export class ScriptedPeer {
     const buffer = new Uint8Array(64 * 1024);
     let handshake = new Uint8Array(0);
     while (true) {
+      while (!this.reading) await new Promise<void>((resolve) => (this.#resume = resolve));
       const count = await this.stream.read(buffer).catch(() => null);
       if (count === null) break;
       let bytes = buffer.slice(0, count);
@@ -209,6 +213,12 @@ export class ScriptedPeer {
   get unchoked(): boolean {
     const last = this.received.filter((m) => m.type === "choke" || m.type === "unchoke").at(-1);
     return last?.type === "unchoke";
+  }
+
+  /** Stops reading (true) or reads again. */
+  stopReading(stop: boolean): void {
+    this.reading = !stop;
+    if (!stop) this.#resume?.();
   }
 
   close(): void {

@@ -7,20 +7,40 @@ import {
   TransportError,
 } from "../../src/transport/mod.ts";
 
+/**
+ * Bytes a pipe holds unread before writes wait, as a socket's buffers do:
+ * a reader that stops reading stops its writer.
+ */
+const PIPE_CAPACITY = 256 * 1024;
+
 /** One direction of a pipe: chunks written, waiting to be read. */
 class Channel {
   readonly #chunks: Uint8Array[] = [];
+  #unread = 0;
   #waiting: (() => void) | undefined;
+  #writers: (() => void)[] = [];
   ended = false;
 
-  push(bytes: Uint8Array): void {
+  /** Queues bytes; resolves once the pipe has room again. */
+  async push(bytes: Uint8Array): Promise<void> {
     this.#chunks.push(bytes.slice());
+    this.#unread += bytes.length;
     this.#wake();
+    while (this.#unread > PIPE_CAPACITY && !this.ended) {
+      await new Promise<void>((resolve) => this.#writers.push(resolve));
+    }
   }
 
   end(): void {
     this.ended = true;
     this.#wake();
+    this.#wakeWriters();
+  }
+
+  #wakeWriters(): void {
+    const writers = this.#writers;
+    this.#writers = [];
+    for (const wake of writers) wake();
   }
 
   #wake(): void {
@@ -39,6 +59,8 @@ class Channel {
     buffer.set(chunk.subarray(0, count));
     if (count === chunk.length) this.#chunks.shift();
     else this.#chunks[0] = chunk.subarray(count);
+    this.#unread -= count;
+    if (this.#unread <= PIPE_CAPACITY) this.#wakeWriters();
     return count;
   }
 }
@@ -59,10 +81,10 @@ export function memoryPipe(dialer: Endpoint, acceptor: Endpoint): [PeerStream, P
   const side = (incoming: Channel, outgoing: Channel, remote: Endpoint): PeerStream => ({
     remote,
     read: (buffer) => incoming.read(buffer),
-    write(bytes) {
-      if (outgoing.ended) return Promise.reject(new TransportError("the peer went away"));
-      outgoing.push(bytes);
-      return Promise.resolve(bytes.length);
+    async write(bytes) {
+      if (outgoing.ended) throw new TransportError("the peer went away");
+      await outgoing.push(bytes);
+      return bytes.length;
     },
     close,
   });

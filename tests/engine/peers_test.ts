@@ -340,3 +340,50 @@ Deno.test("engine: one address holds at most 4 connections to a torrent (loopbac
     await world.close();
   }
 });
+
+Deno.test("engine: peers that stop reading lose their upload slots within a choking round, and are dropped after a minute", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(64 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const seed = world.client("10.0.0.1", {
+      seeded: new Map([[metainfo.infoHash.hex, data]]),
+      random: () => 0,
+    });
+    const seeding = await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    const readers: ScriptedPeer[] = [];
+    for (let i = 1; i <= 8; i++) {
+      const reader = await ScriptedPeer.connect(
+        world,
+        { ip: `10.0.6.${i}`, port: 6881 },
+        seed.endpoint,
+        metainfo,
+      );
+      reader.stopReading(true);
+      const requests = Array.from({ length: 64 }, (_, n) => ({
+        type: "request" as const,
+        index: Math.floor(n / 2),
+        begin: (n % 2) * BLOCK_SIZE,
+        length: BLOCK_SIZE,
+      }));
+      await reader.send({ type: "interested" }, ...requests);
+      readers.push(reader);
+    }
+    await settle();
+    const slowOnes = () =>
+      [...seeding.session.peers.values()].filter((p) => p.endpoint.ip.startsWith("10.0.6."));
+    assert.equal(slowOnes().filter((peer) => !peer.amChoking).length, 8, "all slots taken");
+    const leech = world.client("10.0.0.2");
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.peers.size === 1);
+    await settle();
+    assert.equal(getting.session.stats().downloaded, 0, "no slot for a newcomer yet");
+    world.clock.advance(10_000);
+    await settle(() => getting.session.complete);
+    assert.ok(slowOnes().every((peer) => peer.amChoking), "the non-readers are choked");
+    world.clock.advance(60_000);
+    await settle(() => slowOnes().length === 0);
+  } finally {
+    await world.close();
+  }
+});
