@@ -1,10 +1,11 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
 import {
   Catalog,
   DEFAULT_INTERVAL,
   DEFAULT_MAX_PEERS,
   DEFAULT_MAX_SWARMS,
+  DEFAULT_MAX_TORRENT_BYTES,
   startTracker,
 } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
@@ -21,11 +22,26 @@ interface TrackerCommandOptions {
   trustProxy?: boolean;
   maxSwarms: number;
   maxPeers: number;
+  maxTorrentSize: number;
   quiet?: boolean;
 }
 
 /** Largest value the caps take: far beyond what memory holds, just a sanity bound. */
 const MAX_CAP = 1_000_000_000;
+/** Bounds of --max-torrent-size: no torrent is under 1 KiB; a publish is held in memory whole. */
+const TORRENT_SIZE_RANGE = [1024, 256 * 1024 * 1024];
+
+/** A commander option parser for sizes: `4M`, `512K`, `4MiB`, `1048576` (bytes). */
+function sizeOption(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?$/i.exec(text.trim());
+  const factor = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match?.[2].toUpperCase() ?? ""]!;
+  const value = match ? Math.round(Number(match[1]) * factor) : NaN;
+  const [min, max] = TORRENT_SIZE_RANGE;
+  if (!(value >= min && value <= max)) {
+    throw new InvalidArgumentError("must be a size from 1K to 256M, such as 512K or 4M");
+  }
+  return value;
+}
 
 /** Default port of BitTorrent trackers. */
 export const DEFAULT_TRACKER_PORT = 6969;
@@ -73,6 +89,12 @@ export function trackerCommand(env: CliEnv): Command {
       integerOption(1, MAX_CAP),
       DEFAULT_MAX_PEERS,
     )
+    .option(
+      "--max-torrent-size <size>",
+      "largest .torrent accepted for publishing (512K, 4M)",
+      sizeOption,
+      DEFAULT_MAX_TORRENT_BYTES,
+    )
     .option("-q, --quiet", "no log lines")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
@@ -104,6 +126,7 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       trustProxy: options.trustProxy === true,
       maxSwarms: options.maxSwarms,
       maxPeers: options.maxPeers,
+      maxTorrentBytes: options.maxTorrentSize,
       log,
       signal: stop,
     }).catch((error) => {

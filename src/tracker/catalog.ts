@@ -1,13 +1,23 @@
+import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import { parseMetainfo } from "../metainfo/mod.ts";
+
+/** One file of a published torrent: its path joined with "/", led by the torrent's name if multi-file. */
+export interface CatalogFile {
+  readonly path: string;
+  readonly length: number;
+}
 
 /** One published torrent, as the catalog lists it. */
 export interface CatalogEntry {
   readonly infoHash: string;
   readonly name: string;
   readonly totalLength: number;
-  readonly files: { path: string; length: number }[];
+  /** How many files the torrent has. */
+  readonly fileCount: number;
+  /** Its first {@link LISTED_FILES} files (a torrent may have a hundred thousand). */
+  readonly files: CatalogFile[];
   /** Milliseconds since the epoch. */
   readonly publishedAt: number;
   /** Who published it (the publisher's peer name, if it gave one). */
@@ -16,7 +26,18 @@ export interface CatalogEntry {
 
 /** Most results one search returns. */
 export const MAX_SEARCH_RESULTS = 100;
+/**
+ * Files listed per catalog entry: enough to show what a torrent holds,
+ * while a search answer stays small whatever the torrents hold.
+ */
+export const LISTED_FILES = 10;
 
+/**
+ * `files` holds every file; `file_count` and `first_files` are what a search
+ * reads, so that it never parses whole file lists; `body_sha256` finds bytes
+ * published before without parsing them again. Those three came later, so
+ * they may be null in an old catalog until {@link Catalog.open} fills them.
+ */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS torrents (
     info_hash    TEXT PRIMARY KEY,
@@ -25,16 +46,23 @@ const SCHEMA = `
     files        TEXT NOT NULL,
     published_at INTEGER NOT NULL,
     published_by TEXT,
-    metainfo     BLOB NOT NULL
+    metainfo     BLOB NOT NULL,
+    file_count   INTEGER,
+    first_files  TEXT,
+    body_sha256  TEXT
   );
   CREATE INDEX IF NOT EXISTS torrents_by_name ON torrents (name);
 `;
+const ADDED_COLUMNS = ["file_count INTEGER", "first_files TEXT", "body_sha256 TEXT"];
+const ENTRY_COLUMNS =
+  "info_hash, name, total_length, file_count, first_files, published_at, published_by";
 
 interface Row {
   info_hash: string;
   name: string;
   total_length: number;
-  files: string;
+  file_count: number;
+  first_files: string;
   published_at: number;
   published_by: string | null;
 }
@@ -44,10 +72,52 @@ function toEntry(row: Row): CatalogEntry {
     infoHash: row.info_hash,
     name: row.name,
     totalLength: row.total_length,
-    files: JSON.parse(row.files),
+    fileCount: row.file_count,
+    files: JSON.parse(row.first_files),
     publishedAt: row.published_at,
     publishedBy: row.published_by,
   };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Adds the columns a catalog from before them lacks, and fills them in. */
+function migrate(db: DatabaseSync): void {
+  const columns = new Set(
+    db.prepare("PRAGMA table_info(torrents)").all().map((column) => String(column.name)),
+  );
+  for (const column of ADDED_COLUMNS) {
+    if (!columns.has(column.split(" ")[0])) db.exec(`ALTER TABLE torrents ADD COLUMN ${column}`);
+  }
+  const stale = db.prepare(
+    `SELECT info_hash FROM torrents
+     WHERE file_count IS NULL OR first_files IS NULL OR body_sha256 IS NULL`,
+  ).all().map((row) => String(row.info_hash));
+  const read = db.prepare("SELECT files, metainfo FROM torrents WHERE info_hash = ?");
+  const fill = db.prepare(
+    "UPDATE torrents SET file_count = ?, first_files = ?, body_sha256 = ? WHERE info_hash = ?",
+  );
+  db.exec("BEGIN");
+  try {
+    // One row at a time: an old catalog's file lists may be large.
+    for (const infoHash of stale) {
+      const row = read.get(infoHash)!;
+      const files = JSON.parse(String(row.files)) as CatalogFile[];
+      fill.run(
+        files.length,
+        JSON.stringify(files.slice(0, LISTED_FILES)),
+        sha256Hex(row.metainfo as Uint8Array),
+        infoHash,
+      );
+    }
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+  db.exec("CREATE INDEX IF NOT EXISTS torrents_by_body ON torrents (body_sha256)");
 }
 
 /**
@@ -84,6 +154,7 @@ export class Catalog {
     const db = new DatabaseSync(join(dataDirectory, "catalog.sqlite"));
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     db.exec(SCHEMA);
+    migrate(db);
     return new Catalog(db);
   }
 
@@ -118,36 +189,50 @@ export class Catalog {
 
   /**
    * Publishes a .torrent (validated with the shared parser). Publishing the
-   * same torrent again changes nothing.
+   * same torrent again changes nothing, and the very bytes of a published
+   * torrent are recognised by their SHA-256 without being parsed again
+   * (parsing a torrent of many files takes the tracker's thread for a while).
    *
    * @throws {MetainfoError} when the bytes are not a valid torrent.
    * @example
    * ```ts
-   * const { torrent, added } = catalog.publish(bytes, "client1");
+   * const { infoHash, name, added } = catalog.publish(bytes, "client1");
    * ```
    */
-  publish(bytes: Uint8Array, publishedBy?: string): { torrent: Metainfo; added: boolean } {
+  publish(
+    bytes: Uint8Array,
+    publishedBy?: string,
+  ): { infoHash: string; name: string; added: boolean } {
+    const bodyHash = sha256Hex(bytes);
+    const known = this.#db.prepare("SELECT info_hash, name FROM torrents WHERE body_sha256 = ?")
+      .get(bodyHash);
+    if (known) return { infoHash: String(known.info_hash), name: String(known.name), added: false };
     const torrent = parseMetainfo(bytes);
-    if (this.#published.has(torrent.infoHash.hex)) return { torrent, added: false };
+    const infoHash = torrent.infoHash.hex;
+    if (this.#published.has(infoHash)) return { infoHash, name: torrent.name, added: false };
     const files = torrent.files.map((file) => ({
       path: (torrent.multiFile ? [torrent.name, ...file.path] : file.path).join("/"),
       length: file.length,
     }));
     this.#db.prepare(
       `INSERT OR IGNORE INTO torrents
-         (info_hash, name, total_length, files, published_at, published_by, metainfo)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+         (info_hash, name, total_length, files, published_at, published_by, metainfo,
+          file_count, first_files, body_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
-      torrent.infoHash.hex,
+      infoHash,
       torrent.name,
       torrent.totalLength,
       JSON.stringify(files),
       Date.now(),
       publishedBy ?? null,
       bytes,
+      files.length,
+      JSON.stringify(files.slice(0, LISTED_FILES)),
+      bodyHash,
     );
-    this.#published.set(torrent.infoHash.hex, torrent.name);
-    return { torrent, added: true };
+    this.#published.set(infoHash, torrent.name);
+    return { infoHash, name: torrent.name, added: true };
   }
 
   /**
@@ -162,7 +247,7 @@ export class Catalog {
   search(text: string): CatalogEntry[] {
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = this.#db.prepare(
-      `SELECT info_hash, name, total_length, files, published_at, published_by FROM torrents
+      `SELECT ${ENTRY_COLUMNS} FROM torrents
        WHERE name LIKE ? ESCAPE '\\' ORDER BY published_at DESC LIMIT ?`,
     ).all(pattern, MAX_SEARCH_RESULTS) as unknown as Row[];
     return rows.map(toEntry);
@@ -178,8 +263,7 @@ export class Catalog {
    */
   entry(infoHashHex: string): CatalogEntry | null {
     const row = this.#db.prepare(
-      `SELECT info_hash, name, total_length, files, published_at, published_by FROM torrents
-       WHERE info_hash = ?`,
+      `SELECT ${ENTRY_COLUMNS} FROM torrents WHERE info_hash = ?`,
     ).get(infoHashHex) as unknown as Row | undefined;
     return row ? toEntry(row) : null;
   }

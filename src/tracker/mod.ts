@@ -14,7 +14,13 @@ export {
   MAX_NUMWANT,
   parseAnnounce,
 } from "./announce.ts";
-export { Catalog, type CatalogEntry, MAX_SEARCH_RESULTS } from "./catalog.ts";
+export {
+  Catalog,
+  type CatalogEntry,
+  type CatalogFile,
+  LISTED_FILES,
+  MAX_SEARCH_RESULTS,
+} from "./catalog.ts";
 export {
   type AnnounceParameters,
   type AnnounceResponse,
@@ -32,6 +38,7 @@ export {
   DEFAULT_INTERVAL,
   DEFAULT_MAX_PEERS,
   DEFAULT_MAX_SWARMS,
+  DEFAULT_MAX_TORRENT_BYTES,
   type RunningTracker,
   startTracker,
   type TrackerOptions,

@@ -16,8 +16,13 @@ import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
 import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
 
-/** Largest .torrent accepted by POST /torrents. */
-export const MAX_PUBLISH_BYTES = 16 * 1024 * 1024;
+/**
+ * Default largest .torrent accepted by POST /torrents: far above real
+ * torrents (a 1 TiB torrent of 1 MiB pieces holds 20 MiB of hashes only
+ * with pieces that small; common ones are under 1 MiB), while parsing one
+ * takes the tracker's thread for a while.
+ */
+export const DEFAULT_MAX_TORRENT_BYTES = 4 * 1024 * 1024;
 /** Longest a request body may take to arrive: slow clients are cut off. */
 export const BODY_TIMEOUT_MS = 10_000;
 /** Default seconds between announces, as opentracker uses. */
@@ -51,6 +56,8 @@ export interface TrackerOptions {
   readonly maxSwarms?: number;
   /** Most peers held at once, all swarms together (default {@link DEFAULT_MAX_PEERS}). */
   readonly maxPeers?: number;
+  /** Largest .torrent accepted for publishing (default {@link DEFAULT_MAX_TORRENT_BYTES}). */
+  readonly maxTorrentBytes?: number;
   /** One line per event, for people; without it events are not even described. */
   readonly log?: (line: string) => void;
   /** Aborting it shuts the tracker down. */
@@ -96,11 +103,27 @@ function timingSafeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-/** A request body up to MAX_PUBLISH_BYTES, cut off after BODY_TIMEOUT_MS. */
-async function readBody(request: Request): Promise<Uint8Array> {
+/** "4 MiB", "1500 bytes": a limit as the person who set it would say it. */
+function describeSize(bytes: number): string {
+  return bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+    ? `${bytes / 1024} KiB`
+    : `${bytes} bytes`;
+}
+
+/** A request body up to `maxBytes`, cut off after BODY_TIMEOUT_MS. */
+async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new TrackerError(`the torrent is too large: larger than ${describeSize(maxBytes)}`);
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_PUBLISH_BYTES) throw new TrackerError("the torrent is too large");
-  return await readAtMost(request.body, MAX_PUBLISH_BYTES, AbortSignal.timeout(BODY_TIMEOUT_MS));
+  if (declared > maxBytes) throw tooLarge();
+  try {
+    return await readAtMost(request.body, maxBytes, AbortSignal.timeout(BODY_TIMEOUT_MS));
+  } catch (error) {
+    if (error instanceof TrackerError) throw tooLarge();
+    throw error;
+  }
 }
 
 /**
@@ -126,6 +149,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     maxPeers: caps.peers,
   });
   const { catalog, log } = options;
+  const maxTorrentBytes = options.maxTorrentBytes ?? DEFAULT_MAX_TORRENT_BYTES;
   const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
 
   const torrentLabel = (infoHash: string) => {
@@ -200,22 +224,16 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     }
     let bytes: Uint8Array;
     try {
-      bytes = await readBody(request);
+      bytes = await readBody(request, maxTorrentBytes);
     } catch (error) {
       if (error instanceof TrackerError) return json({ error: error.message }, 413);
       throw error;
     }
     try {
       const publisher = request.headers.get("x-p2p-peer-name")?.slice(0, 64) || undefined;
-      const { torrent, added } = catalog.publish(bytes, publisher);
-      if (added) {
-        log?.(
-          `${publisher ?? "a peer"} published ${torrent.name} [${
-            torrent.infoHash.hex.slice(0, 8)
-          }]`,
-        );
-      }
-      return json({ infoHash: torrent.infoHash.hex, name: torrent.name, added }, added ? 201 : 200);
+      const { infoHash, name, added } = catalog.publish(bytes, publisher);
+      if (added) log?.(`${publisher ?? "a peer"} published ${name} [${infoHash.slice(0, 8)}]`);
+      return json({ infoHash, name, added }, added ? 201 : 200);
     } catch (error) {
       if (error instanceof MetainfoError) {
         return json({ error: `not a valid torrent: ${error.message}` }, 400);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { encode } from "../../src/bencode/mod.ts";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import {
+  Catalog,
   downloadCatalogTorrent,
   publishTorrent,
   searchCatalog,
@@ -49,6 +52,7 @@ Deno.test("publish, search and download the exact bytes from the catalog", async
       assert.equal(hits[0].name, "eBook.txt");
       assert.equal(hits[0].totalLength, 50_000);
       assert.deepEqual(hits[0].files, [{ path: "eBook.txt", length: 50_000 }]);
+      assert.equal(hits[0].fileCount, 1);
       assert.equal(hits[0].publishedBy, "client2");
       assert.deepEqual([hits[0].seeders, hits[0].leechers], [0, 0]);
       assert.equal((await searchCatalog(base, "")).length, 2);
@@ -111,5 +115,124 @@ Deno.test("--publish-token guards publishing; --closed serves only published tor
       );
       assert.equal(served.get("incomplete"), 1);
     });
+  });
+});
+
+/**
+ * A valid multi-file torrent of `count` one-byte files in `dir/`: about 45
+ * bytes a file, and slow to parse (every path is checked), like a hostile
+ * publish would be.
+ */
+function manyFilesTorrent(count: number, name = "many"): Uint8Array {
+  const pieceLength = 16384;
+  return encode({
+    announce: "http://127.0.0.1:1/announce",
+    info: {
+      name,
+      "piece length": pieceLength,
+      pieces: new Uint8Array(Math.ceil(count / pieceLength) * 20),
+      files: Array.from({ length: count }, (_, i) => ({
+        length: 1,
+        path: [`dir${i % 10}`, `file-${String(i).padStart(6, "0")}.txt`],
+      })),
+    },
+  });
+}
+
+async function postTorrent(base: string, body: Uint8Array): Promise<Response> {
+  return await fetch(`${base}/torrents`, { method: "POST", body: body as Uint8Array<ArrayBuffer> });
+}
+
+Deno.test("a publish over 4 MiB is refused by default; --max-torrent-size sets the limit", async () => {
+  await withTracker({}, async ({ base }) => {
+    const refused = await postTorrent(base, new Uint8Array(4 * 1024 * 1024 + 1));
+    assert.equal(refused.status, 413);
+    assert.match((await refused.json()).error, /larger than 4 MiB/);
+  });
+  const torrent = manyFilesTorrent(100);
+  await withTracker({ maxTorrentBytes: torrent.length - 1 }, async ({ base }) => {
+    await assert.rejects(
+      () => publishTorrent(base, torrent),
+      (error: unknown) => error instanceof TrackerError && /too large/.test(error.message),
+    );
+  });
+  await withTracker({ maxTorrentBytes: torrent.length }, async ({ base }) => {
+    assert.equal((await publishTorrent(base, torrent)).added, true);
+  });
+});
+
+Deno.test("publishing bytes already published answers without parsing them again", async () => {
+  const torrent = manyFilesTorrent(60_000);
+  const started = performance.now();
+  const { infoHash } = parseMetainfo(torrent);
+  const parseMs = performance.now() - started;
+  await withTracker({}, async ({ base }) => {
+    assert.equal((await publishTorrent(base, torrent)).added, true);
+    for (let i = 0; i < 3; i++) {
+      const before = performance.now();
+      const again = await publishTorrent(base, torrent);
+      const ms = performance.now() - before;
+      assert.deepEqual(again, { infoHash: infoHash.hex, name: "many", added: false });
+      assert.ok(
+        ms < parseMs / 4,
+        `republish took ${ms.toFixed(0)} ms, a parse ${parseMs.toFixed(0)} ms`,
+      );
+    }
+  });
+});
+
+Deno.test("search results carry a file count and only the first 10 files", async () => {
+  await withTracker({}, async ({ base }) => {
+    await publishTorrent(base, manyFilesTorrent(25, "twenty-five"));
+    const [hit] = await searchCatalog(base, "twenty");
+    assert.equal(hit.fileCount, 25);
+    assert.equal(hit.totalLength, 25);
+    assert.deepEqual(hit.files.slice(0, 2), [
+      { path: "twenty-five/dir0/file-000000.txt", length: 1 },
+      { path: "twenty-five/dir1/file-000001.txt", length: 1 },
+    ]);
+    assert.equal(hit.files.length, 10);
+  });
+});
+
+Deno.test("a catalog written before file counts and body hashes opens, lists and deduplicates", async () => {
+  await withTempDir(async (dir) => {
+    const torrent = manyFilesTorrent(12, "old");
+    const { infoHash } = parseMetainfo(torrent);
+    const files = Array.from({ length: 12 }, (_, i) => ({
+      path: `old/dir${i % 10}/file-${String(i).padStart(6, "0")}.txt`,
+      length: 1,
+    }));
+    // The schema as it was: no file_count, first_files or body_sha256.
+    const db = new DatabaseSync(join(dir, "catalog.sqlite"));
+    db.exec(`CREATE TABLE torrents (
+      info_hash TEXT PRIMARY KEY, name TEXT NOT NULL, total_length INTEGER NOT NULL,
+      files TEXT NOT NULL, published_at INTEGER NOT NULL, published_by TEXT,
+      metainfo BLOB NOT NULL)`);
+    db.prepare("INSERT INTO torrents VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+      infoHash.hex,
+      "old",
+      12,
+      JSON.stringify(files),
+      1,
+      "client1",
+      torrent,
+    );
+    db.close();
+
+    const catalog = await Catalog.open(dir);
+    try {
+      const [hit] = catalog.search("old");
+      assert.equal(hit.fileCount, 12);
+      assert.deepEqual(hit.files, files.slice(0, 10));
+      assert.deepEqual(catalog.publish(torrent), {
+        infoHash: infoHash.hex,
+        name: "old",
+        added: false,
+      });
+      assert.equal(catalog.size, 1);
+    } finally {
+      catalog.close();
+    }
   });
 });
