@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_PEERS,
   DEFAULT_MAX_SWARMS,
   DEFAULT_MAX_TORRENT_BYTES,
+  RESERVED_DESCRIPTORS,
   startTracker,
 } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
@@ -23,6 +24,7 @@ interface TrackerCommandOptions {
   maxSwarms: number;
   maxPeers: number;
   maxTorrentSize: number;
+  maxConnections?: number;
   quiet?: boolean;
 }
 
@@ -95,6 +97,11 @@ export function trackerCommand(env: CliEnv): Command {
       sizeOption,
       DEFAULT_MAX_TORRENT_BYTES,
     )
+    .option(
+      "--max-connections <n>",
+      `most connections open at once (default: the descriptor limit less ${RESERVED_DESCRIPTORS})`,
+      integerOption(1, MAX_CAP),
+    )
     .option("-q, --quiet", "no log lines")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
@@ -127,6 +134,7 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       maxSwarms: options.maxSwarms,
       maxPeers: options.maxPeers,
       maxTorrentBytes: options.maxTorrentSize,
+      maxConnections: options.maxConnections,
       log,
       signal: stop,
     }).catch((error) => {

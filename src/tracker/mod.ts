@@ -35,6 +35,13 @@ export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address
 export { parseQuery, percentEncode, queryBytes, type RawQuery } from "./query.ts";
 export { encodeScrapeAnswer, parseScrape, type ScrapeCounts } from "./scrape.ts";
 export {
+  defaultMaxConnections,
+  openFileLimit,
+  parseOpenFileLimit,
+  RESERVED_DESCRIPTORS,
+} from "./descriptors.ts";
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_INTERVAL,
   DEFAULT_MAX_PEERS,
   DEFAULT_MAX_SWARMS,

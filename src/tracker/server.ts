@@ -11,6 +11,8 @@ import type { Catalog } from "./catalog.ts";
 import { readAtMost } from "./bytes.ts";
 import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
+import { defaultMaxConnections, openFileLimit } from "./descriptors.ts";
+import { listenHttp } from "./http_listener.ts";
 import { compactAddress, compactPeer } from "./peer_address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
@@ -25,6 +27,12 @@ import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
 export const DEFAULT_MAX_TORRENT_BYTES = 4 * 1024 * 1024;
 /** Longest a request body may take to arrive: slow clients are cut off. */
 export const BODY_TIMEOUT_MS = 10_000;
+/**
+ * Default time a connection may stay without a request in flight before it
+ * is closed (idle keep-alive, or headers that never end): each holds a
+ * descriptor, and clients announce every half hour anyway.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Default seconds between announces, as opentracker uses. */
 export const DEFAULT_INTERVAL = 1800;
 /** Longest a peer should wait before asking again for more peers. */
@@ -58,6 +66,10 @@ export interface TrackerOptions {
   readonly maxPeers?: number;
   /** Largest .torrent accepted for publishing (default {@link DEFAULT_MAX_TORRENT_BYTES}). */
   readonly maxTorrentBytes?: number;
+  /** Most connections open at once (default: the descriptor limit less a reserve). */
+  readonly maxConnections?: number;
+  /** A connection without a request in flight for this long is closed (default 30 s). */
+  readonly idleTimeoutMs?: number;
   /** One line per event, for people; without it events are not even described. */
   readonly log?: (line: string) => void;
   /** Aborting it shuts the tracker down. */
@@ -263,7 +275,18 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     });
   }
 
-  async function handle(request: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+  /** The answer to a request that threw: its reason if ours, a logged internal error if not. */
+  function failure(error: unknown, path: string): Response {
+    if (error instanceof TrackerFullError) logFull(error);
+    if (error instanceof TrackerError) return bencoded(encodeFailure(error.message));
+    log?.(
+      `internal error on ${path.slice(0, 100)}: ${error instanceof Error ? error.message : error}`,
+    );
+    return bencoded(encodeFailure("internal tracker error"), 500);
+  }
+
+  // Synchronous but for publishing: announces and scrapes are answered without a promise.
+  function handle(request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> {
     const rawUrl = request.url;
     if (rawUrl.length > MAX_QUERY_LENGTH + 1024) {
       return bencoded(encodeFailure("request URL too long"), 414);
@@ -278,7 +301,9 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
         return announce(query, remote.hostname, request.headers);
       }
       if (path === "/scrape" && request.method === "GET") return scrape(query);
-      if (path === "/torrents" && request.method === "POST") return await publish(request);
+      if (path === "/torrents" && request.method === "POST") {
+        return publish(request).catch((error) => failure(error, path));
+      }
       if (path === "/torrents" && request.method === "GET") return search(new URL(rawUrl));
       const match = /^\/torrents\/([0-9a-fA-F]{40})\.torrent$/.exec(path);
       if (match && request.method === "GET") return download(match[1].toLowerCase());
@@ -291,29 +316,24 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       }
       return plain(`no such resource: ${request.method} ${path.slice(0, 100)}`, 404);
     } catch (error) {
-      if (error instanceof TrackerFullError) logFull(error);
-      if (error instanceof TrackerError) return bencoded(encodeFailure(error.message));
-      log?.(
-        `internal error on ${path.slice(0, 100)}: ${
-          error instanceof Error ? error.message : error
-        }`,
-      );
-      return bencoded(encodeFailure("internal tracker error"), 500);
+      return failure(error, path);
     }
   }
 
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
+  const server = await listenHttp({
     hostname: options.hostname,
     port: options.port,
     signal: options.signal,
-    onListen: (address) => listening.resolve(address),
+    maxConnections: options.maxConnections ?? defaultMaxConnections(openFileLimit()),
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    handler: handle,
     onError: (error) => {
       log?.(`internal error: ${error instanceof Error ? error.message : error}`);
       return bencoded(encodeFailure("internal tracker error"), 500);
     },
-  }, handle);
-  const address = await listening.promise;
+    log,
+  });
+  const address = server.addr;
   const expiry = setInterval(
     () => {
       logEvents(registry.expire());
