@@ -5,6 +5,12 @@ import { formatBytes, formatCount } from "./format.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 
 /**
+ * Files written per write: a torrent may list a million, and their lines
+ * (or JSON) in one string, then one buffer, cost more than the torrent.
+ */
+const FILES_PER_WRITE = 1000;
+
+/**
  * `p2p info X.torrent`: shows what a torrent holds.
  *
  * @example
@@ -19,21 +25,46 @@ export function infoCommand(env: CliEnv): Command {
     .option("--json", "print as JSON")
     .action(async (path: string, options: { json?: boolean }) => {
       const torrent = await readTorrentFile(env, path);
-      env.stdout.write(
-        options.json ? JSON.stringify(torrentSummary(torrent)) + "\n" : describe(torrent),
-      );
+      if (options.json) writeJson(env, torrent);
+      else writeText(env, torrent);
     });
 }
 
+/** The files' descriptions, `FILES_PER_WRITE` at a time. */
+function* inBatches(
+  torrent: Metainfo,
+  describe: (file: Metainfo["files"][number]) => string,
+): Generator<string[]> {
+  for (let start = 0; start < torrent.files.length; start += FILES_PER_WRITE) {
+    yield torrent.files.slice(start, start + FILES_PER_WRITE).map(describe);
+  }
+}
+
+/** One JSON object, as `JSON.stringify` would write it, with the files written in batches. */
+function writeJson(env: CliEnv, torrent: Metainfo): void {
+  const { before, after } = torrentSummary(torrent);
+  env.stdout.write(`${JSON.stringify(before).slice(0, -1)},"files":[`);
+  const describeFile = (file: Metainfo["files"][number]) =>
+    JSON.stringify({ path: file.path.join("/"), length: file.length });
+  let separator = "";
+  for (const batch of inBatches(torrent, describeFile)) {
+    env.stdout.write(separator + batch.join(","));
+    separator = ",";
+  }
+  env.stdout.write(`],${JSON.stringify(after).slice(1)}\n`);
+}
+
+/** The summary's fields before and after `files`, which is written on its own. */
 function torrentSummary(torrent: Metainfo) {
-  return {
+  const before = {
     name: torrent.name,
     infoHash: torrent.infoHash.hex,
     totalLength: torrent.totalLength,
     pieceLength: torrent.pieceLength,
     pieceCount: torrent.pieceCount,
     multiFile: torrent.multiFile,
-    files: torrent.files.map((file) => ({ path: file.path.join("/"), length: file.length })),
+  };
+  const after = {
     trackers: torrent.trackerTiers,
     private: torrent.private,
     creationDate: torrent.creationDate ?? null,
@@ -41,9 +72,10 @@ function torrentSummary(torrent: Metainfo) {
     comment: torrent.comment ?? null,
     source: torrent.source ?? null,
   };
+  return { before, after };
 }
 
-function describe(torrent: Metainfo): string {
+function writeText(env: CliEnv, torrent: Metainfo): void {
   const rows: [string, string][] = [
     ["name", torrent.name],
     ["info hash", torrent.infoHash.hex],
@@ -70,9 +102,10 @@ function describe(torrent: Metainfo): string {
   torrent.trackerTiers.forEach((tier, i) => rows.push([i === 0 ? "trackers" : "", tier.join(" ")]));
   const lines = rows.map(([label, value]) => `${label.padEnd(12)}${value}`);
   lines.push(`files       ${formatCount(torrent.files.length)}`);
-  for (const file of torrent.files) {
+  env.stdout.write(lines.join("\n") + "\n");
+  const describeFile = (file: Metainfo["files"][number]) => {
     const path = torrent.multiFile ? [torrent.name, ...file.path].join("/") : file.path[0];
-    lines.push(`  ${formatBytes(file.length).padStart(10)}  ${path}`);
-  }
-  return lines.join("\n") + "\n";
+    return `  ${formatBytes(file.length).padStart(10)}  ${path}`;
+  };
+  for (const batch of inBatches(torrent, describeFile)) env.stdout.write(batch.join("\n") + "\n");
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { BencodeDict, BencodeError, type BencodeValue, decode } from "../bencode/mod.ts";
+import { BencodeDict, BencodeError, BencodeReader, type BencodeValue } from "../bencode/mod.ts";
 import { MetainfoError } from "./errors.ts";
 import { InfoHash } from "./info_hash.ts";
+import { refusePathConflicts } from "./path_conflicts.ts";
 import {
   HASH_LENGTH,
   MAX_PATH_DEPTH,
@@ -13,6 +14,20 @@ import type { Metainfo, TorrentFile, TorrentInfo } from "./types.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const lenientUtf8 = new TextDecoder("utf-8");
+
+/** A dictionary's values by key, as read. */
+type Fields = ReadonlyMap<string, BencodeValue>;
+
+/**
+ * An info dictionary as read: its values, but `files` already as records,
+ * made one by one as the list was read (a torrent of a million files never
+ * stands in memory as a million dictionaries), and its bytes as they stand.
+ */
+interface InfoFields {
+  readonly fields: Fields;
+  readonly files?: TorrentFile[];
+  readonly bytes: Uint8Array;
+}
 
 /**
  * Parses and validates a .torrent file. Everything a later step relies on is
@@ -31,11 +46,9 @@ const lenientUtf8 = new TextDecoder("utf-8");
  */
 export function parseMetainfo(bytes: Uint8Array): Metainfo {
   const document = bytes.subarray(0, endBeforeTrailingWhitespace(bytes));
-  const top = expectDict(decodeOrRefuse(document, "not a torrent"), "the torrent");
-  expectDict(required(top, "info", "the torrent"), "info");
-  const [infoStart, infoEnd] = top.spans.get("info")!;
+  const { top, info } = readDocument(document, "not a torrent", readTorrent);
   return {
-    ...parseInfo(document.subarray(infoStart, infoEnd)),
+    ...checkInfo(info ?? refuseInfo(top)),
     trackerTiers: readTrackerTiers(top),
     creationDate: optionalInteger(top, "creation date", "creation date"),
     createdBy: optionalText(top, "created by"),
@@ -56,7 +69,70 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
  * ```
  */
 export function parseInfo(infoBytes: Uint8Array): TorrentInfo {
-  const info = expectDict(decodeOrRefuse(infoBytes, "not an info dictionary"), "info");
+  return checkInfo(readDocument(infoBytes, "not an info dictionary", (reader) => {
+    if (reader.kind() !== "dictionary") expectDict(reader.value(), "info");
+    return readInfo(reader, infoBytes);
+  }));
+}
+
+/** Reads a whole document with `read`; malformed bencode is refused as `what`. */
+function readDocument<T>(
+  bytes: Uint8Array,
+  what: string,
+  read: (reader: BencodeReader, bytes: Uint8Array) => T,
+): T {
+  try {
+    if (bytes.length === 0) throw new BencodeError("empty input", 0);
+    const reader = new BencodeReader(bytes);
+    const result = read(reader, bytes);
+    reader.end();
+    return result;
+  } catch (error) {
+    if (error instanceof BencodeError) throw new MetainfoError(`${what}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The top-level dictionary, with `info` read as {@link readInfo} reads it. */
+function readTorrent(
+  reader: BencodeReader,
+  document: Uint8Array,
+): { top: Fields; info?: InfoFields } {
+  if (reader.kind() !== "dictionary") expectDict(reader.value(), "the torrent");
+  const top = new Map<string, BencodeValue>();
+  let info: InfoFields | undefined;
+  reader.dictionary((key) => {
+    if (key === "info" && reader.kind() === "dictionary") {
+      info = readInfo(reader, document);
+    } else {
+      top.set(key, reader.value());
+    }
+  });
+  return { top, info };
+}
+
+/** A torrent whose `info` was not read as a dictionary: it is missing, or something else. */
+function refuseInfo(top: Fields): never {
+  const value = required(top, "info", "the torrent");
+  throw new MetainfoError(`info is ${typeName(value)}, not a dictionary`);
+}
+
+/** Reads the info dictionary that starts where `reader` stands in `document`. */
+function readInfo(reader: BencodeReader, document: Uint8Array): InfoFields {
+  const start = reader.position;
+  const fields = new Map<string, BencodeValue>();
+  let files: TorrentFile[] | undefined;
+  reader.dictionary((key) => {
+    if (key === "files") files = readFiles(reader);
+    else fields.set(key, reader.value());
+  });
+  return { fields, files, bytes: document.subarray(start, reader.position) };
+}
+
+/** Checks an info dictionary as read: everything a session relies on. */
+function checkInfo(
+  { fields: info, files: listedFiles, bytes: infoBytes }: InfoFields,
+): TorrentInfo {
   const infoHash = InfoHash.fromBytes(
     new Uint8Array(createHash("sha1").update(infoBytes).digest()),
   );
@@ -74,11 +150,12 @@ export function parseInfo(infoBytes: Uint8Array): TorrentInfo {
       `info.pieces is ${pieceHashes.length} bytes, not a multiple of ${HASH_LENGTH}`,
     );
   }
-  const multiFile = info.has("files");
+  const multiFile = listedFiles !== undefined;
   if (multiFile && info.has("length")) {
     throw new MetainfoError("info has both length and files");
   }
-  const files = multiFile ? readFiles(info) : [
+  if (listedFiles?.length === 0) throw new MetainfoError("info.files is empty");
+  const files = listedFiles ?? [
     {
       path: [name],
       length: readLength(required(info, "length", "info"), "info.length"),
@@ -125,16 +202,7 @@ function endBeforeTrailingWhitespace(bytes: Uint8Array): number {
   return end;
 }
 
-function decodeOrRefuse(bytes: Uint8Array, what: string): BencodeValue {
-  try {
-    return decode(bytes);
-  } catch (error) {
-    if (error instanceof BencodeError) throw new MetainfoError(`${what}: ${error.message}`);
-    throw error;
-  }
-}
-
-function required(dict: BencodeDict, key: string, where: string): BencodeValue {
+function required(dict: Fields, key: string, where: string): BencodeValue {
   const value = dict.get(key);
   if (value === undefined) throw new MetainfoError(`${where} has no "${key}"`);
   return value;
@@ -167,13 +235,13 @@ function expectInteger(value: BencodeValue, what: string): number {
   throw new MetainfoError(`${what} is ${typeName(value)}, not an integer`);
 }
 
-function optionalInteger(dict: BencodeDict, key: string, what: string): number | undefined {
+function optionalInteger(dict: Fields, key: string, what: string): number | undefined {
   const value = dict.get(key);
   return value === undefined ? undefined : expectInteger(value, what);
 }
 
 /** Free text shown to people (comment, created by): invalid UTF-8 is replaced, not refused. */
-function optionalText(dict: BencodeDict, key: string): string | undefined {
+function optionalText(dict: Fields, key: string): string | undefined {
   const value = dict.get(key);
   return value === undefined ? undefined : lenientUtf8.decode(expectBytes(value, key));
 }
@@ -185,7 +253,17 @@ function readLength(value: BencodeValue, what: string): number {
   return length;
 }
 
+/**
+ * Longest text turned into a string by hand when it is ASCII (which is its
+ * own UTF-8): names and path components are short and mostly ASCII, and a
+ * TextDecoder call is a trip into the runtime that costs more than the scan
+ * of a short name, a million times over in a torrent of a million files.
+ */
+const MAX_HAND_DECODED = 256;
+
 function utf8(value: BencodeValue, what: string): string {
+  const ascii = asciiText(value);
+  if (ascii !== undefined) return ascii;
   try {
     return strictUtf8.decode(expectBytes(value, what));
   } catch (error) {
@@ -194,79 +272,99 @@ function utf8(value: BencodeValue, what: string): string {
   }
 }
 
+/** A short ASCII string's text (ASCII is its own UTF-8), or undefined for anything else. */
+function asciiText(value: BencodeValue): string | undefined {
+  if (!(value instanceof Uint8Array) || value.length > MAX_HAND_DECODED) return undefined;
+  for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return undefined;
+  return String.fromCharCode.apply(null, value as unknown as number[]);
+}
+
 /** The `.utf-8` twin of a key if present (older clients), else the key itself. */
-function preferUtf8Twin(dict: BencodeDict, key: string, where: string): [BencodeValue, string] {
+function preferUtf8Twin(dict: Fields, key: string, where: string): [BencodeValue, string] {
   const twin = `${key}.utf-8`;
   if (dict.has(twin)) return [dict.get(twin)!, `${where}.${twin}`];
   return [required(dict, key, where), `${where}.${key}`];
 }
 
 /**
- * One path component as it will be created on disk: never empty, `.` or
- * `..`, and without separators or NUL, so no path can leave its directory.
- * An empty one is refused, not renamed (libtorrent makes `["", ""]` into
- * `_/_`): a torrent that needs renaming is not laid out as its maker meant.
+ * What is wrong with a path component as it would be created on disk, if
+ * anything: it must not be empty, `.` or `..`, nor hold a separator or NUL,
+ * so no path can leave its directory. An empty one is refused, not renamed
+ * (libtorrent makes `["", ""]` into `_/_`): a torrent that needs renaming
+ * is not laid out as its maker meant.
  */
-function checkComponent(component: string, what: string): string {
-  if (component === "") {
-    throw new MetainfoError(`${what} is empty: every name and path component needs a name`);
-  }
-  if (component === "." || component === "..") {
-    throw new MetainfoError(`${what} is the unsafe component "${component}"`);
-  }
-  if (/[/\\\0]/.test(component)) {
-    throw new MetainfoError(`${what} "${component}" contains a path separator or NUL`);
-  }
-  return component;
+function componentProblem(component: string): string | undefined {
+  if (component === "") return "is empty: every name and path component needs a name";
+  if (component === "." || component === "..") return `is the unsafe component "${component}"`;
+  if (/[/\\\0]/.test(component)) return `"${component}" contains a path separator or NUL`;
+  return undefined;
 }
 
-function readName(info: BencodeDict): string {
+function readName(info: Fields): string {
   const [value, what] = preferUtf8Twin(info, "name", "info");
-  return checkComponent(utf8(value, what), what);
+  const name = utf8(value, what);
+  const problem = componentProblem(name);
+  if (problem) throw new MetainfoError(`${what} ${problem}`);
+  return name;
 }
 
-function readFiles(info: BencodeDict): TorrentFile[] {
-  const entries = expectList(info.get("files")!, "info.files");
-  if (entries.length === 0) throw new MetainfoError("info.files is empty");
+/** `info.files`, each entry made into its record as soon as it is read. */
+function readFiles(reader: BencodeReader): TorrentFile[] {
+  if (reader.kind() !== "list") expectList(reader.value(), "info.files");
   const files: TorrentFile[] = [];
-  const seenPaths = new Set<string>();
   let offset = 0;
-  entries.forEach((entry, index) => {
-    const where = `info.files[${index}]`;
-    const file = expectDict(entry, where);
-    const length = readLength(required(file, "length", where), `${where}.length`);
-    const [pathValue, pathWhat] = preferUtf8Twin(file, "path", where);
-    const components = expectList(pathValue, pathWhat);
-    if (components.length === 0) throw new MetainfoError(`${pathWhat} is empty`);
-    if (components.length > MAX_PATH_DEPTH) {
-      throw new MetainfoError(`${pathWhat} is deeper than ${MAX_PATH_DEPTH} levels`);
-    }
-    const path = components.map((component, i) =>
-      checkComponent(utf8(component, `${pathWhat}[${i}]`), `${pathWhat}[${i}]`)
-    );
-    const key = path.join("/");
-    if (seenPaths.has(key)) throw new MetainfoError(`${where} repeats the path "${key}"`);
-    seenPaths.add(key);
-    files.push({ path, length, offset });
-    offset += length;
+  reader.list((index) => {
+    const file = readFileEntry(reader, index, offset);
+    files.push(file);
+    offset += file.length;
   });
-  rejectFileDirectoryClashes(files, seenPaths);
+  refusePathConflicts(files);
   return files;
 }
 
-/** A path that is both a file and a directory ("a" and "a/b") cannot be laid out on disk. */
-function rejectFileDirectoryClashes(files: TorrentFile[], filePaths: Set<string>): void {
-  for (const file of files) {
-    for (let depth = 1; depth < file.path.length; depth++) {
-      const directory = file.path.slice(0, depth).join("/");
-      if (filePaths.has(directory)) {
-        throw new MetainfoError(`"${directory}" is both a file and a directory in info.files`);
-      }
+/**
+ * One entry of `info.files`, read key by key: only `length` and the path are
+ * kept (no dictionary of the entry is made), and the entry's name for a
+ * message is made only for a message.
+ */
+function readFileEntry(reader: BencodeReader, index: number, offset: number): TorrentFile {
+  const where = () => `info.files[${index}]`;
+  if (reader.kind() !== "dictionary") expectDict(reader.value(), where());
+  let length: BencodeValue | undefined;
+  let components: BencodeValue | undefined;
+  let pathKey = "path";
+  reader.dictionary((key) => {
+    const value = reader.value();
+    if (key === "length") {
+      length = value;
+    } else if (key === "path.utf-8" || (key === "path" && pathKey === "path")) {
+      components = value; // the `.utf-8` twin wins, as in preferUtf8Twin
+      pathKey = key;
     }
+  });
+  if (length === undefined) throw new MetainfoError(`${where()} has no "length"`);
+  if (typeof length !== "number" || length < 0 || length > MAX_TOTAL_LENGTH) {
+    readLength(length, `${where()}.length`); // throws, with the reason
   }
+  if (components === undefined) throw new MetainfoError(`${where()} has no "path"`);
+  const pathWhat = () => `${where()}.${pathKey}`;
+  if (!Array.isArray(components)) expectList(components, pathWhat());
+  const list = components as BencodeValue[];
+  if (list.length === 0) throw new MetainfoError(`${pathWhat()} is empty`);
+  if (list.length > MAX_PATH_DEPTH) {
+    throw new MetainfoError(`${pathWhat()} is deeper than ${MAX_PATH_DEPTH} levels`);
+  }
+  const path = list.map((component, i) => {
+    // utf8() alone would make the component's name for a message it will not need.
+    const name = asciiText(component) ?? utf8(component, `${pathWhat()}[${i}]`);
+    const problem = componentProblem(name);
+    if (problem) throw new MetainfoError(`${pathWhat()}[${i}] ${problem}`);
+    return name;
+  });
+  return { path, length: length as number, offset };
 }
 
-function readTrackerTiers(top: BencodeDict): string[][] {
+function readTrackerTiers(top: Fields): string[][] {
   const announceList = top.get("announce-list");
   if (announceList !== undefined) {
     const tiers = expectList(announceList, "announce-list").map((tier, i) =>

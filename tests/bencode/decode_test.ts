@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   BencodeDict,
   BencodeError,
+  BencodeReader,
   type BencodeValue,
   decode,
   encode,
@@ -110,4 +111,64 @@ Deno.test("encode sorts keys and round-trips through decode", () => {
   const bytes = encode({ z: 1, a: [new Uint8Array([1, 2]), "x"], m: { k: -5 } });
   assert.deepEqual(new TextDecoder().decode(bytes), "d1:al2:\x01\x021:xe1:md1:ki-5ee1:zi1ee");
   assert.deepEqual(plain(decode(bytes)), { a: ["\x01\x02", "x"], m: { k: -5 }, z: 1 });
+});
+
+Deno.test("decode keeps every key of a dictionary of many keys alike (the key cache)", () => {
+  // Keys of one length that share their hash slots must still come out as themselves.
+  const keys = Array.from({ length: 500 }, (_, i) => `k${String(i).padStart(4, "0")}`);
+  const dict = decode(encode(Object.fromEntries(keys.map((key, i) => [key, i])))) as BencodeDict;
+  assert.deepEqual([...dict.keys()], keys);
+  assert.deepEqual([...dict.values()], keys.map((_, i) => i));
+});
+
+Deno.test("decode gives nested lists their own items", () => {
+  const value = decode(text("lli1ei2eeli3eleeli4eli5ei6eeee"));
+  assert.deepEqual(value, [[1, 2], [3, []], [4, [5, 6]]]);
+});
+
+/** Reads a list of dictionaries entry by entry, as parseMetainfo reads info.files. */
+function readEntries(input: string): [string, BencodeValue][][] {
+  const reader = new BencodeReader(text(input));
+  const entries: [string, BencodeValue][][] = [];
+  reader.list(() => {
+    const entry: [string, BencodeValue][] = [];
+    reader.dictionary((key) => entry.push([key, reader.value()]));
+    entries.push(entry);
+  });
+  reader.end();
+  return entries;
+}
+
+Deno.test("reader hands over list items and dictionary entries one by one", () => {
+  assert.deepEqual(readEntries("ld1:ai1e1:bi2eed1:bi3e1:ai4eee"), [
+    [["a", 1], ["b", 2]],
+    [["b", 3], ["a", 4]],
+  ]);
+});
+
+const hostileEntries: [string, string, RegExp][] = [
+  ["a repeated key, in order", "ld1:ai1e1:ai2eee", /duplicate dictionary key "a"/],
+  ["a repeated key, out of order", "ld1:bi1e1:ai2e1:bi3eee", /duplicate dictionary key "b"/],
+  ["a list where a dictionary is read", "lli1eee", /expected a dictionary, found a list/],
+  ["a truncated entry", "ld1:ai1e", /truncated/],
+  ["trailing bytes", "ld1:ai1eeei1e", /trailing data/],
+  [
+    "nesting too deep",
+    "ld1:a" + "l".repeat(MAX_NESTING_DEPTH) + "e".repeat(MAX_NESTING_DEPTH) + "ee",
+    /nesting/,
+  ],
+];
+
+for (const [name, input, message] of hostileEntries) {
+  Deno.test(`reader refuses ${name}`, () => {
+    assert.throws(
+      () => readEntries(input),
+      (error: unknown) => error instanceof BencodeError && message.test(error.message),
+    );
+  });
+}
+
+Deno.test("reader refuses a callback that leaves its item unread", () => {
+  const reader = new BencodeReader(text("li1ei2ee"));
+  assert.throws(() => reader.list(() => {}), /left unread/);
 });

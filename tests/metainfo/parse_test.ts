@@ -204,6 +204,33 @@ const hostile: [string, Mutation, RegExp][] = [
       multiFile(info, [{ length: 20000, path: ["a"] }, { length: 20000, path: ["a", "b"] }]),
     /both a file and a directory/,
   ],
+  // Files out of order are checked another way than sorted ones (path_conflicts.ts).
+  [
+    "file and directory clash, directory first",
+    (_, info) =>
+      multiFile(info, [{ length: 20000, path: ["a", "b"] }, { length: 20000, path: ["a"] }]),
+    /"a" is both a file and a directory/,
+  ],
+  [
+    "file and directory clash, out of order",
+    (_, info) =>
+      multiFile(info, [
+        { length: 10000, path: ["z"] },
+        { length: 10000, path: ["a"] },
+        { length: 20000, path: ["a", "b", "c"] },
+      ]),
+    /"a" is both a file and a directory/,
+  ],
+  [
+    "duplicate file paths, out of order",
+    (_, info) =>
+      multiFile(info, [
+        { length: 10000, path: ["b", "x"] },
+        { length: 10000, path: ["a"] },
+        { length: 20000, path: ["b", "x"] },
+      ]),
+    /info\.files\[2\] repeats the path "b\/x"/,
+  ],
   [
     "file length negative",
     (_, info) => multiFile(info, [{ length: -5, path: ["a"] }]),
