@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
 import { benchManyTorrents } from "./bench/many_torrents.ts";
+import { benchFlood } from "./bench/flood.ts";
 import { benchGet, benchSeed } from "./bench/peers.ts";
 import { benchTracker } from "./bench/tracker.ts";
 
@@ -17,6 +18,7 @@ const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => P
   tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
   seed: benchSeed,
   get: benchGet,
+  flood: (dir, sizeMiB, _runs) => benchFlood(dir, Math.min(sizeMiB, 256)),
   many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
 };
 

@@ -24,7 +24,7 @@ import {
 } from "./measure.ts";
 
 /** Starts a background process and waits for a stdout line matching `ready`. */
-async function startUntil(
+export async function startUntil(
   command: string[],
   ready: RegExp,
 ): Promise<{ child: Deno.ChildProcess; match: RegExpMatchArray }> {
@@ -55,7 +55,8 @@ async function startUntil(
   }
 }
 
-async function stopAll(children: Deno.ChildProcess[]): Promise<void> {
+/** Stops background processes and waits for them. */
+export async function stopAll(children: Deno.ChildProcess[]): Promise<void> {
   for (const child of children) {
     try {
       child.kill("SIGTERM");
@@ -67,7 +68,7 @@ async function stopAll(children: Deno.ChildProcess[]): Promise<void> {
 }
 
 /** A running tracker and a torrent of a random file of `sizeMiB` announcing to it. */
-async function prepareSwarm(dir: string, sizeMiB: number) {
+export async function prepareSwarm(dir: string, sizeMiB: number) {
   const seedDir = join(dir, "seed");
   await Deno.mkdir(seedDir, { recursive: true });
   const data = join(seedDir, "bench.bin");
@@ -140,7 +141,8 @@ export async function benchGet(dir: string, sizeMiB: number, runs: number): Prom
   }
 }
 
-async function peakRss(pid: number, until: Promise<unknown>): Promise<number> {
+/** The largest resident set size of process `pid` seen every 100 ms until `until` settles. */
+export async function peakRss(pid: number, until: Promise<unknown>): Promise<number> {
   let peak = 0;
   let done = false;
   until.finally(() => (done = true));

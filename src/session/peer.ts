@@ -68,6 +68,8 @@ export class Peer {
   extensions: PeerExtensions = { messages: new Map() };
   /** Requests it is waiting for us to serve, oldest first. */
   readonly uploadQueue: BlockRequest[] = [];
+  /** Requests it sent since we last choked it (or since it connected, choked): a few cross the choke. */
+  requestsWhileChoked = 0;
   /** True while the upload side works through its queue. */
   serving = false;
   /** Blocks it sent that nobody asked it for: a few cross our cancels, many are an attack. */

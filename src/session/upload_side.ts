@@ -43,7 +43,14 @@ export class UploadSide {
 
   /** A peer's request: queued if we serve it, dropped otherwise (choked, or a piece we lack). */
   request(peer: Peer, request: BlockRange): void {
-    if (peer.amChoking || !this.have.has(request.index)) return;
+    if (peer.amChoking) {
+      // Requests sent before our choke arrived are dropped; a stream of them is a flood.
+      if (++peer.requestsWhileChoked > MAX_QUEUED_REQUESTS) {
+        peer.close(`sent more than ${MAX_QUEUED_REQUESTS} requests while choked`);
+      }
+      return;
+    }
+    if (!this.have.has(request.index)) return;
     if (peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) {
       peer.close(`more than ${MAX_QUEUED_REQUESTS} requests waiting`);
       return;
@@ -64,6 +71,7 @@ export class UploadSide {
   /** We choked the peer: its waiting requests are dropped, as BEP 3 says. */
   choked(peer: Peer): void {
     peer.uploadQueue.length = 0;
+    peer.requestsWhileChoked = 0;
   }
 
   async #serve(peer: Peer): Promise<void> {

@@ -387,3 +387,30 @@ Deno.test("engine: peers that stop reading lose their upload slots within a chok
     await world.close();
   }
 });
+
+Deno.test("engine: a peer flooding requests while choked is cut off after 512, and nothing is queued for it", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  try {
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    const seeding = await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    const flooder = await ScriptedPeer.connect(
+      world,
+      { ip: "10.0.7.1", port: 6881 },
+      seed.endpoint,
+      metainfo,
+    );
+    const request = { type: "request" as const, index: 0, begin: 0, length: BLOCK_SIZE };
+    await flooder.send(...Array.from({ length: 500 }, () => request));
+    await settle();
+    assert.equal(flooder.closed, false, "requests that crossed a choke are only dropped");
+    assert.deepEqual([...seeding.session.peers.values()].map((peer) => peer.uploadQueue.length), [
+      0,
+    ]);
+    await flooder.send(...Array.from({ length: 100 }, () => request));
+    await settle(() => flooder.closed);
+    assert.equal(flooder.ofType("piece").length, 0);
+  } finally {
+    await world.close();
+  }
+});
