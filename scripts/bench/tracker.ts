@@ -3,13 +3,16 @@
  * p2p tracker against opentracker: announces per second and latency under 64
  * concurrent connections (wrk, random valid announces over 1,000 swarms),
  * and memory holding 100,000 peers in 10,000 swarms. Targets (issue #3): at
- * least half of opentracker's rate, p99 under 10 ms, under 150 MB.
+ * least half of opentracker's rate, p99 under 10 ms, under 150 MB. Then p2p
+ * tracker alone under a flood of 1,000,000 announces for fresh random info
+ * hashes (issue #18): its memory must stay bounded by --max-swarms and
+ * --max-peers.
  *
  * @module
  */
 import { join } from "node:path";
 import { toHex } from "../../src/metainfo/mod.ts";
-import { percentEncode } from "../../src/tracker/mod.ts";
+import { DEFAULT_MAX_PEERS, DEFAULT_MAX_SWARMS, percentEncode } from "../../src/tracker/mod.ts";
 import { freePort } from "../../tests/helpers.ts";
 import { startOpentracker as startOpentrackerProcess } from "../../tests/real_clients.ts";
 import { P2P_COMMAND } from "../p2p_runtime.ts";
@@ -19,6 +22,74 @@ const LUA = new URL("./announce.lua", import.meta.url).pathname;
 const WRK_SWARMS = 1000;
 const MEMORY_SWARMS = 10_000;
 const MEMORY_PEERS_PER_SWARM = 10;
+/** Announces in the flood, and the longest it may take. */
+const FLOOD_ANNOUNCES = 1_000_000;
+const FLOOD_SECONDS = 180;
+
+/**
+ * wrk script for the flood: three in four announces are `started` for a
+ * fresh random info hash from a fresh peer, one in four `stopped` for one of
+ * the thread's last 1,000 started (so swarms are made and dropped); each
+ * thread stops after its share of FLOOD answers (saying so on stdout) and
+ * counts the refusals.
+ */
+const FLOOD_LUA = `
+local share = tonumber(os.getenv("FLOOD"))
+local threads = {}
+local started = {}
+answers, refused = 0, 0 -- globals: done() reads them with thread:get
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+
+function init()
+  math.randomseed(os.time() * 1000 + id)
+end
+
+local function randomBytes(n)
+  local out = {}
+  for i = 1, n do out[i] = string.format("%%%02X", math.random(0, 255)) end
+  return table.concat(out)
+end
+
+request = function()
+  local hash, peer, event
+  if #started > 0 and math.random(1, 4) == 1 then
+    local pick = started[math.random(1, #started)]
+    hash, peer, event = pick[1], pick[2], "stopped"
+  else
+    hash, peer, event = randomBytes(20), randomBytes(20), "started"
+    if #started >= 1000 then table.remove(started, 1) end
+    table.insert(started, { hash, peer })
+  end
+  return wrk.format("GET", "/announce?info_hash=" .. hash .. "&peer_id=" .. peer ..
+    "&port=" .. math.random(1024, 65535) .. "&uploaded=0&downloaded=0&left=1000&event=" ..
+    event .. "&numwant=0")
+end
+
+response = function(status, headers, body)
+  answers = answers + 1
+  if body:find("failure reason", 1, true) then refused = refused + 1 end
+  if answers == share then
+    -- wrk waits out its whole -d even when every thread has stopped: this
+    -- line tells the bench to end it (SIGINT) at once.
+    io.write("flood thread done\\n")
+    io.flush()
+    wrk.thread:stop()
+  end
+end
+
+function done()
+  local total, totalRefused = 0, 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("answers")
+    totalRefused = totalRefused + thread:get("refused")
+  end
+  io.write(string.format("flood: %d answers, %d refused\\n", total, totalRefused))
+end
+`;
 
 interface Server {
   label: string;
@@ -91,9 +162,61 @@ async function startOpentracker(dir: string, swarms: number): Promise<Server> {
   };
 }
 
-async function rssBytes(pid: number): Promise<number> {
+async function rssBytes(pid: number, field = "VmRSS"): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+}
+
+interface FloodResult {
+  answers: number;
+  refused: number;
+  seconds: number;
+  /** The tracker's own account: "N swarms, M peers, ...". */
+  holds: string;
+  rss: number;
+  peak: number;
+}
+
+/** FLOOD_ANNOUNCES announces for fresh info hashes into a fresh p2p tracker with its default caps. */
+async function flood(dir: string): Promise<FloodResult> {
+  const lua = join(dir, "flood.lua");
+  await Deno.writeTextFile(lua, FLOOD_LUA);
+  const tracker = await startP2pTracker(dir);
+  try {
+    const started = performance.now();
+    const wrk = new Deno.Command("wrk", {
+      args: ["-t2", "-c64", `-d${FLOOD_SECONDS}s`, "-s", lua, `http://127.0.0.1:${tracker.port}`],
+      env: { FLOOD: String(FLOOD_ANNOUNCES / 2) },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(wrk.stderr).text();
+    let text = "";
+    let seconds = 0;
+    for await (const chunk of wrk.stdout.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      if (seconds === 0 && text.split("flood thread done").length - 1 === 2) {
+        seconds = (performance.now() - started) / 1000;
+        wrk.kill("SIGINT"); // prints its summary and our done() at once
+      }
+    }
+    if (!(await wrk.status).success && !/flood: /.test(text)) {
+      throw new Error(`wrk failed: ${await stderr}`);
+    }
+    seconds ||= FLOOD_SECONDS; // the flood did not finish within wrk's -d
+    const [, answers, refused] = /flood: (\d+) answers, (\d+) refused/.exec(text)!;
+    const holds = await (await fetch(`http://127.0.0.1:${tracker.port}/`)).text();
+    return {
+      answers: Number(answers),
+      refused: Number(refused),
+      seconds,
+      holds: holds.replace(/^p2p tracker: /, "").trim(),
+      rss: await rssBytes(tracker.pid),
+      peak: await rssBytes(tracker.pid, "VmHWM"),
+    };
+  } finally {
+    await tracker.stop();
+  }
 }
 
 interface WrkResult {
@@ -127,6 +250,21 @@ async function runWrk(port: number, seconds: number): Promise<WrkResult> {
   };
 }
 
+/**
+ * One announce, retried: opentracker closes every connection after its
+ * reply, and fetch now and then reuses one it has just closed (a reset).
+ */
+async function announceOnce(url: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 /** Announces 100,000 distinct peers (10 in each of 10,000 swarms) with 32 requests in flight. */
 async function fillSwarms(port: number): Promise<void> {
   const total = MEMORY_SWARMS * MEMORY_PEERS_PER_SWARM;
@@ -140,8 +278,7 @@ async function fillSwarms(port: number): Promise<void> {
       const url = `http://127.0.0.1:${port}/announce?info_hash=${percentEncode(swarmHash(swarm))}` +
         `&peer_id=${percentEncode(peerId)}&port=${10000 + peer}&uploaded=0&downloaded=0` +
         `&left=${peer === 0 ? 0 : 1000}&event=started&numwant=0`;
-      const response = await fetch(url);
-      await response.arrayBuffer();
+      await announceOnce(url);
     }
   }
   await Promise.all(Array.from({ length: 32 }, worker));
@@ -200,5 +337,23 @@ export async function benchTracker(dir: string, seconds: number): Promise<void> 
   );
   console.log(
     "  (opentracker closes the connection after every reply: wrk counts those as socket errors)",
+  );
+
+  const flooded = await flood(dir);
+  console.log(
+    `\ntracker flood: ${flooded.answers.toLocaleString("en")} announces for fresh random info ` +
+      `hashes (3 in 4 started, 1 in 4 stopped) in ${flooded.seconds.toFixed(1)} s, default caps ` +
+      `(--max-swarms ${DEFAULT_MAX_SWARMS.toLocaleString("en")}, ` +
+      `--max-peers ${DEFAULT_MAX_PEERS.toLocaleString("en")})`,
+  );
+  console.log(
+    `  refused ${flooded.refused.toLocaleString("en")}; holds ${flooded.holds}; ` +
+      `memory ${formatMemory(flooded.rss)} after, ${formatMemory(flooded.peak)} peak`,
+  );
+  printTarget(
+    "flood stays within the swarm cap",
+    /^(\d+) swarms/.test(flooded.holds) &&
+      Number(/^(\d+) swarms/.exec(flooded.holds)![1]) <= DEFAULT_MAX_SWARMS,
+    flooded.holds,
   );
 }
