@@ -35,9 +35,11 @@ export const MAX_PEERS_PER_IP = 4;
 /**
  * A peer that neither gives nor takes (no interest either way, no block
  * either way) for this long makes way for a newcomer when the table is
- * full: idle connections must not lock a torrent's swarm out.
+ * full: idle connections must not lock a torrent's swarm out. An honest
+ * peer says it is interested within milliseconds of its handshake; aria2c
+ * does not come back to a seed that turned it away.
  */
-export const IDLE_EVICTION_MS = 5_000;
+export const IDLE_EVICTION_MS = 1_000;
 /**
  * A peer whose socket has taken none of what we queued for this long is
  * not reading: it is choked, and its upload slot goes to one that takes

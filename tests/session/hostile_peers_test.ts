@@ -308,3 +308,48 @@ Deno.test("get: garbage is not progress: --timeout ends a download fed only by a
     }
   });
 });
+
+Deno.test({
+  name:
+    "seed: 50 idle peers and 64 silent connections do not lock aria2c out (within 1.5x of its time alone)",
+  ignore: !needsTools("aria2c"),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const swarm = await startSwarm(dir, {
+        name: "data.bin",
+        layout: { "data.bin": 4_000_000 },
+        pieceLength: "256K",
+        seeds: 1,
+      });
+      const held: Deno.Conn[] = [];
+      try {
+        const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+        const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
+        const timed = async (target: string) => {
+          const started = performance.now();
+          const { code, stderr } = await run(aria2cLeech(swarm.torrentPath, join(dir, target)));
+          assert.equal(code, 0, new TextDecoder().decode(stderr).slice(-500));
+          return (performance.now() - started) / 1000;
+        };
+        const alone = await timed("alone");
+        for (let i = 0; i < 50; i++) held.push(await handshaken(port, torrent.infoHash));
+        for (let i = 0; i < 64; i++) held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+        const attacked = await timed("attacked");
+        await assertSameTree(swarm.dataPath, join(dir, "attacked", "data.bin"));
+        assert.ok(
+          attacked <= 1.5 * alone + 1,
+          `aria2c took ${attacked.toFixed(1)} s under attack, ${alone.toFixed(1)} s alone`,
+        );
+      } finally {
+        for (const conn of held) {
+          try {
+            conn.close();
+          } catch {
+            // closed by the seed
+          }
+        }
+        await swarm.stop();
+      }
+    });
+  },
+});
