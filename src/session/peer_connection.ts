@@ -69,6 +69,8 @@ export class PeerConnection {
   #drainWaiters: (() => void)[] = [];
   #lastReceivedAt: number;
   #lastSentAt: number;
+  /** When the send queue last moved: it filled from empty, or a write took some of it. */
+  #queueMovedAt: number;
   #timer: Timer | undefined;
   #events: ConnectionEvents | undefined;
 
@@ -82,7 +84,7 @@ export class PeerConnection {
   constructor(readonly stream: PeerStream, readonly clock: Clock) {
     this.downloaded = new RateMeter(clock.now);
     this.uploaded = new RateMeter(clock.now);
-    this.#lastReceivedAt = this.#lastSentAt = clock.now();
+    this.#lastReceivedAt = this.#lastSentAt = this.#queueMovedAt = clock.now();
   }
 
   /** Lowers (or raises) the longest message accepted, once the torrent's geometry is known. */
@@ -100,7 +102,7 @@ export class PeerConnection {
    * queued, else the time since the last write made progress.
    */
   sendStalledFor(now: number): number {
-    return this.#queuedBytes === 0 ? 0 : now - this.#lastSentAt;
+    return this.#queuedBytes === 0 ? 0 : now - this.#queueMovedAt;
   }
 
   /** Starts reading; `leftover` are bytes that arrived with the handshake. */
@@ -165,6 +167,7 @@ export class PeerConnection {
       bytes = encodeMessage(message);
       if (message.type === "piece") this.uploaded.add(message.block.length);
     }
+    if (this.#queuedBytes === 0) this.#queueMovedAt = this.clock.now();
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
     if (!this.#writing) this.#writeLoop().catch((error) => this.close(describe(error)));
@@ -179,7 +182,7 @@ export class PeerConnection {
         for (let written = 0; written < bytes.length;) {
           written += await this.stream.write(bytes.subarray(written));
           // Any progress counts: a slow reader is not a reader that stopped.
-          this.#lastSentAt = this.clock.now();
+          this.#queueMovedAt = this.clock.now();
         }
         this.#queuedBytes -= bytes.length;
         recycle(bytes);

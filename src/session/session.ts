@@ -42,10 +42,14 @@ export const MAX_PEERS_PER_IP = 4;
 export const IDLE_EVICTION_MS = 1_000;
 /**
  * A peer whose socket has taken none of what we queued for this long is
- * not reading: it is choked, and its upload slot goes to one that takes
- * data; after {@link UNREAD_DROP_MS} it is dropped.
+ * not reading: when an interested peer waits for a slot it is choked and
+ * the slot goes to the one waiting (checked every {@link SLOT_CHECK_MS}),
+ * and it holds no slot at a choking round; after {@link UNREAD_DROP_MS} it
+ * is dropped. A reader on a slow link still takes a little every moment.
  */
-export const UNREAD_CHOKE_MS = 10_000;
+export const UNREAD_CHOKE_MS = 2_000;
+/** How often slots held by peers that do not read are given to peers waiting. */
+export const SLOT_CHECK_MS = 1_000;
 /** See {@link UNREAD_CHOKE_MS}. */
 export const UNREAD_DROP_MS = 60_000;
 /** `have` messages kept from a peer before the metadata tells how many pieces there are. */
@@ -155,6 +159,7 @@ export class TorrentSession {
     this.#extensions = new ExtensionRegistry(options.extensions ?? []);
     this.#failure.promise.catch(() => {});
     this.#timers.push(this.#clock.every(CHOKE_INTERVAL_MS, () => this.#chokeRound()));
+    this.#timers.push(this.#clock.every(SLOT_CHECK_MS, () => this.#freeUnreadSlots()));
     this.#timers.push(
       this.#clock.every(
         STALL_TIMEOUT_MS / 3,
@@ -578,6 +583,21 @@ export class TorrentSession {
     let unchoked = 0;
     for (const other of this.peers.values()) if (!other.amChoking) unchoked++;
     if (unchoked < this.#choker.slots) this.#setChoke(peer, false);
+  }
+
+  /** Slots held by peers that read nothing go to interested peers that wait for one. */
+  #freeUnreadSlots(): void {
+    if (this.peers.size === 0) return;
+    const now = this.#now();
+    const waiting = [...this.peers.values()].filter((peer) =>
+      peer.amChoking && peer.peerInterested && peer.connection.sendStalledFor(now) < UNREAD_CHOKE_MS
+    );
+    for (const holder of this.peers.values()) {
+      if (waiting.length === 0) return;
+      if (holder.amChoking || holder.connection.sendStalledFor(now) < UNREAD_CHOKE_MS) continue;
+      this.#setChoke(holder, true);
+      this.#setChoke(waiting.shift()!, false);
+    }
   }
 
   #setChoke(peer: Peer, choke: boolean): void {

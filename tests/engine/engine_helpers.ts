@@ -118,6 +118,17 @@ export class EngineWorld {
     return { client, stores: stores.stores, endpoint: { ip, port: client.port } };
   }
 
+  /**
+   * Lets `ms` of the clock pass a second at a time, the engine running
+   * between steps as it would between real timers.
+   */
+  async pass(ms: number): Promise<void> {
+    for (let passed = 0; passed < ms; passed += 1000) {
+      this.clock.advance(Math.min(1000, ms - passed));
+      await settle();
+    }
+  }
+
   /** Closes every Client. */
   async close(): Promise<void> {
     await Promise.all(this.#clients.map((client) => client.close()));
