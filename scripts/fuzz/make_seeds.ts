@@ -28,6 +28,7 @@ import {
 } from "../../src/wire/mod.ts";
 import { freePort, hasCommand, pieceHashesOf, runTool, testBytes } from "../../tests/helpers.ts";
 import { startOpentracker } from "../../tests/real_clients.ts";
+import { concat } from "../../src/tracker/mod.ts";
 import { SEEDS_DIR } from "./engine.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -35,16 +36,6 @@ const latin1 = (value: string) => Uint8Array.from(value, (c) => c.charCodeAt(0))
 const PEER_ID = text("-P20100-fuzzseed0001");
 const OTHER_PEER_ID = text("-lt20B0-Abc123Def456");
 const TRACKER = "http://127.0.0.1:6969/announce";
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 const corpora = new Map<string, Map<string, Uint8Array>>();
 function seed(corpus: string, name: string, bytes: Uint8Array): void {
@@ -204,7 +195,7 @@ const messages: [string, Message][] = [
   ["extended_metadata", {
     type: "extended",
     extendedId: 1,
-    payload: concat(encode({ msg_type: 1, piece: 0, total_size: 100 }), testBytes(100, 15)),
+    payload: concat([encode({ msg_type: 1, piece: 0, total_size: 100 }), testBytes(100, 15)]),
   }],
   ["hash_request", { type: "hash-request", ...range }],
   ["hashes", { type: "hashes", ...range, hashes: testBytes(96, 16) }],
@@ -217,7 +208,7 @@ seed(
   "wire",
   "session.bin",
   concat(
-    ...[messages[6], messages[17], messages[3], messages[1], messages[7], messages[8], messages[5]]
+    [messages[6], messages[17], messages[3], messages[1], messages[7], messages[8], messages[5]]
       .map(([, message]) => encodeMessage(message)),
   ),
 );

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { concat } from "../../src/tracker/mod.ts";
 import { fc } from "./fast_check.ts";
 
 /** Longest input ever produced: the targets' real inputs are far smaller. */
@@ -239,16 +240,6 @@ function mutationArbitrary(
   return fc.oneof(...choices);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
 
 interface Context {
@@ -274,7 +265,7 @@ function apply(input: Uint8Array, mutation: Mutation, context: Context): Uint8Ar
       return out;
     }
     case "u32": {
-      const out = length >= 4 ? input.slice() : concat(input, new Uint8Array(4 - length));
+      const out = length >= 4 ? input.slice() : concat([input, new Uint8Array(4 - length)]);
       new DataView(out.buffer).setUint32(mutation.at % (out.length - 3), mutation.value);
       return out;
     }
@@ -282,21 +273,21 @@ function apply(input: Uint8Array, mutation: Mutation, context: Context): Uint8Ar
       // The digit run at or after the position (a string length, an integer), else an insertion.
       let start = inside;
       while (start < length && !isDigit(input[start])) start++;
-      if (start === length) return concat(input, latin1(mutation.value));
+      if (start === length) return concat([input, latin1(mutation.value)]);
       while (start > 0 && isDigit(input[start - 1])) start--;
       let end = start;
       while (end < length && isDigit(input[end])) end++;
       if (start > 0 && input[start - 1] === 0x2d) start--; // a sign goes with its digits
-      return concat(input.subarray(0, start), latin1(mutation.value), input.subarray(end));
+      return concat([input.subarray(0, start), latin1(mutation.value), input.subarray(end)]);
     }
     case "token": {
       const rest = mutation.overwrite ? between + mutation.token.length : between;
-      return concat(input.subarray(0, between), mutation.token, input.subarray(rest));
+      return concat([input.subarray(0, between), mutation.token, input.subarray(rest)]);
     }
     case "insert":
-      return concat(input.subarray(0, between), mutation.bytes, input.subarray(between));
+      return concat([input.subarray(0, between), mutation.bytes, input.subarray(between)]);
     case "delete":
-      return concat(input.subarray(0, between), input.subarray(between + mutation.length));
+      return concat([input.subarray(0, between), input.subarray(between + mutation.length)]);
     case "repeat":
     case "tokens": {
       const range = mutation.kind === "tokens"
@@ -307,16 +298,16 @@ function apply(input: Uint8Array, mutation: Mutation, context: Context): Uint8Ar
         Math.ceil(MAX_INPUT_LENGTH / Math.max(range.length, 1)),
       );
       const copies = Array.from({ length: times }, () => range);
-      return concat(input.subarray(0, between), ...copies, input.subarray(between));
+      return concat([input.subarray(0, between), ...copies, input.subarray(between)]);
     }
     case "truncate":
       return input.subarray(0, between).slice();
     case "splice": {
       const other = context.seeds[mutation.other];
-      return concat(
+      return concat([
         input.subarray(0, between),
         other.subarray(mutation.otherAt % (other.length + 1)),
-      );
+      ]);
     }
     case "value": {
       // One whole value replaced by another of the same input, or by a token.
@@ -330,7 +321,7 @@ function apply(input: Uint8Array, mutation: Mutation, context: Context): Uint8Ar
         const [fromStart, fromEnd] = spans[mutation.from % spans.length];
         replacement = input.subarray(fromStart, fromEnd);
       }
-      return concat(input.subarray(0, start), replacement, input.subarray(end));
+      return concat([input.subarray(0, start), replacement, input.subarray(end)]);
     }
   }
 }

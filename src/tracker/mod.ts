@@ -29,7 +29,7 @@ export {
   parseScrapeResponse,
   scrapeUrlOf,
 } from "./client_protocol.ts";
-export { readAtMost } from "./bytes.ts";
+export { concat, readAtMost } from "./bytes.ts";
 export { TrackerError, TrackerFullError } from "./errors.ts";
 export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address.ts";
 export { parseQuery, percentEncode, queryBytes, type RawQuery } from "./query.ts";

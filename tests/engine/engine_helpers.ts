@@ -13,6 +13,7 @@ import {
   type TorrentInfo,
 } from "../../src/metainfo/mod.ts";
 import type { PieceStore } from "../../src/storage/mod.ts";
+import { concat } from "../../src/tracker/mod.ts";
 import { type Endpoint, type PeerStream, writeAll } from "../../src/transport/mod.ts";
 import {
   encodeHandshake,
@@ -205,14 +206,7 @@ export class ScriptedPeer {
 
   /** Sends messages in one write. */
   async send(...messages: Message[]): Promise<void> {
-    const parts = messages.map(encodeMessage);
-    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.length;
-    }
-    await writeAll(this.stream, joined).catch(() => {});
+    await writeAll(this.stream, concat(messages.map(encodeMessage))).catch(() => {});
   }
 
   /** The messages received of one type. */
