@@ -23,7 +23,7 @@ const TARGETS = [
 ];
 
 /** Modules loaded at run time by `new Worker(...)`, which the module graph does not show. */
-const WORKER_MODULES = ["src/storage/hash_worker.ts"];
+const WORKER_MODULES = ["src/storage/hash_worker.ts", "src/tracker/summary_worker.ts"];
 
 function fail(message: string, code = 1): never {
   console.error(`compile: ${message}`);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { parseMetainfo } from "../metainfo/mod.ts";
+import type { TorrentSummary } from "./torrent_summary.ts";
 
 /** One file of a published torrent: its path joined with "/", led by the torrent's name if multi-file. */
 export interface CatalogFile {
@@ -188,32 +188,37 @@ export class Catalog {
   }
 
   /**
-   * Publishes a .torrent (validated with the shared parser). Publishing the
-   * same torrent again changes nothing, and the very bytes of a published
-   * torrent are recognised by their SHA-256 without being parsed again
-   * (parsing a torrent of many files takes the tracker's thread for a while).
+   * The torrent published with these very bytes, if any: recognised by
+   * their SHA-256 without being parsed again.
    *
-   * @throws {MetainfoError} when the bytes are not a valid torrent.
    * @example
    * ```ts
-   * const { infoHash, name, added } = catalog.publish(bytes, "client1");
+   * catalog.publishedAs(bytes)?.infoHash;
+   * ```
+   */
+  publishedAs(bytes: Uint8Array): { infoHash: string; name: string } | undefined {
+    const known = this.#db.prepare("SELECT info_hash, name FROM torrents WHERE body_sha256 = ?")
+      .get(sha256Hex(bytes));
+    return known ? { infoHash: String(known.info_hash), name: String(known.name) } : undefined;
+  }
+
+  /**
+   * Publishes a .torrent, given its summary (see {@link summarizeTorrent}:
+   * the tracker makes it off its announce thread). Publishing the same
+   * torrent again changes nothing.
+   *
+   * @example
+   * ```ts
+   * const { added } = catalog.publish(bytes, summarizeTorrent(bytes, LISTED_FILES), "client1");
    * ```
    */
   publish(
     bytes: Uint8Array,
+    summary: TorrentSummary,
     publishedBy?: string,
   ): { infoHash: string; name: string; added: boolean } {
-    const bodyHash = sha256Hex(bytes);
-    const known = this.#db.prepare("SELECT info_hash, name FROM torrents WHERE body_sha256 = ?")
-      .get(bodyHash);
-    if (known) return { infoHash: String(known.info_hash), name: String(known.name), added: false };
-    const torrent = parseMetainfo(bytes);
-    const infoHash = torrent.infoHash.hex;
-    if (this.#published.has(infoHash)) return { infoHash, name: torrent.name, added: false };
-    const files = torrent.files.map((file) => ({
-      path: (torrent.multiFile ? [torrent.name, ...file.path] : file.path).join("/"),
-      length: file.length,
-    }));
+    const { infoHash, name } = summary;
+    if (this.#published.has(infoHash)) return { infoHash, name, added: false };
     this.#db.prepare(
       `INSERT OR IGNORE INTO torrents
          (info_hash, name, total_length, files, published_at, published_by, metainfo,
@@ -221,18 +226,18 @@ export class Catalog {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       infoHash,
-      torrent.name,
-      torrent.totalLength,
-      JSON.stringify(files),
+      name,
+      summary.totalLength,
+      summary.filesJson,
       Date.now(),
       publishedBy ?? null,
       bytes,
-      files.length,
-      JSON.stringify(files.slice(0, LISTED_FILES)),
-      bodyHash,
+      summary.fileCount,
+      summary.firstFilesJson,
+      sha256Hex(bytes),
     );
-    this.#published.set(infoHash, torrent.name);
-    return { infoHash, name: torrent.name, added: true };
+    this.#published.set(infoHash, name);
+    return { infoHash, name, added: true };
   }
 
   /**

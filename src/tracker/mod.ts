@@ -30,6 +30,7 @@ export {
   scrapeUrlOf,
 } from "./client_protocol.ts";
 export { concat, readAtMost } from "./bytes.ts";
+export { summarizeTorrent, type TorrentSummary } from "./torrent_summary.ts";
 export { TrackerError, TrackerFullError } from "./errors.ts";
 export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address.ts";
 export { parseQuery, percentEncode, queryBytes, type RawQuery } from "./query.ts";

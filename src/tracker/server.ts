@@ -7,7 +7,7 @@ import {
   MAX_NUMWANT,
   parseAnnounce,
 } from "./announce.ts";
-import type { Catalog } from "./catalog.ts";
+import { type Catalog, LISTED_FILES } from "./catalog.ts";
 import { readAtMost } from "./bytes.ts";
 import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
@@ -17,6 +17,7 @@ import { compactAddress, compactPeer } from "./peer_address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
 import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
+import { OffThreadSummarizer } from "./summarizer.ts";
 
 /**
  * Default largest .torrent accepted by POST /torrents: far above real
@@ -161,6 +162,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     maxPeers: caps.peers,
   });
   const { catalog, log } = options;
+  const summarizer = new OffThreadSummarizer();
   const maxTorrentBytes = options.maxTorrentBytes ?? DEFAULT_MAX_TORRENT_BYTES;
   const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
 
@@ -243,7 +245,11 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     }
     try {
       const publisher = request.headers.get("x-p2p-peer-name")?.slice(0, 64) || undefined;
-      const { infoHash, name, added } = catalog.publish(bytes, publisher);
+      const known = catalog.publishedAs(bytes);
+      // Parsing happens in the publish worker: announces go on meanwhile.
+      const { infoHash, name, added } = known
+        ? { ...known, added: false }
+        : catalog.publish(bytes, await summarizer.summarize(bytes, LISTED_FILES), publisher);
       if (added) log?.(`${publisher ?? "a peer"} published ${name} [${infoHash.slice(0, 8)}]`);
       return json({ infoHash, name, added }, added ? 201 : 200);
     } catch (error) {
@@ -345,6 +351,9 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   return {
     announceUrl: `http://${host}:${address.port}/announce`,
     registry,
-    finished: server.finished.finally(() => clearInterval(expiry)),
+    finished: server.finished.finally(() => {
+      clearInterval(expiry);
+      summarizer.close();
+    }),
   };
 }

@@ -225,11 +225,8 @@ Deno.test("a catalog written before file counts and body hashes opens, lists and
       const [hit] = catalog.search("old");
       assert.equal(hit.fileCount, 12);
       assert.deepEqual(hit.files, files.slice(0, 10));
-      assert.deepEqual(catalog.publish(torrent), {
-        infoHash: infoHash.hex,
-        name: "old",
-        added: false,
-      });
+      // The migration hashed the old rows' bytes: the same bytes are known without a parse.
+      assert.deepEqual(catalog.publishedAs(torrent), { infoHash: infoHash.hex, name: "old" });
       assert.equal(catalog.size, 1);
     } finally {
       catalog.close();
