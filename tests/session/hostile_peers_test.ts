@@ -353,3 +353,82 @@ Deno.test({
     });
   },
 });
+
+/** Connects to `port` and floods it with made-up blocks of every piece, never asked for, until `signal`. */
+async function floodUnaskedBlocks(port: number, torrent: Metainfo, signal: AbortSignal) {
+  let blocks = 0;
+  while (!signal.aborted) {
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    const stop = () => conn.close();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      await conn.write(encodeHandshake(torrent.infoHash, generatePeerId("6.6.6")));
+      await conn.write(
+        encodeMessage({ type: "bitfield", bitfield: Bitfield.full(torrent.pieceCount) }),
+      );
+      const block = new Uint8Array(16384).fill(0xee);
+      for (let index = 0; !signal.aborted; index = (index + 1) % torrent.pieceCount) {
+        await conn.write(encodeMessage({ type: "piece", index, begin: 0, block }));
+        blocks++;
+      }
+    } catch {
+      // cut off by the downloader: come back
+    } finally {
+      signal.removeEventListener("abort", stop);
+      try {
+        conn.close();
+      } catch {
+        // closed already
+      }
+    }
+  }
+  return blocks;
+}
+
+Deno.test("get: a peer flooding blocks nobody asked for is cut off and cannot get the honest seed banned", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "data.bin",
+      layout: { "data.bin": 3_000_000 },
+      pieceLength: "32K",
+      seeds: 1,
+      seedArgs: ["--max-upload-rate", "1M"],
+    });
+    const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+    const port = freePort();
+    const attack = new AbortController();
+    const get = spawnP2p(
+      dir,
+      "get",
+      swarm.torrentPath,
+      "-d",
+      join(dir, "leech"),
+      "-p",
+      String(port),
+      "-v",
+      "--timeout",
+      "20",
+    );
+    const flooder = floodUnaskedBlocks(port, torrent, attack.signal);
+    const deadline = setTimeout(() => attack.abort(), 30_000);
+    try {
+      const { code } = await get.child.status;
+      assert.equal(code, 0, get.stderr().slice(-2000));
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "data.bin"));
+      assert.match(get.stderr(), /blocks nobody asked it for/);
+      assert.doesNotMatch(get.stderr(), /failed its hash check/);
+    } finally {
+      clearTimeout(deadline);
+      attack.abort();
+      assert.ok((await flooder) > 0, "the flooder got its blocks in");
+      await get.stop();
+      await swarm.stop();
+    }
+  });
+});
