@@ -432,3 +432,67 @@ Deno.test("get: a peer flooding blocks nobody asked for is cut off and cannot ge
     }
   });
 });
+
+Deno.test({
+  name:
+    "seed: 12 peers that ask and never read do not keep aria2c waiting (within 1.5x of its time alone)",
+  ignore: !needsTools("aria2c", "python3"),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const swarm = await startSwarm(dir, {
+        name: "data.bin",
+        layout: { "data.bin": 16_000_000 },
+        pieceLength: "256K",
+        seeds: 1,
+      });
+      const readers: Deno.ChildProcess[] = [];
+      try {
+        const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+        const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
+        const timed = async (target: string) => {
+          const started = performance.now();
+          const { code, stderr } = await run(aria2cLeech(swarm.torrentPath, join(dir, target)));
+          assert.equal(code, 0, new TextDecoder().decode(stderr).slice(-500));
+          return (performance.now() - started) / 1000;
+        };
+        const alone = await timed("alone");
+        const tool = new URL("../interop/tools/slow_reader.py", import.meta.url).pathname;
+        // More than the 8 upload slots: the optimistic slot rarely goes to aria2c by chance.
+        for (let i = 0; i < 12; i++) {
+          const reader = new Deno.Command("python3", {
+            args: [
+              tool,
+              String(port),
+              torrent.infoHash.hex,
+              String(torrent.pieceCount),
+              "262144",
+              "500",
+              "60",
+            ],
+            stdout: "piped",
+            stderr: "null",
+          }).spawn();
+          readers.push(reader);
+          const line = await reader.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
+          assert.match(line.value ?? "", /asked/);
+        }
+        const attacked = await timed("attacked");
+        await assertSameTree(swarm.dataPath, join(dir, "attacked", "data.bin"));
+        assert.ok(
+          attacked <= 1.5 * alone + 1,
+          `aria2c took ${attacked.toFixed(1)} s beside 12 non-readers, ${alone.toFixed(1)} s alone`,
+        );
+      } finally {
+        for (const reader of readers) {
+          try {
+            reader.kill("SIGKILL");
+          } catch {
+            // gone already
+          }
+          await reader.status;
+        }
+        await swarm.stop();
+      }
+    });
+  },
+});
