@@ -104,13 +104,19 @@ export interface InfoHashOnly {
 
 /** One torrent the Client holds: its session and the sources that find it peers. */
 export class ClientTorrent {
+  readonly #options: AddOptions;
+  readonly #openStore: StoreOpener;
+
   constructor(
     readonly infoHash: InfoHash,
     readonly session: TorrentSession,
     readonly sources: readonly PeerSource[],
-    readonly options: AddOptions,
-    readonly openStore: StoreOpener,
-  ) {}
+    options: AddOptions,
+    openStore: StoreOpener,
+  ) {
+    this.#options = options;
+    this.#openStore = openStore;
+  }
 
   /** Its info dictionary, once known. */
   get info(): TorrentInfo | undefined {
@@ -128,13 +134,13 @@ export class ClientTorrent {
     if (!info.infoHash.equals(this.infoHash)) {
       throw new Error(`metadata of ${info.infoHash.hex} for torrent ${this.infoHash.hex}`);
     }
-    const { store, verified } = await this.openStore(
+    const { store, verified } = await this.#openStore(
       info,
-      this.options.directory,
-      this.options.mode,
+      this.#options.directory,
+      this.#options.mode,
       {
-        onProgress: this.options.onCheckProgress,
-        inline: this.options.inlineRecheck,
+        onProgress: this.#options.onCheckProgress,
+        inline: this.#options.inlineRecheck,
       },
     );
     // Stopped while its data was rechecked: nothing is left to hand it to.
