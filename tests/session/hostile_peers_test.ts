@@ -213,10 +213,18 @@ Deno.test("get: a peer sending corrupt blocks is caught by the hash check and dr
 });
 
 /**
- * A peer that keeps connecting to `port` with a fresh peer id, says it has
- * everything, and answers every request with garbage, until `signal` aborts.
+ * Connects to `port` again and again until `signal` aborts, each time with a
+ * fresh peer id, claims every piece, and runs `session` on the connection
+ * until the other side closes it.
+ *
+ * @returns how many connections it made.
  */
-async function garbageFromNewIdentities(port: number, torrent: Metainfo, signal: AbortSignal) {
+async function keepComingBack(
+  port: number,
+  torrent: Metainfo,
+  signal: AbortSignal,
+  session: (conn: Deno.Conn) => Promise<void>,
+): Promise<number> {
   let connections = 0;
   while (!signal.aborted) {
     let conn: Deno.Conn;
@@ -234,23 +242,7 @@ async function garbageFromNewIdentities(port: number, torrent: Metainfo, signal:
       await conn.write(
         encodeMessage({ type: "bitfield", bitfield: Bitfield.full(torrent.pieceCount) }),
       );
-      await conn.write(encodeMessage({ type: "unchoke" }));
-      const reader = new MessageReader();
-      const buffer = new Uint8Array(65536);
-      let handshakeLeft = HANDSHAKE_LENGTH;
-      while (true) {
-        const read = await conn.read(buffer);
-        if (read === null) break;
-        const skip = Math.min(handshakeLeft, read);
-        handshakeLeft -= skip;
-        for (const message of reader.push(buffer.subarray(skip, read))) {
-          if (message.type !== "request") continue;
-          const block = new Uint8Array(message.length).fill(0xee);
-          await conn.write(
-            encodeMessage({ type: "piece", index: message.index, begin: message.begin, block }),
-          );
-        }
-      }
+      await session(conn);
     } catch {
       // dropped by the downloader: come back as someone else
     } finally {
@@ -263,6 +255,27 @@ async function garbageFromNewIdentities(port: number, torrent: Metainfo, signal:
     }
   }
   return connections;
+}
+
+/** Unchokes, and answers every request with garbage. */
+async function answerWithGarbage(conn: Deno.Conn): Promise<void> {
+  await conn.write(encodeMessage({ type: "unchoke" }));
+  const reader = new MessageReader();
+  const buffer = new Uint8Array(65536);
+  let handshakeLeft = HANDSHAKE_LENGTH;
+  while (true) {
+    const read = await conn.read(buffer);
+    if (read === null) return;
+    const skip = Math.min(handshakeLeft, read);
+    handshakeLeft -= skip;
+    for (const message of reader.push(buffer.subarray(skip, read))) {
+      if (message.type !== "request") continue;
+      const block = new Uint8Array(message.length).fill(0xee);
+      await conn.write(
+        encodeMessage({ type: "piece", index: message.index, begin: message.begin, block }),
+      );
+    }
+  }
 }
 
 Deno.test("get: garbage is not progress: --timeout ends a download fed only by a corrupt peer that keeps coming back", async () => {
@@ -288,7 +301,7 @@ Deno.test("get: garbage is not progress: --timeout ends a download fed only by a
       "--timeout",
       "3",
     );
-    const attacker = garbageFromNewIdentities(port, torrent, attack.signal);
+    const attacker = keepComingBack(port, torrent, attack.signal, answerWithGarbage);
     const deadline = setTimeout(() => attack.abort(), 25_000);
     try {
       const { code } = await get.child.status;
@@ -309,87 +322,79 @@ Deno.test("get: garbage is not progress: --timeout ends a download fed only by a
   });
 });
 
+/**
+ * aria2c downloading from a seed of `size` random bytes, alone and then
+ * beside what `attack` sets up against the seed's port; the download's
+ * bytes are checked. `attack` returns how to stop itself.
+ */
+async function aria2cBesideAttack(
+  dir: string,
+  size: number,
+  attack: (port: number, torrent: Metainfo) => Promise<() => Promise<void>>,
+): Promise<{ alone: number; attacked: number }> {
+  const swarm = await startSwarm(dir, {
+    name: "data.bin",
+    layout: { "data.bin": size },
+    pieceLength: "256K",
+    seeds: 1,
+  });
+  let stopAttack = () => Promise.resolve();
+  try {
+    const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+    const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
+    const timed = async (target: string) => {
+      const started = performance.now();
+      const { code, stderr } = await run(aria2cLeech(swarm.torrentPath, join(dir, target)));
+      assert.equal(code, 0, new TextDecoder().decode(stderr).slice(-500));
+      return (performance.now() - started) / 1000;
+    };
+    const alone = await timed("alone");
+    stopAttack = await attack(port, torrent);
+    const attacked = await timed("attacked");
+    await assertSameTree(swarm.dataPath, join(dir, "attacked", "data.bin"));
+    return { alone, attacked };
+  } finally {
+    await stopAttack();
+    await swarm.stop();
+  }
+}
+
+/** Closes connections, some of which the other side may have closed already. */
+function closeAll(conns: readonly Deno.Conn[]): void {
+  for (const conn of conns) {
+    try {
+      conn.close();
+    } catch {
+      // closed by the seed
+    }
+  }
+}
+
 Deno.test({
   name:
     "seed: 50 idle peers and 64 silent connections do not lock aria2c out (within 1.5x of its time alone)",
   ignore: !needsTools("aria2c"),
   async fn() {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: "data.bin",
-        layout: { "data.bin": 4_000_000 },
-        pieceLength: "256K",
-        seeds: 1,
-      });
-      const held: Deno.Conn[] = [];
-      try {
-        const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
-        const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
-        const timed = async (target: string) => {
-          const started = performance.now();
-          const { code, stderr } = await run(aria2cLeech(swarm.torrentPath, join(dir, target)));
-          assert.equal(code, 0, new TextDecoder().decode(stderr).slice(-500));
-          return (performance.now() - started) / 1000;
-        };
-        const alone = await timed("alone");
-        for (let i = 0; i < 50; i++) held.push(await handshaken(port, torrent.infoHash));
-        for (let i = 0; i < 64; i++) held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
-        const attacked = await timed("attacked");
-        await assertSameTree(swarm.dataPath, join(dir, "attacked", "data.bin"));
-        assert.ok(
-          attacked <= 1.5 * alone + 1,
-          `aria2c took ${attacked.toFixed(1)} s under attack, ${alone.toFixed(1)} s alone`,
-        );
-      } finally {
-        for (const conn of held) {
-          try {
-            conn.close();
-          } catch {
-            // closed by the seed
+      const { alone, attacked } = await aria2cBesideAttack(
+        dir,
+        4_000_000,
+        async (port, torrent) => {
+          const held: Deno.Conn[] = [];
+          for (let i = 0; i < 50; i++) held.push(await handshaken(port, torrent.infoHash));
+          for (let i = 0; i < 64; i++) {
+            held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
           }
-        }
-        await swarm.stop();
-      }
+          return () => Promise.resolve(closeAll(held));
+        },
+      );
+      assert.ok(
+        attacked <= 1.5 * alone + 1,
+        `aria2c took ${attacked.toFixed(1)} s under attack, ${alone.toFixed(1)} s alone`,
+      );
     });
   },
 });
-
-/** Connects to `port` and floods it with made-up blocks of every piece, never asked for, until `signal`. */
-async function floodUnaskedBlocks(port: number, torrent: Metainfo, signal: AbortSignal) {
-  let blocks = 0;
-  while (!signal.aborted) {
-    let conn: Deno.Conn;
-    try {
-      conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      continue;
-    }
-    const stop = () => conn.close();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await conn.write(encodeHandshake(torrent.infoHash, generatePeerId("6.6.6")));
-      await conn.write(
-        encodeMessage({ type: "bitfield", bitfield: Bitfield.full(torrent.pieceCount) }),
-      );
-      const block = new Uint8Array(16384).fill(0xee);
-      for (let index = 0; !signal.aborted; index = (index + 1) % torrent.pieceCount) {
-        await conn.write(encodeMessage({ type: "piece", index, begin: 0, block }));
-        blocks++;
-      }
-    } catch {
-      // cut off by the downloader: come back
-    } finally {
-      signal.removeEventListener("abort", stop);
-      try {
-        conn.close();
-      } catch {
-        // closed already
-      }
-    }
-  }
-  return blocks;
-}
 
 Deno.test("get: a peer flooding blocks nobody asked for is cut off and cannot get the honest seed banned", async () => {
   await withTempDir(async (dir) => {
@@ -415,7 +420,15 @@ Deno.test("get: a peer flooding blocks nobody asked for is cut off and cannot ge
       "--timeout",
       "20",
     );
-    const flooder = floodUnaskedBlocks(port, torrent, attack.signal);
+    let blocks = 0;
+    // Made-up blocks of every piece, never asked for (it never unchokes us).
+    const flooder = keepComingBack(port, torrent, attack.signal, async (conn) => {
+      const block = new Uint8Array(16384).fill(0xee);
+      for (let index = 0; !attack.signal.aborted; index = (index + 1) % torrent.pieceCount) {
+        await conn.write(encodeMessage({ type: "piece", index, begin: 0, block }));
+        blocks++;
+      }
+    });
     const deadline = setTimeout(() => attack.abort(), 30_000);
     try {
       const { code } = await get.child.status;
@@ -426,7 +439,8 @@ Deno.test("get: a peer flooding blocks nobody asked for is cut off and cannot ge
     } finally {
       clearTimeout(deadline);
       attack.abort();
-      assert.ok((await flooder) > 0, "the flooder got its blocks in");
+      await flooder;
+      assert.ok(blocks > 0, "the flooder got its blocks in");
       await get.stop();
       await swarm.stop();
     }
@@ -439,60 +453,54 @@ Deno.test({
   ignore: !needsTools("aria2c", "python3"),
   async fn() {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: "data.bin",
-        layout: { "data.bin": 16_000_000 },
-        pieceLength: "256K",
-        seeds: 1,
-      });
-      const readers: Deno.ChildProcess[] = [];
-      try {
-        const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
-        const [, port] = (await swarm.seeds[0].waitForLine(/on port (\d+)$/)).map(Number);
-        const timed = async (target: string) => {
-          const started = performance.now();
-          const { code, stderr } = await run(aria2cLeech(swarm.torrentPath, join(dir, target)));
-          assert.equal(code, 0, new TextDecoder().decode(stderr).slice(-500));
-          return (performance.now() - started) / 1000;
-        };
-        const alone = await timed("alone");
-        const tool = new URL("../interop/tools/slow_reader.py", import.meta.url).pathname;
-        // More than the 8 upload slots: the optimistic slot rarely goes to aria2c by chance.
-        for (let i = 0; i < 12; i++) {
-          const reader = new Deno.Command("python3", {
-            args: [
-              tool,
-              String(port),
-              torrent.infoHash.hex,
-              String(torrent.pieceCount),
-              "262144",
-              "500",
-              "60",
-            ],
-            stdout: "piped",
-            stderr: "null",
-          }).spawn();
-          readers.push(reader);
-          const line = await reader.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
-          assert.match(line.value ?? "", /asked/);
-        }
-        const attacked = await timed("attacked");
-        await assertSameTree(swarm.dataPath, join(dir, "attacked", "data.bin"));
-        assert.ok(
-          attacked <= 1.5 * alone + 1,
-          `aria2c took ${attacked.toFixed(1)} s beside 12 non-readers, ${alone.toFixed(1)} s alone`,
-        );
-      } finally {
-        for (const reader of readers) {
+      const tool = new URL("../interop/tools/slow_reader.py", import.meta.url).pathname;
+      const { alone, attacked } = await aria2cBesideAttack(
+        dir,
+        16_000_000,
+        async (port, torrent) => {
+          const readers: Deno.ChildProcess[] = [];
+          const stop = async () => {
+            for (const reader of readers) {
+              try {
+                reader.kill("SIGKILL");
+              } catch {
+                // gone already
+              }
+              await reader.status;
+            }
+          };
           try {
-            reader.kill("SIGKILL");
-          } catch {
-            // gone already
+            // More than the 8 upload slots: the optimistic slot rarely goes to aria2c by chance.
+            for (let i = 0; i < 12; i++) {
+              const reader = new Deno.Command("python3", {
+                args: [
+                  tool,
+                  String(port),
+                  torrent.infoHash.hex,
+                  String(torrent.pieceCount),
+                  "262144",
+                  "500",
+                  "60",
+                ],
+                stdout: "piped",
+                stderr: "null",
+              }).spawn();
+              readers.push(reader);
+              const line = await reader.stdout.pipeThrough(new TextDecoderStream()).getReader()
+                .read();
+              assert.match(line.value ?? "", /asked/);
+            }
+          } catch (error) {
+            await stop();
+            throw error;
           }
-          await reader.status;
-        }
-        await swarm.stop();
-      }
+          return stop;
+        },
+      );
+      assert.ok(
+        attacked <= 1.5 * alone + 1,
+        `aria2c took ${attacked.toFixed(1)} s beside 12 non-readers, ${alone.toFixed(1)} s alone`,
+      );
     });
   },
 });
