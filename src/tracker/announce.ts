@@ -1,7 +1,7 @@
 import { encode } from "../bencode/mod.ts";
 import { TrackerError } from "./errors.ts";
 import { binaryStringToBytes } from "./binary_string.ts";
-import { COMPACT_IPV4_LENGTH, compactAddress } from "./peer_address.ts";
+import { COMPACT_IPV4_LENGTH, compactAddress } from "../transport/address.ts";
 import { queryBinaryString, queryText, type RawQuery } from "./query.ts";
 
 /** What a peer tells the tracker with `event` (BEP 3; `paused` is BEP 21's partial seed). */

@@ -8,7 +8,7 @@ import {
   COMPACT_IPV6_LENGTH,
   parseCompactPeers,
   type PeerAddress,
-} from "./peer_address.ts";
+} from "../transport/address.ts";
 import { percentEncode } from "./query.ts";
 import type { ScrapeCounts } from "./scrape.ts";
 

@@ -32,7 +32,7 @@ export {
 export { concat, readAtMost } from "./bytes.ts";
 export { summarizeTorrent, type TorrentSummary } from "./torrent_summary.ts";
 export { TrackerError, TrackerFullError } from "./errors.ts";
-export { compactPeer, parseCompactPeers, type PeerAddress } from "./peer_address.ts";
+export { compactPeer, parseCompactPeers, type PeerAddress } from "../transport/address.ts";
 export { parseQuery, percentEncode, queryBytes, type RawQuery } from "./query.ts";
 export { encodeScrapeAnswer, parseScrape, type ScrapeCounts } from "./scrape.ts";
 export {

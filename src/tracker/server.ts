@@ -13,7 +13,7 @@ import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 import { defaultMaxConnections, openFileLimit } from "./descriptors.ts";
 import { listenHttp } from "./http_listener.ts";
-import { compactAddress, compactPeer } from "./peer_address.ts";
+import { compactAddress, compactPeer } from "../transport/address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
 import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";

@@ -1,7 +1,9 @@
 /**
  * Transports: the byte streams peers are read and written through, and how
- * they are opened and accepted. TCP is the one real transport today;
- * encryption will wrap a stream, and tests plug in in-memory pipes.
+ * they are opened and accepted, and peer addresses with their compact forms
+ * (BEP 23, BEP 7) that trackers, peer exchange and the DHT pass around. TCP
+ * is the one real transport today; encryption will wrap a stream, and tests
+ * plug in in-memory pipes.
  *
  * @module
  */
@@ -15,4 +17,14 @@ export {
   TransportError,
   writeAll,
 } from "./stream.ts";
+export {
+  COMPACT_IPV4_LENGTH,
+  COMPACT_IPV6_LENGTH,
+  compactAddress,
+  compactPeer,
+  parseCompactPeers,
+  parseIpv4,
+  parseIpv6,
+  type PeerAddress,
+} from "./address.ts";
 export { describeSocketError, tcpTransport } from "./tcp.ts";
