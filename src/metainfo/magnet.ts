@@ -356,7 +356,9 @@ export function formatMagnet(link: MagnetFields): string {
   let text = `magnet:?xt=${BTIH}${link.infoHash.hex}`;
   if (link.name) text += parameter("dn", link.name);
   for (const url of unique(link.trackerTiers.flat())) text += parameter("tr", url);
-  for (const peer of link.peers ?? []) text += parameter("x.pe", formatPeer(peer));
+  // Peers unescaped: libtorrent reads x.pe without percent-decoding it, and
+  // an address holds nothing a query must escape.
+  for (const peer of link.peers ?? []) text += `&x.pe=${formatPeer(peer)}`;
   for (const url of link.webSeeds ?? []) text += parameter("ws", url);
   if (link.selectOnly?.length) text += `&so=${formatSelection(link.selectOnly)}`;
   return text;

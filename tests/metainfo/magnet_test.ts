@@ -250,7 +250,7 @@ Deno.test("formatMagnet writes peers, web seeds and so as ranges", () => {
   });
   assert.equal(
     text,
-    `magnet:?${XT}&x.pe=127.0.0.1%3A6881&x.pe=%5B%3A%3A1%5D%3A1` +
+    `magnet:?${XT}&x.pe=127.0.0.1:6881&x.pe=[::1]:1` +
       "&ws=http%3A%2F%2Fs.example%2Fd&so=0,2,4-7",
   );
 });
