@@ -365,7 +365,8 @@ export function formatMagnet(link: MagnetFields): string {
 }
 
 /**
- * A torrent's magnet link: its info hash, name and trackers. Only trackers
+ * A torrent's magnet link: its info hash, name and trackers (a
+ * {@link Metainfo}, or as much as a catalog keeps of one). Only trackers
  * a magnet link may carry are kept (http, https, udp; the first
  * {@link MAX_MAGNET_TRACKERS}), and the name and trackers only as far as
  * the link stays within {@link MAX_MAGNET_LENGTH}: whatever the torrent
@@ -376,7 +377,7 @@ export function formatMagnet(link: MagnetFields): string {
  * magnetOf(parseMetainfo(bytes)); // "magnet:?xt=urn:btih:...&dn=eBook.txt&tr=http%3A%2F%2F..."
  * ```
  */
-export function magnetOf(torrent: Metainfo): string {
+export function magnetOf(torrent: Pick<Metainfo, "infoHash" | "name" | "trackerTiers">): string {
   const bare = formatMagnet({ infoHash: torrent.infoHash, trackerTiers: [] }).length;
   const nameLength = parameter("dn", torrent.name).length;
   const named = bare + nameLength <= MAX_MAGNET_LENGTH;
