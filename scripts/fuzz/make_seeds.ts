@@ -11,7 +11,14 @@
  * @module
  */
 import { type BencodeDict, decode, encode } from "../../src/bencode/mod.ts";
-import { createMetainfo, InfoHash, parseMetainfo } from "../../src/metainfo/mod.ts";
+import {
+  createMetainfo,
+  formatMagnet,
+  InfoHash,
+  magnetOf,
+  parseMagnet,
+  parseMetainfo,
+} from "../../src/metainfo/mod.ts";
 import {
   buildAnnounceUrl,
   compactPeer,
@@ -142,6 +149,40 @@ for (const [name, bytes] of torrents) {
   seed("info", name.replace(/\.torrent$/, ".info"), bytes.slice(start, end));
 }
 const infoHash = parseMetainfo(torrents[0][1]).infoHash;
+
+// --- magnet links ----------------------------------------------------------
+
+const magnets: [string, string][] = [
+  ["p2p.magnet", magnetOf(parseMetainfo(torrents[0][1]))],
+  [
+    "every_field.magnet",
+    formatMagnet({
+      infoHash,
+      name: "音乐 & more",
+      trackerTiers: [[TRACKER], ["udp://127.0.0.1:6969"]],
+      peers: [{ ip: "127.0.0.1", port: 6881 }, { ip: "::1", port: 51413 }],
+      webSeeds: ["http://127.0.0.1:8080/data"],
+      selectOnly: [0, 2, 4, 5, 6],
+    }),
+  ],
+  // As other clients and sites write them: base32, separators left raw, numbered trackers,
+  // a v2 hash beside the v1 one, parameters p2p does not read.
+  [
+    "base32_numbered.magnet",
+    `magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK&dn=data+bin&tr.1=${TRACKER}` +
+    "&tr.2=udp://127.0.0.1:6969&x.pe=127.0.0.1:6881&x.pe=[::1]:6881&xl=40000",
+  ],
+  [
+    "hybrid.magnet",
+    `magnet:?xt=urn:btih:${infoHash.hex}&xt=urn:btmh:1220${"ab".repeat(32)}&dn=data.bin` +
+    "&so=0-2,5&ws=https://127.0.0.1/data&kt=fuzz+seed",
+  ],
+  ["bare_hash.txt", infoHash.hex],
+];
+for (const [name, link] of magnets) {
+  parseMagnet(link); // every seed is a valid link
+  seed("magnet", name, text(link));
+}
 
 // --- the peer wire protocol ------------------------------------------------
 

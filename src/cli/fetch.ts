@@ -42,9 +42,22 @@ export function fetchCommand(env: CliEnv): Command {
     .action((name: string, options: FetchOptions) => fetch(env, name, options));
 }
 
-function describe(result: CatalogSearchResult): string {
-  return `${result.infoHash}  ${result.name}  ${formatBytes(result.totalLength)}, ` +
-    `${result.seeders} seeders, ${result.leechers} leechers`;
+/**
+ * A catalog search result for people, as `fetch` and the shell's `search`
+ * list it: hash, name, size and swarm on one line, its magnet link (for
+ * any client) on the next.
+ *
+ * @example
+ * ```ts
+ * const [summary, magnet] = describeResult(result);
+ * ```
+ */
+export function describeResult(result: CatalogSearchResult): [string, string] {
+  return [
+    `${result.infoHash}  ${result.name}  ${formatBytes(result.totalLength)}, ` +
+    `${result.seeders} seeders, ${result.leechers} leechers`,
+    result.magnet,
+  ];
 }
 
 /**
@@ -86,7 +99,10 @@ async function choose(
   const candidates = matchesOf(results, name, options.tracker);
   if (candidates.length === 1) return candidates[0];
   env.stderr.write(`${candidates.length} torrents match "${name}":\n`);
-  candidates.forEach((result, i) => env.stderr.write(`  ${i + 1}. ${describe(result)}\n`));
+  candidates.forEach((result, i) => {
+    const [summary, magnet] = describeResult(result);
+    env.stderr.write(`  ${i + 1}. ${summary}\n     ${magnet}\n`);
+  });
   if (!env.interactive || !Deno.stdin.isTerminal()) {
     throw new CommandError(`several torrents match "${name}": choose one with --infohash`);
   }

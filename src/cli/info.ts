@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { Metainfo } from "../metainfo/mod.ts";
+import { magnetOf, type Metainfo } from "../metainfo/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { readTorrentFile } from "./read_torrent.ts";
@@ -59,6 +59,7 @@ function torrentSummary(torrent: Metainfo) {
   const before = {
     name: torrent.name,
     infoHash: torrent.infoHash.hex,
+    magnet: magnetOf(torrent),
     totalLength: torrent.totalLength,
     pieceLength: torrent.pieceLength,
     pieceCount: torrent.pieceCount,
@@ -79,6 +80,7 @@ function writeText(env: CliEnv, torrent: Metainfo): void {
   const rows: [string, string][] = [
     ["name", torrent.name],
     ["info hash", torrent.infoHash.hex],
+    ["magnet", magnetOf(torrent)],
     ["size", `${formatBytes(torrent.totalLength)} (${formatCount(torrent.totalLength)} bytes)`],
     [
       "pieces",

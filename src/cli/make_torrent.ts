@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import {
   choosePieceLength,
   createMetainfo,
+  magnetOf,
   parseMetainfo,
   parsePieceLength,
 } from "../metainfo/mod.ts";
@@ -90,6 +91,7 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
         path: outputPath,
         name: torrent.name,
         infoHash: torrent.infoHash.hex,
+        magnet: magnetOf(torrent),
         totalLength: torrent.totalLength,
         pieceLength: torrent.pieceLength,
         pieceCount: torrent.pieceCount,
@@ -97,7 +99,7 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
       }) + "\n",
     );
   } else {
-    env.stdout.write(`${torrent.infoHash.hex}  ${outputPath}\n`);
+    env.stdout.write(`${torrent.infoHash.hex}  ${outputPath}\n${magnetOf(torrent)}\n`);
   }
 }
 

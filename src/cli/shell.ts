@@ -9,7 +9,7 @@ import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
-import { matchesOf } from "./fetch.ts";
+import { describeResult, matchesOf } from "./fetch.ts";
 import { integerOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
 
@@ -186,10 +186,8 @@ class Shell {
     const results = await searchCatalog(this.#tracker, text);
     if (results.length === 0) this.#say(`nothing on the tracker matches "${text}"`);
     for (const result of results) {
-      this.#say(
-        `${result.infoHash}  ${result.name}  ${formatBytes(result.totalLength)}, ` +
-          `${result.seeders} seeders, ${result.leechers} leechers`,
-      );
+      const [summary, magnet] = describeResult(result);
+      this.#say(`${summary}\n  ${magnet}`);
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * BitTorrent metainfo (.torrent files): strict parsing and validation,
- * creation, and the automatic piece length. Pure: no files, no sockets.
+ * creation, the automatic piece length, and magnet links. Pure: no files,
+ * no sockets.
  *
  * @module
  */
@@ -16,6 +17,19 @@ export {
   MIN_PIECE_LENGTH,
 } from "./limits.ts";
 export { InfoHash } from "./info_hash.ts";
+export {
+  formatMagnet,
+  type MagnetFields,
+  type MagnetLink,
+  magnetOf,
+  type MagnetPeer,
+  MAX_MAGNET_LENGTH,
+  MAX_MAGNET_PEERS,
+  MAX_MAGNET_TRACKERS,
+  MAX_MAGNET_WEB_SEEDS,
+  MAX_SELECTED_FILES,
+  parseMagnet,
+} from "./magnet.ts";
 export { parseInfo, parseMetainfo } from "./parse.ts";
 export {
   AUTO_MAX_PIECE_LENGTH,

@@ -28,8 +28,12 @@ export interface TrackerRequestOptions {
   readonly retries?: number;
 }
 
-/** A search result from a tracker's catalog. */
-export type CatalogSearchResult = CatalogEntry & { seeders: number; leechers: number };
+/** A search result from a tracker's catalog, with its magnet link (naming that tracker). */
+export type CatalogSearchResult = CatalogEntry & {
+  magnet: string;
+  seeders: number;
+  leechers: number;
+};
 
 function describeFailure(error: unknown): string {
   if (error instanceof DOMException && error.name === "TimeoutError") return "no answer in time";

@@ -1,4 +1,4 @@
-import { fromHex, MetainfoError } from "../metainfo/mod.ts";
+import { InfoHash, magnetOf, MetainfoError } from "../metainfo/mod.ts";
 import {
   type AnnounceRequest,
   DEFAULT_NUMWANT,
@@ -262,10 +262,18 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
 
   function search(url: URL): Response {
     const text = url.searchParams.get("q") ?? "";
+    // This tracker as the asker reached it: one listening on 0.0.0.0 knows no better name.
+    const trackerTiers = [[`${url.origin}/announce`]];
     return json(
       catalog.search(text).map((entry) => {
-        const counts = registry.scrape(bytesToBinaryString(fromHex(entry.infoHash)));
-        return { ...entry, seeders: counts.complete, leechers: counts.incomplete };
+        const infoHash = InfoHash.fromHex(entry.infoHash);
+        const counts = registry.scrape(bytesToBinaryString(infoHash.bytes));
+        return {
+          ...entry,
+          magnet: magnetOf({ infoHash, name: entry.name, trackerTiers }),
+          seeders: counts.complete,
+          leechers: counts.incomplete,
+        };
       }),
     );
   }

@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { type Metainfo, parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools, pieceHashesOf, runP2p, testBytes, withTempDir } from "../helpers.ts";
 import { runP2pOnTerminal } from "../process_helpers.ts";
+
+/** Checks that `text` is the magnet link of `torrent`: its hash, name and trackers. */
+function assertMagnetOf(text: string, torrent: Metainfo): void {
+  const link = parseMagnet(text);
+  assert.equal(link.infoHash.hex, torrent.infoHash.hex);
+  assert.equal(link.name, torrent.name);
+  assert.deepEqual(link.trackerTiers, torrent.trackerTiers.flat().map((url) => [url]));
+}
 
 Deno.test("make-torrent writes a single-file torrent that info reads back", async () => {
   await withTempDir(async (dir) => {
@@ -31,7 +39,10 @@ Deno.test("make-torrent writes a single-file torrent that info reads back", asyn
     );
     const bytes = await Deno.readFile(join(dir, "eBook.txt.torrent"));
     const torrent = parseMetainfo(bytes);
-    assert.equal(made.stdout, `${torrent.infoHash.hex}  ${join(dir, "eBook.txt.torrent")}\n`);
+    const [summary, magnet, ...rest] = made.stdout.split("\n");
+    assert.equal(summary, `${torrent.infoHash.hex}  ${join(dir, "eBook.txt.torrent")}`);
+    assertMagnetOf(magnet, torrent);
+    assert.deepEqual(rest, [""]);
     assert.deepEqual(torrent.pieceHashes, pieceHashesOf(data, 32768));
     assert.deepEqual(torrent.trackerTiers, [["http://127.0.0.1:6969/announce"], [
       "http://127.0.0.2:6969/announce",
@@ -61,9 +72,13 @@ Deno.test("make-torrent writes a single-file torrent that info reads back", asyn
         "    97.7 KiB  eBook.txt",
       ]
     ) assert.ok(shown.stdout.includes(line + "\n"), `missing "${line}" in:\n${shown.stdout}`);
+    const magnetRow = /^magnet {6}(\S+)$/m.exec(shown.stdout);
+    assert.ok(magnetRow, `no magnet row in:\n${shown.stdout}`);
+    assert.equal(magnetRow[1], magnet, "info prints the link make-torrent printed");
 
     const json = JSON.parse((await runP2p(dir, "info", "--json", "eBook.txt.torrent")).stdout);
     assert.equal(json.infoHash, torrent.infoHash.hex);
+    assert.equal(json.magnet, magnet);
     assert.equal(json.totalLength, 100_000);
     assert.deepEqual(json.files, [{ path: "eBook.txt", length: 100_000 }]);
   });
@@ -90,6 +105,7 @@ Deno.test("make-torrent of a directory, with --json, --name and --no-date, is re
     );
     assert.equal(JSON.parse(second.stdout).infoHash, result.infoHash);
     const torrent = parseMetainfo(await Deno.readFile(join(dir, "one.torrent")));
+    assertMagnetOf(result.magnet, torrent);
     assert.equal(torrent.creationDate, undefined);
     assert.deepEqual(torrent.files.map((f) => f.path.join("/")), ["b.bin", "sub/a.bin", "zero"]);
   });

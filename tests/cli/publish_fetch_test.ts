@@ -1,6 +1,7 @@
 /** `p2p publish` and `p2p fetch`: the report's workflow, and every way it can go wrong. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parseMagnet } from "../../src/metainfo/mod.ts";
 import { freePort, needsTools, withTempDir } from "../helpers.ts";
 import { runP2pOnTerminal, spawnP2p, spawnTracker } from "../process_helpers.ts";
 import { writeLayout } from "../session/swarm_helpers.ts";
@@ -111,6 +112,12 @@ Deno.test("publish and fetch: found, ambiguous, not found, refused and unreachab
       );
 
       const hash = /([0-9a-f]{40}) {2}eBook-notes\.txt/.exec(ambiguous.stderr)![1];
+      const listed = [...ambiguous.stderr.matchAll(/^ {2}\d\. ([0-9a-f]{40}) .*\n {5}(\S+)$/gm)];
+      assert.equal(listed.length, 2, ambiguous.stderr);
+      for (const [, infoHash, magnet] of listed) {
+        assert.equal(parseMagnet(magnet).infoHash.hex, infoHash);
+        assert.deepEqual(parseMagnet(magnet).trackerTiers, [[announceUrl]]);
+      }
       const chosen = await exitOf(
         dir,
         "fetch",

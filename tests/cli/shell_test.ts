@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ebookText } from "../../examples/ebook.ts";
+import { parseMagnet } from "../../src/metainfo/mod.ts";
 import { freePort, needsTools, withTempDir } from "../helpers.ts";
 import {
   type InteractiveP2p,
@@ -31,10 +32,10 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
     const client1 = spawnInteractive(dir, "shell", "-t", url, "-d", "client1", "--name", "client1");
     try {
       await client2.waitForLine(/^p2p shell: client client2 in .*client2, tracker http.*Type help/);
-      await type(
+      const [, infoHash] = await type(
         client2,
         "publish eBook.txt",
-        /^published eBook\.txt \([0-9a-f]{40}\); seeding it in the background$/,
+        /^published eBook\.txt \(([0-9a-f]{40})\); seeding it in the background$/,
       );
       await type(client2, "status", /^eBook\.txt: seeding, \d+ peers, up/);
 
@@ -42,8 +43,11 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
       await type(
         client1,
         "search ebook",
-        /^[0-9a-f]{40} {2}eBook\.txt {2}3\.2 MiB, 1 seeders, 0 leechers$/,
+        new RegExp(`^${infoHash} {2}eBook\\.txt {2}3\\.2 MiB, 1 seeders, 0 leechers$`),
       );
+      const [, magnet] = await client1.waitForLine(/^ {2}(magnet:\?\S+)$/);
+      assert.equal(parseMagnet(magnet).infoHash.hex, infoHash);
+      assert.deepEqual(parseMagnet(magnet).trackerTiers, [[announceUrl]]);
       await type(
         client1,
         "fetch eBook.txt",

@@ -8,12 +8,20 @@
  */
 import { BencodeDict, BencodeError, type BencodeValue, decode } from "../../src/bencode/mod.ts";
 import {
+  formatMagnet,
+  type MagnetLink,
+  MAX_MAGNET_LENGTH,
+  MAX_MAGNET_PEERS,
+  MAX_MAGNET_TRACKERS,
+  MAX_MAGNET_WEB_SEEDS,
   MAX_PATH_DEPTH,
   MAX_PIECE_LENGTH,
+  MAX_SELECTED_FILES,
   MAX_TOTAL_LENGTH,
   MetainfoError,
   MIN_PIECE_LENGTH,
   parseInfo,
+  parseMagnet,
   parseMetainfo,
   type TorrentGeometry,
   type TorrentInfo,
@@ -139,6 +147,31 @@ function metainfo(input: Uint8Array): void {
 
 function info(input: Uint8Array): void {
   checkInfo(parseInfo(input));
+}
+
+// ---------------------------------------------------------------------------
+// magnet links: within the caps, and written back, read back the same.
+
+const describeLink = (link: MagnetLink) => JSON.stringify({ ...link, infoHash: link.infoHash.hex });
+
+function magnet(input: Uint8Array): void {
+  const link = parseMagnet(new TextDecoder().decode(input));
+  invariant(
+    link.trackerTiers.length <= MAX_MAGNET_TRACKERS &&
+      link.trackerTiers.every((tier) => tier.length === 1),
+    `${link.trackerTiers.length} tiers`,
+  );
+  invariant(link.peers.length <= MAX_MAGNET_PEERS, `${link.peers.length} peers`);
+  invariant(link.webSeeds.length <= MAX_MAGNET_WEB_SEEDS, `${link.webSeeds.length} web seeds`);
+  for (const { port } of link.peers) invariant(port >= 1 && port <= 65535, `peer port ${port}`);
+  const selected = link.selectOnly ?? [];
+  invariant(selected.length <= MAX_SELECTED_FILES, `${selected.length} files selected`);
+  invariant(selected.every((index, i) => i === 0 || index > selected[i - 1]), "so unsorted");
+  // Percent-encoding may lengthen a link past the cap; below it the round trip must hold.
+  const again = formatMagnet(link);
+  if (again.length <= MAX_MAGNET_LENGTH) {
+    invariant(describeLink(parseMagnet(again)) === describeLink(link), "reads back otherwise");
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -486,6 +519,37 @@ const QUERY_TOKENS = [
   "%31%32",
   "info_hash=%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f%10%11%12%13",
 ];
+/** Pieces of magnet links. */
+const MAGNET_TOKENS = [
+  "magnet:?",
+  "&",
+  "=",
+  "%",
+  "%zz",
+  "%C3",
+  "+",
+  "xt=urn:btih:",
+  "xt=urn:btmh:1220",
+  "xt.1=",
+  "dn=",
+  "tr=",
+  "tr.1=",
+  "x.pe=",
+  "ws=",
+  "so=",
+  ",",
+  "-",
+  "0-99999",
+  "[::1]:6881",
+  "[::ffff:1.2.3.4]:",
+  "127.0.0.1:6881",
+  ":65535",
+  "http%3A%2F%2F",
+  "udp://",
+  "wss://",
+  "c12fe1c06bba254a9dc9f519b335aa7c1367a88a",
+  "YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK",
+];
 /** Message heads (length prefix and id) of the peer wire protocol. */
 const WIRE_TOKENS = [
   "\0\0\0\0",
@@ -514,6 +578,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   }),
   target("metainfo", metainfo, [MetainfoError], bencoded),
   target("info", info, [MetainfoError], bencoded),
+  target("magnet", magnet, [MetainfoError], { tokens: MAGNET_TOKENS, values: queryValues }),
   target("wire", wire, [WireError], { tokens: WIRE_TOKENS, values: wireFrames }),
   target("handshake", handshake, [WireError], { tokens: WIRE_TOKENS }),
   target("extension", extensionHandshake, [], bencoded),

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { formatMagnet, InfoHash, parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools, runP2p, runTool, testBytes, withTempDir } from "../helpers.ts";
 import { SYSTEM_PYTHON } from "../real_clients.ts";
 
@@ -19,6 +19,7 @@ interface LibtorrentView {
   totalLength: number;
   pieceCount: number;
   files: [string, number][];
+  magnet: string;
 }
 
 async function libtorrentRead(torrent: string): Promise<LibtorrentView> {
@@ -122,6 +123,56 @@ Deno.test({
       assert.match(shown, new RegExp(`Piece Count: ${torrent.pieceCount}\\b`));
       assert.match(shown, /Ünïcode name\.txt/);
       assert.match(shown, new RegExp(TRACKER.replaceAll(".", "\\.")));
+    });
+  },
+});
+
+Deno.test({
+  name: "interop: libtorrent reads our magnet links, every field, and we read its",
+  ignore: !needsTools(SYSTEM_PYTHON),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const sample = await makeSampleTree(dir);
+      const ours = join(dir, "ours.torrent");
+      const udp = "udp://127.0.0.1:6969";
+      const made = await runP2p(dir, "make-torrent", sample, "-t", TRACKER, "-t", udp, "-o", ours);
+      assert.equal(made.code, 0, made.stderr);
+      const magnet = made.stdout.split("\n")[1];
+      const torrent = parseMetainfo(await Deno.readFile(ours));
+      const readByLibtorrent = async (link: string) =>
+        JSON.parse(await runTool(SYSTEM_PYTHON, [LT_TOOL, "magnet", link]));
+
+      assert.deepEqual(await readByLibtorrent(magnet), {
+        infoHash: torrent.infoHash.hex,
+        name: "Sample Album",
+        trackers: [TRACKER, udp],
+        tiers: [0, 1],
+        webSeeds: [],
+        peers: [],
+        selected: [],
+      });
+      const everything = formatMagnet({
+        infoHash: InfoHash.fromHex("c12fe1c06bba254a9dc9f519b335aa7c1367a88a"),
+        name: "a & b+c é",
+        trackerTiers: [[TRACKER]],
+        peers: [{ ip: "127.0.0.1", port: 6881 }, { ip: "::1", port: 51413 }],
+        webSeeds: ["http://127.0.0.1:8080/data"],
+        selectOnly: [0, 2, 4, 5, 6],
+      });
+      assert.deepEqual(await readByLibtorrent(everything), {
+        infoHash: "c12fe1c06bba254a9dc9f519b335aa7c1367a88a",
+        name: "a & b+c é",
+        trackers: [TRACKER],
+        tiers: [0],
+        webSeeds: ["http://127.0.0.1:8080/data"],
+        peers: [["127.0.0.1", 6881], ["::1", 51413]],
+        selected: [0, 2, 4, 5, 6],
+      });
+
+      const theirs = parseMagnet((await libtorrentRead(ours)).magnet);
+      assert.equal(theirs.infoHash.hex, torrent.infoHash.hex);
+      assert.equal(theirs.name, "Sample Album");
+      assert.deepEqual(theirs.trackerTiers, [[TRACKER], [udp]]);
     });
   },
 });

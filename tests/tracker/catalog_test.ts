@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { encode } from "../../src/bencode/mod.ts";
-import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts";
 import {
   Catalog,
   downloadCatalogTorrent,
@@ -55,6 +55,14 @@ Deno.test("publish, search and download the exact bytes from the catalog", async
       assert.equal(hits[0].fileCount, 1);
       assert.equal(hits[0].publishedBy, "client2");
       assert.deepEqual([hits[0].seeders, hits[0].leechers], [0, 0]);
+      const magnet = parseMagnet(hits[0].magnet);
+      assert.equal(magnet.infoHash.hex, published.infoHash);
+      assert.equal(magnet.name, "eBook.txt");
+      assert.deepEqual(
+        magnet.trackerTiers,
+        [[`${base}/announce`]],
+        "this tracker, not the torrent's",
+      );
       assert.equal((await searchCatalog(base, "")).length, 2);
       assert.equal((await searchCatalog(base, "100%")).length, 1, "% is literal");
       assert.equal((await searchCatalog(base, "_")).length, 1, "_ is literal");

@@ -1,7 +1,8 @@
 """Drives python3-libtorrent for the interop tests.
 
   lt_torrent.py create PATH PIECE_LENGTH OUT   write a v1-only torrent of PATH
-  lt_torrent.py read TORRENT                   print JSON: info hash, name, size, files
+  lt_torrent.py read TORRENT                   print JSON: info hash, name, size, files, magnet
+  lt_torrent.py magnet URI                     print JSON: what libtorrent reads of a magnet link
 
 libtorrent's own add_files() lists a directory in readdir order, which is not
 deterministic; to compare info hashes the files are added here in the order
@@ -45,11 +46,27 @@ def read(path):
         "pieceCount": info.num_pieces(),
         "pieceLength": info.piece_length(),
         "files": [[files.file_path(i), files.file_size(i)] for i in range(files.num_files())],
+        "magnet": lt.make_magnet_uri(info),
+    }))
+
+
+def magnet(uri):
+    params = lt.parse_magnet_uri(uri)
+    print(json.dumps({
+        "infoHash": str(params.info_hashes.v1),
+        "name": params.name,
+        "trackers": list(params.trackers),
+        "tiers": list(params.tracker_tiers),
+        "webSeeds": list(params.url_seeds),
+        "peers": [[ip, port] for ip, port in params.peers],
+        "selected": [i for i, p in enumerate(params.file_priorities) if p > 0],
     }))
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "create":
         create(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "magnet":
+        magnet(sys.argv[2])
     else:
         read(sys.argv[2])
