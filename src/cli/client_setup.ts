@@ -33,7 +33,7 @@ export function startClient(
   return Client.listen({
     host: options.host,
     port: options.port,
-    clientName: `p2p ${VERSION}`,
+    clientName: `p2p/${VERSION}`,
     maxUploadRate: options.maxUploadRate,
     peerSources: [trackerSource({ name: options.name, log: say })],
     log,

@@ -1,3 +1,4 @@
+import { DEFAULT_EXTENSIONS } from "../extensions/mod.ts";
 import type { InfoHash, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
 import {
   type Clock,
@@ -66,13 +67,13 @@ export interface ClientOptions {
   readonly transport?: Transport;
   readonly clock?: Clock;
   readonly peerId?: Uint8Array;
-  /** Our client name and version (`p2p 0.1.0`), told to peers. */
+  /** Our client name and version (`p2p/0.1.0`), told to peers (`v`). */
   readonly clientName: string;
   /** Upload limit in bytes per second for the whole process; none by default. */
   readonly maxUploadRate?: number;
   /** Where torrents find peers (default: their trackers). */
   readonly peerSources?: readonly PeerSourceFactory[];
-  /** BEP 10 extensions every torrent speaks. */
+  /** BEP 10 extensions every torrent speaks (default: ut_metadata and ut_pex). */
   readonly extensions?: readonly ExtensionFactory[];
   readonly openStore?: StoreOpener;
   /** Random numbers in [0, 1) for the engine's choices; tests pass their own. */
@@ -93,6 +94,11 @@ export interface AddOptions {
   readonly inlineRecheck?: boolean;
   /** Called after each verified downloaded piece, with the addresses that sent it. */
   readonly onPiece?: (index: number, from: string[]) => void;
+  /**
+   * For a torrent added by info hash: stop at its metadata, without opening
+   * any data (`p2p info MAGNET`).
+   */
+  readonly metadataOnly?: boolean;
 }
 
 /** A torrent known by its info hash alone: where its data will go, and its trackers if known. */
@@ -106,6 +112,7 @@ export interface InfoHashOnly {
 export class ClientTorrent {
   readonly #options: AddOptions;
   readonly #openStore: StoreOpener;
+  readonly #metadata = Promise.withResolvers<TorrentInfo>();
 
   constructor(
     readonly infoHash: InfoHash,
@@ -116,6 +123,25 @@ export class ClientTorrent {
   ) {
     this.#options = options;
     this.#openStore = openStore;
+    this.#metadata.promise.catch(() => {});
+  }
+
+  /**
+   * Resolves with the info dictionary once it is known and the data opened
+   * (at once for a torrent added with it); rejects when the metadata from
+   * peers is invalid or the data cannot be opened.
+   */
+  whenMetadata(): Promise<TorrentInfo> {
+    return Promise.race([this.#metadata.promise, this.session.failed]);
+  }
+
+  /** Metadata fetched from peers (BEP 9): opened as if given, and failures kept for {@link whenMetadata}. */
+  metadataFetched(info: TorrentInfo): void {
+    if (this.#options.metadataOnly) {
+      this.#metadata.resolve(info);
+      return;
+    }
+    this.provideMetadata(info).catch((error) => this.#metadata.reject(error));
   }
 
   /** Its info dictionary, once known. */
@@ -149,6 +175,7 @@ export class ClientTorrent {
       return;
     }
     this.session.setMetadata(info, store, verified);
+    this.#metadata.resolve(info);
   }
 
   /** Starts looking for peers (a tracker announces `started`); again is harmless. */
@@ -192,7 +219,7 @@ export class Client {
   #closed = false;
 
   private constructor(readonly options: ClientOptions, listener: StreamListener) {
-    this.peerId = options.peerId ?? generatePeerId(options.clientName.split(" ").at(-1) ?? "0");
+    this.peerId = options.peerId ?? generatePeerId(options.clientName.split(/[ /]/).at(-1) ?? "0");
     this.#listener = listener;
     this.#transport = options.transport ?? tcpTransport;
     this.#clock = options.clock ?? systemClock;
@@ -212,7 +239,7 @@ export class Client {
    * @throws {TransportError} when the port is taken or cannot be bound.
    * @example
    * ```ts
-   * const client = Client.listen({ port: 6881, clientName: "p2p 0.1.0" });
+   * const client = Client.listen({ port: 6881, clientName: "p2p/0.1.0" });
    * const torrent = await client.add(metainfo, { directory: ".", mode: "read" });
    * torrent.findPeers();
    * ```
@@ -276,13 +303,15 @@ export class Client {
       clock: this.#clock,
       random: this.options.random,
       uploadLimiter: this.#uploadLimiter,
-      extensions: this.options.extensions,
+      extensions: this.options.extensions ?? DEFAULT_EXTENSIONS,
+      listenPort: () => this.#listener.port,
+      onMetadata: (info) => held.metadataFetched(info),
       log: this.options.log,
       onPiece: options.onPiece,
     });
     const swarm = this.#swarmView(torrent, session);
     const factories = this.options.peerSources ?? [trackerSource({ log: this.options.log })];
-    const held = new ClientTorrent(
+    const held: ClientTorrent = new ClientTorrent(
       torrent.infoHash,
       session,
       factories.flatMap((make) => make(swarm) ?? []),

@@ -69,3 +69,33 @@ export function createMetainfo(torrent: NewTorrent): Uint8Array {
     info,
   });
 }
+
+/**
+ * A .torrent around an info dictionary fetched from peers (BEP 9): the
+ * dictionary's bytes go in verbatim, so the info hash is theirs, with the
+ * trackers of the magnet link as BEP 12 tiers.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeFile("x.torrent", metainfoAround(info.infoBytes, link.trackerTiers, "p2p/0.1.0"));
+ * ```
+ */
+export function metainfoAround(
+  infoBytes: Uint8Array,
+  trackerTiers: readonly (readonly string[])[],
+  createdBy?: string,
+): Uint8Array {
+  // Every other key sorts before "info": encoded first, the dictionary left open.
+  const head = encode({
+    announce: trackerTiers[0]?.[0],
+    "announce-list": trackerTiers.length > 0 ? trackerTiers.map((tier) => [...tier]) : undefined,
+    "created by": createdBy,
+  });
+  const key = new TextEncoder().encode("4:info");
+  const bytes = new Uint8Array(head.length - 1 + key.length + infoBytes.length + 1);
+  bytes.set(head.subarray(0, -1));
+  bytes.set(key, head.length - 1);
+  bytes.set(infoBytes, head.length - 1 + key.length);
+  bytes[bytes.length - 1] = 0x65; // "e"
+  return bytes;
+}

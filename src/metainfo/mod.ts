@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { createMetainfo, type NewTorrent, type NewTorrentFile } from "./create.ts";
+export { createMetainfo, metainfoAround, type NewTorrent, type NewTorrentFile } from "./create.ts";
 export { MetainfoError } from "./errors.ts";
 export { pieceSize, type TorrentGeometry } from "./geometry.ts";
 export { fromHex, toHex } from "./hex.ts";

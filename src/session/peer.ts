@@ -64,6 +64,8 @@ export class Peer {
   hasAll = false;
   /** How many of its pieces we still lack: interest without rescanning bitfields. */
   wanted = 0;
+  /** We dialled it (so its address takes connections); false for a peer that connected to us. */
+  outgoing = false;
   /** Its extension handshake (BEP 10); empty until it sends one. */
   extensions: PeerExtensions = { messages: new Map() };
   /** Requests it is waiting for us to serve, oldest first. */
@@ -98,6 +100,17 @@ export class Peer {
     this.address = formatEndpoint(endpoint);
     this.identity = peerIdentity(endpoint, peerId);
     this.lastBlockAt = this.lastDataAt = now;
+  }
+
+  /**
+   * Where the peer takes connections: the address we dialled, or for a peer
+   * that connected to us its address with the port its extension handshake
+   * named (`p`); undefined when it did not say.
+   */
+  get listenEndpoint(): Endpoint | undefined {
+    if (this.outgoing) return this.endpoint;
+    const port = this.extensions.listenPort;
+    return port ? { ip: this.endpoint.ip, port } : undefined;
   }
 
   /** True once the connection closed. */

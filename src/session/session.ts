@@ -52,6 +52,12 @@ export const UNREAD_CHOKE_MS = 2_000;
 export const SLOT_CHECK_MS = 1_000;
 /** See {@link UNREAD_CHOKE_MS}. */
 export const UNREAD_DROP_MS = 60_000;
+/**
+ * Addresses kept to connect to later, at most: peer sources and peer
+ * exchange may name more peers than there is room for now, and each is
+ * dialled as a connection attempt ends or a peer leaves.
+ */
+export const MAX_CANDIDATES = 1_000;
 /** `have` messages kept from a peer before the metadata tells how many pieces there are. */
 const MAX_EARLY_HAVES = 1 << 16;
 
@@ -79,6 +85,14 @@ export interface SessionOptions {
   readonly uploadLimiter?: RateLimiter;
   /** BEP 10 extensions this session speaks. */
   readonly extensions?: readonly ExtensionFactory[];
+  /** The port peers reach us on (told in the extension handshake, and kept out of peer exchange). */
+  readonly listenPort?: () => number;
+  /**
+   * The info dictionary, fetched from peers (BEP 9) and checked against the
+   * info hash, for a session started without it: the owner opens the data
+   * and calls {@link TorrentSession.setMetadata}.
+   */
+  readonly onMetadata?: (info: TorrentInfo) => void;
   /** One line per notable event, for people. */
   readonly log?: (line: string) => void;
   /** Called after each verified downloaded piece, with the addresses of the peers that sent it. */
@@ -133,6 +147,8 @@ export class TorrentSession {
   readonly #extensions: ExtensionRegistry;
   /** Addresses connected or being connected to: never twice at once. */
   readonly #addresses = new Set<string>();
+  /** Addresses to connect to when there is room, oldest first, by address. */
+  readonly #toDial = new Map<string, Endpoint>();
   readonly #bytesFrom = new Map<string, number>();
   readonly #timers: Timer[] = [];
   #parts: Parts | undefined;
@@ -148,7 +164,7 @@ export class TorrentSession {
   /**
    * @example
    * ```ts
-   * const session = new TorrentSession(torrent.infoHash, { peerId, clientName: "p2p 0.1.0" });
+   * const session = new TorrentSession(torrent.infoHash, { peerId, clientName: "p2p/0.1.0" });
    * session.setMetadata(torrent, storage, verified);
    * ```
    */
@@ -156,7 +172,27 @@ export class TorrentSession {
     this.#clock = options.clock ?? systemClock;
     this.#choker = new Choker(options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS, options.random);
     this.#reputation = new Reputation(options.maxStrikes ?? DEFAULT_MAX_STRIKES);
-    this.#extensions = new ExtensionRegistry(options.extensions ?? []);
+    // deno-lint-ignore no-this-alias -- the context's getters read the session as it is then
+    const session = this;
+    this.#extensions = new ExtensionRegistry(options.extensions ?? [], {
+      infoHash,
+      get info() {
+        return session.info;
+      },
+      get peers() {
+        return session.peers.values();
+      },
+      clock: this.#clock,
+      get listenPort() {
+        return options.listenPort?.();
+      },
+      addPeers: (endpoints) => this.connect(endpoints),
+      metadataFound: (info) => {
+        if (!this.#parts && !this.#closed) options.onMetadata?.(info);
+      },
+      fail: (error) => this.#fail(error),
+      log: (line) => this.#log(line),
+    });
     this.#failure.promise.catch(() => {});
     this.#timers.push(this.#clock.every(CHOKE_INTERVAL_MS, () => this.#chokeRound()));
     this.#timers.push(this.#clock.every(SLOT_CHECK_MS, () => this.#freeUnreadSlots()));
@@ -293,6 +329,7 @@ export class TorrentSession {
     this.#parts = { info, store, have, scheduler, uploads };
     if (have.complete) this.#completion.resolve();
     for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts, "late");
+    this.#extensions.metadataKnown(info);
   }
 
   /**
@@ -337,14 +374,15 @@ export class TorrentSession {
   // ---- peers ----
 
   /**
-   * Takes a connection whose handshake is done (either direction).
+   * Takes a connection whose handshake is done, accepted (`in`) or dialled
+   * by us (`out`: its address takes connections, which peer exchange tells).
    *
    * @example
    * ```ts
    * session.attach({ stream, handshake, leftover });
    * ```
    */
-  attach({ stream, handshake, leftover }: Handshaken): void {
+  attach({ stream, handshake, leftover }: Handshaken, direction: "in" | "out" = "in"): void {
     const address = formatEndpoint(stream.remote);
     const reject = (why: string) => {
       stream.close();
@@ -373,12 +411,13 @@ export class TorrentSession {
       this.#now(),
     );
     if (this.#reputation.isBanned(peer.identity)) return reject("banned for corrupt data");
+    peer.outgoing = direction === "out";
     this.#addresses.add(address);
     this.peers.set(peer.id, peer);
     // The bitfield goes first (BEP 3 allows it nowhere else), then the extension handshake.
     if (this.#parts) this.#welcome(peer, this.#parts, "on connect");
     if (supportsExtensionProtocol(handshake.reserved)) {
-      peer.send(this.#extensions.handshake(MAX_QUEUED_REQUESTS, this.options.clientName));
+      peer.send(this.#extensions.handshake(peer, MAX_QUEUED_REQUESTS, this.options.clientName));
     }
     connection.start(leftover, {
       onMessages: (messages) => this.#onMessages(peer, messages),
@@ -401,7 +440,9 @@ export class TorrentSession {
   }
 
   /**
-   * Connects to peers a peer source found, up to the connection limits.
+   * Connects to peers a peer source found, as the connection limits allow:
+   * those there is no room for yet wait (up to {@link MAX_CANDIDATES}) and
+   * are dialled as attempts end and peers leave.
    *
    * @example
    * ```ts
@@ -409,21 +450,33 @@ export class TorrentSession {
    * ```
    */
   connect(endpoints: readonly Endpoint[]): void {
-    const dial = this.options.dial;
-    if (!dial) return;
+    if (!this.options.dial || this.#closed) return;
     for (const endpoint of endpoints) {
       const address = formatEndpoint(endpoint);
+      if (this.#toDial.size >= MAX_CANDIDATES) break;
+      if (this.#addresses.has(address) || this.#reputation.isBanned(endpoint.ip)) continue;
+      this.#toDial.set(address, endpoint);
+    }
+    this.#dialCandidates();
+  }
+
+  /** Dials waiting candidates while there is room. */
+  #dialCandidates(): void {
+    const dial = this.options.dial;
+    if (!dial) return;
+    for (const [address, endpoint] of this.#toDial) {
       if (
-        this.#closed || this.#addresses.has(address) || this.#reputation.isBanned(endpoint.ip) ||
-        this.#connecting >= MAX_CONNECTING ||
+        this.#closed || this.#connecting >= MAX_CONNECTING ||
         this.peers.size + this.#connecting >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)
-      ) continue;
+      ) return;
+      this.#toDial.delete(address);
+      if (this.#addresses.has(address) || this.#reputation.isBanned(endpoint.ip)) continue;
       this.#addresses.add(address);
       this.#connecting++;
       dial(endpoint)
         .then((connected) => {
           this.#addresses.delete(address);
-          this.attach(connected);
+          this.attach(connected, "out");
         })
         .catch((error) => {
           this.#addresses.delete(address);
@@ -431,7 +484,10 @@ export class TorrentSession {
             `could not connect to ${address}: ${error instanceof Error ? error.message : error}`,
           );
         })
-        .finally(() => this.#connecting--);
+        .finally(() => {
+          this.#connecting--;
+          this.#dialCandidates();
+        });
     }
   }
 
@@ -555,6 +611,7 @@ export class TorrentSession {
       this.#applyChoking(this.#choker.refill(this.#candidates()));
     }
     this.#parts?.scheduler.removePeer(peer);
+    this.#dialCandidates();
   }
 
   // ---- interest and choking ----
@@ -697,6 +754,8 @@ export class TorrentSession {
     if (this.#closed) return;
     this.#closed = true;
     for (const timer of this.#timers) timer.cancel();
+    this.#toDial.clear();
+    this.#extensions.stop();
     for (const peer of [...this.peers.values()]) peer.close("session closed");
     await this.#parts?.store.close();
   }

@@ -99,6 +99,19 @@ function formatIpv6(bytes: Uint8Array): string {
 }
 
 /**
+ * The textual form of a 4-byte IPv4 or 16-byte IPv6 address (what a
+ * peer's `yourip` says).
+ *
+ * @example
+ * ```ts
+ * formatIp(new Uint8Array([10, 0, 0, 7])); // "10.0.0.7"
+ * ```
+ */
+export function formatIp(bytes: Uint8Array): string {
+  return bytes.length === 4 ? bytes.join(".") : formatIpv6(bytes);
+}
+
+/**
  * Reads a run of compact peers: 6 bytes each for IPv4, 18 for IPv6.
  *
  * @returns the peers, or null if the length is not a whole number of entries.

@@ -22,6 +22,7 @@ export {
   COMPACT_IPV6_LENGTH,
   compactAddress,
   compactPeer,
+  formatIp,
   parseCompactPeers,
   parseIpv4,
   parseIpv6,

@@ -1,8 +1,9 @@
 /**
  * The BitTorrent peer wire protocol: handshake, the messages of BEP 3, 6,
  * 10 and 52 and the DHT port, framing with limits, the check of messages
- * against a torrent's geometry, bitfields, peer ids, and the extension
- * handshake (BEP 10).
+ * against a torrent's geometry, bitfields, peer ids, the extension
+ * handshake (BEP 10) and the payloads of ut_metadata (BEP 9) and ut_pex
+ * (BEP 11).
  * Pure: bytes in, values out.
  *
  * @module
@@ -39,3 +40,10 @@ export {
   MessageReader,
 } from "./messages.ts";
 export { CLIENT_CODE, generatePeerId } from "./peer_id.ts";
+export {
+  decodeMetadataMessage,
+  encodeMetadataMessage,
+  METADATA_PIECE_SIZE,
+  type MetadataMessage,
+} from "./ut_metadata.ts";
+export { decodePex, encodePex, PexFlag, type PexMessage, type PexPeer } from "./ut_pex.ts";

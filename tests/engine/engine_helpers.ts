@@ -35,7 +35,12 @@ export interface TestTorrent {
 }
 
 /** A single-file torrent of `length` random bytes in pieces of `pieceLength`. */
-export function testTorrent(length: number, pieceLength: number, seed = 1): TestTorrent {
+export function testTorrent(
+  length: number,
+  pieceLength: number,
+  seed = 1,
+  options: { private?: boolean } = {},
+): TestTorrent {
   const data = testBytes(length, seed);
   const hashes = new Uint8Array(Math.ceil(length / pieceLength) * 20);
   for (let offset = 0, at = 0; offset < length; offset += pieceLength, at += 20) {
@@ -46,6 +51,7 @@ export function testTorrent(length: number, pieceLength: number, seed = 1): Test
     layout: { kind: "single", length },
     pieceLength,
     pieceHashes: hashes,
+    private: options.private,
   });
   return { metainfo: parseMetainfo(bytes), data };
 }
@@ -120,12 +126,12 @@ export class EngineWorld {
   }
 
   /**
-   * Lets `ms` of the clock pass a second at a time, the engine running
-   * between steps as it would between real timers.
+   * Lets `ms` of the clock pass a `step` at a time (a second unless told),
+   * the engine running between steps as it would between real timers.
    */
-  async pass(ms: number): Promise<void> {
-    for (let passed = 0; passed < ms; passed += 1000) {
-      this.clock.advance(Math.min(1000, ms - passed));
+  async pass(ms: number, step = 1000): Promise<void> {
+    for (let passed = 0; passed < ms; passed += step) {
+      this.clock.advance(Math.min(step, ms - passed));
       await settle();
     }
   }
@@ -163,6 +169,8 @@ export class ScriptedPeer {
   closed = false;
   /** A peer that stops reading its socket: what is sent to it piles up, then waits. */
   reading = true;
+  /** Called with each message as it arrives: a scripted peer that answers. */
+  onMessage: ((message: Message) => void) | undefined;
   #resume: (() => void) | undefined;
   readonly #reader = new MessageReader();
 
@@ -196,9 +204,11 @@ export class ScriptedPeer {
         if (handshake.length === HANDSHAKE_LENGTH) parseHandshake(handshake);
       }
       for (const message of this.#reader.push(bytes)) {
-        this.received.push(
-          message.type === "piece" ? { ...message, block: message.block.slice() } : message,
-        );
+        const kept = message.type === "piece"
+          ? { ...message, block: message.block.slice() }
+          : message;
+        this.received.push(kept);
+        this.onMessage?.(kept);
       }
     }
     this.closed = true;
@@ -207,6 +217,14 @@ export class ScriptedPeer {
   /** Sends messages in one write. */
   async send(...messages: Message[]): Promise<void> {
     await writeAll(this.stream, concat(messages.map(encodeMessage))).catch(() => {});
+  }
+
+  /**
+   * The extended messages received for extension `name` (by the id this
+   * peer gave it in `ids`), their payloads.
+   */
+  extended(ids: Record<string, number>, name: string): Uint8Array[] {
+    return this.ofType("extended").filter((m) => m.extendedId === ids[name]).map((m) => m.payload);
   }
 
   /** The messages received of one type. */

@@ -15,7 +15,8 @@ Deno.test("engine: a torrent added by info hash connects, asks for nothing, keep
   try {
     const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
     await seed.client.add(metainfo, { directory: "/", mode: "read" });
-    const leech = world.client("10.0.0.2");
+    // No ut_metadata: the metadata comes from the test, when it chooses.
+    const leech = world.client("10.0.0.2", { extensions: [] });
     const magnet = leech.client.addInfoHash(
       { infoHash: metainfo.infoHash, trackerTiers: [] },
       { directory: "/", mode: "write" },
