@@ -31,7 +31,7 @@ export interface SwarmEvent {
 
 /**
  * The peers of one torrent, split into seeders and leechers so that a
- * seeder is handed only leechers and a random pick is O(1) per peer.
+ * seeder is handed leechers first and a random pick is O(1) per peer.
  */
 class Swarm {
   readonly peers = new Map<string, SwarmPeer>();
@@ -112,8 +112,8 @@ export class SwarmRegistry {
 
   /**
    * Records an announce and picks peers for the answer: never the asking
-   * peer itself, only leechers for a seeder, a random subset when there are
-   * more than it wants.
+   * peer itself, leechers before seeders for a seeder, a random subset when
+   * there are more than it wants.
    *
    * @throws {TrackerFullError} when the announce would add a swarm or a peer
    *   beyond the registry's limits.
@@ -242,7 +242,18 @@ export class SwarmRegistry {
   }
 
   #pick(swarm: Swarm, asker: SwarmPeer, numwant: number): SwarmPeer[] {
-    const pools = asker.left === 0 ? [swarm.leechers] : [swarm.seeders, swarm.leechers];
+    if (asker.left !== 0) return this.#pickFrom([swarm.seeders, swarm.leechers], asker, numwant);
+    // A seeder wants leechers; seeders fill what room is left, because a client fetching a
+    // magnet link's metadata may announce left=0 (aria2c does) and needs someone to ask.
+    const picked = this.#pickFrom([swarm.leechers, []], asker, numwant);
+    if (picked.length < numwant) {
+      picked.push(...this.#pickFrom([swarm.seeders, []], asker, numwant - picked.length));
+    }
+    return picked;
+  }
+
+  /** Up to `numwant` peers of the two pools but the asker, at random when there are more. */
+  #pickFrom(pools: [SwarmPeer[], SwarmPeer[]], asker: SwarmPeer, numwant: number): SwarmPeer[] {
     const total = pools.reduce((sum, pool) => sum + pool.length, 0);
     const at = (index: number) =>
       index < pools[0].length ? pools[0][index] : pools[1][index - pools[0].length];

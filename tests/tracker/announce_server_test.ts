@@ -47,7 +47,7 @@ Deno.test("announce with compact=0 lists dictionaries, with and without peer ids
   });
 });
 
-Deno.test("seeders are handed only leechers; leechers get everyone", async () => {
+Deno.test("seeders are handed leechers first, then seeders; leechers get everyone", async () => {
   await withTracker({}, async ({ base }) => {
     const announce = (peer: number, left: number) =>
       getBencoded(
@@ -56,14 +56,18 @@ Deno.test("seeders are handed only leechers; leechers get everyone", async () =>
     await announce(1, 0);
     await announce(2, 0);
     const seederView = await announce(3, 0);
-    assert.equal((seederView.get("peers") as Uint8Array).length, 0, "no seeders for a seeder");
+    // No leechers: the seeders (a magnet client may announce left=0 before it has the metadata).
+    const seeders = parseCompactPeers(seederView.get("peers") as Uint8Array, 6)!.map((p) => p.port);
+    assert.deepEqual(seeders.sort(), [7001, 7002]);
     await announce(4, 500);
     const leecherView = await announce(5, 500);
     const ports = parseCompactPeers(leecherView.get("peers") as Uint8Array, 6)!.map((p) => p.port);
     assert.deepEqual(ports.sort(), [7001, 7002, 7003, 7004]);
-    const seederAgain = await announce(1, 0);
+    const seederAgain = await getBencoded(
+      `${base}/announce?${announceQuery({ peer_id: id(1), port: 7001, left: 0, numwant: 2 })}`,
+    );
     const seen = parseCompactPeers(seederAgain.get("peers") as Uint8Array, 6)!.map((p) => p.port);
-    assert.deepEqual(seen.sort(), [7004, 7005]);
+    assert.deepEqual(seen.sort(), [7004, 7005], "leechers first");
   });
 });
 
