@@ -72,14 +72,21 @@ export function aria2cSeed(torrent: string, dir: string): string[] {
   ];
 }
 
-/** A libtorrent peer: `seed` (until `seconds` pass) or `leech` (until done). */
+/**
+ * A libtorrent peer: `seed` (until `seconds` pass) or `leech` (until done)
+ * of a .torrent or a magnet link, on `port` (a free one unless given),
+ * with `rateLimit` bytes per second up (seed) or down (leech) if given.
+ */
 export function libtorrentPeer(
   mode: "seed" | "leech",
   torrent: string,
   dir: string,
   seconds = 60,
+  options: { port?: number; rateLimit?: number } = {},
 ): string[] {
-  return [SYSTEM_PYTHON, LT_PEER, mode, torrent, dir, String(freePort()), String(seconds)];
+  const port = String(options.port ?? freePort());
+  const limit = options.rateLimit ? [String(options.rateLimit)] : [];
+  return [SYSTEM_PYTHON, LT_PEER, mode, torrent, dir, port, String(seconds), ...limit];
 }
 
 /** Runs a command line to completion with its output captured. */

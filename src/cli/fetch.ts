@@ -123,5 +123,5 @@ async function fetch(env: CliEnv, name: string, options: FetchOptions): Promise<
     }, ${chosen.seeders} seeders`,
   );
   const torrent = parseMetainfo(await downloadCatalogTorrent(options.tracker, chosen.infoHash));
-  await download(env, torrent, options);
+  await download(env, { kind: "torrent", metainfo: torrent }, options);
 }

@@ -1,11 +1,18 @@
 import { Command } from "commander";
-import { type Metainfo, MetainfoError, parseMetainfo } from "../metainfo/mod.ts";
+import {
+  type MagnetLink,
+  type Metainfo,
+  MetainfoError,
+  parseMetainfo,
+  type TorrentInfo,
+} from "../metainfo/mod.ts";
 import type { ClientTorrent } from "../client/mod.ts";
 import { readAtMost, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
+import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
 import { type ByteProgress, byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
@@ -26,7 +33,14 @@ export interface GetOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** Where to write the .torrent of metadata fetched from peers (magnet links). */
+  saveTorrent?: string;
 }
+
+/** What `get` downloads: a .torrent's metainfo, or a magnet link whose metadata comes from peers. */
+export type DownloadSource =
+  | { readonly kind: "torrent"; readonly metainfo: Metainfo }
+  | { readonly kind: "magnet"; readonly link: MagnetLink };
 
 /**
  * `p2p get X.torrent`: downloads from many peers at once, every piece
@@ -40,7 +54,10 @@ export interface GetOptions {
 export function getCommand(env: CliEnv): Command {
   return peerOptions(new Command("get"), 0)
     .description("download a torrent from many peers at once, every piece verified")
-    .argument("<torrent>", ".torrent file, or the URL of one in a tracker's catalog")
+    .argument(
+      "<torrent>",
+      ".torrent file, the URL of one in a tracker's catalog, a magnet link or an info hash",
+    )
     .option("-d, --dir <dir>", "directory to download into", ".")
     .option("--seed", "keep seeding after the download, until interrupted")
     .option(
@@ -50,6 +67,10 @@ export function getCommand(env: CliEnv): Command {
       DEFAULT_STALL_TIMEOUT,
     )
     .option("--json", "print a JSON summary on stdout")
+    .option(
+      "--save-torrent <file>",
+      "for a magnet link: write the .torrent of the metadata fetched from peers",
+    )
     .action((torrent: string, options: GetOptions) => get(env, torrent, options));
 }
 
@@ -95,20 +116,35 @@ function percent(part: number, whole: number): string {
   return whole === 0 ? "100%" : `${Math.floor((part / whole) * 100)}%`;
 }
 
-async function get(env: CliEnv, source: string, options: GetOptions): Promise<void> {
-  await download(env, await loadTorrent(env, source), options);
+async function get(env: CliEnv, argument: string, options: GetOptions): Promise<void> {
+  const link = await magnetArgument(env, argument);
+  if (!link && options.saveTorrent) {
+    throw new CommandError("--save-torrent is for magnet links: the .torrent is here already");
+  }
+  await download(
+    env,
+    link
+      ? { kind: "magnet", link }
+      : { kind: "torrent", metainfo: await loadTorrent(env, argument) },
+    options,
+  );
 }
 
 /**
- * Downloads `torrent` as `p2p get` does (shared with `p2p fetch`): recheck,
- * connect, download, verify, then seed with `seed`.
+ * Downloads a torrent as `p2p get` does (shared with `p2p fetch`): recheck
+ * (for a magnet link, first fetch the metadata from peers), connect,
+ * download, verify, then seed with `seed`.
  *
  * @example
  * ```ts
- * await download(env, torrent, { dir: ".", port: 0, host: "0.0.0.0", timeout: 60 });
+ * await download(env, { kind: "torrent", metainfo }, { dir: ".", port: 0, host: "0.0.0.0", timeout: 60 });
  * ```
  */
-export async function download(env: CliEnv, torrent: Metainfo, options: GetOptions): Promise<void> {
+export async function download(
+  env: CliEnv,
+  source: DownloadSource,
+  options: GetOptions,
+): Promise<void> {
   // --json keeps stdout for the summary and drops progress; --verbose logs still go to stderr.
   const quiet = options.quiet === true || options.json === true;
   const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
@@ -117,23 +153,46 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
     : undefined;
   const started = performance.now();
 
-  say(`[1/4] Checking existing data in ${options.dir}`);
   const client = startClient(options, log, say);
   let added: ClientTorrent | undefined;
+  let opened: TorrentInfo | undefined;
   const stop = env.stopRequested();
   let progress: ByteProgress | undefined;
   let stopStatus = () => {};
   let failed = false;
+  let metadataSeconds: number | undefined;
   try {
-    const { torrent: held, verifiedPieces, verifiedBytes } = await addTorrent(
-      env,
-      client,
-      torrent,
-      options.dir,
-      "write",
-      { quiet, log },
-    );
+    let held: ClientTorrent;
+    if (source.kind === "torrent") {
+      say(`[1/4] Checking existing data in ${options.dir}`);
+      opened = source.metainfo;
+      held = (await addTorrent(env, client, source.metainfo, options.dir, "write", { quiet, log }))
+        .torrent;
+    } else {
+      const { link } = source;
+      say(`[1/4] Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
+      const fetched = await fetchMetadata(env, client, link, {
+        directory: options.dir,
+        timeout: options.timeout,
+        log,
+        stop,
+      });
+      held = fetched.torrent;
+      opened = fetched.info;
+      metadataSeconds = (performance.now() - started) / 1000;
+      say(
+        `      ${opened.name}: ${formatBytes(opened.totalLength)} in ${
+          formatCount(opened.pieceCount)
+        } pieces (metadata from peers in ${metadataSeconds.toFixed(1)} s)`,
+      );
+      if (options.saveTorrent) {
+        await saveTorrent(env, options.saveTorrent, opened, link);
+        say(`      saved its .torrent as ${options.saveTorrent}`);
+      }
+    }
     added = held;
+    const torrent: TorrentInfo = opened;
+    const { verifiedPieces, verifiedBytes } = held.session.stats();
     const session = held.session;
     if (verifiedPieces > 0) {
       say(
@@ -237,6 +296,9 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
           downloaded: stats.downloaded,
           alreadyPresent: verifiedBytes,
           seconds: Number(seconds.toFixed(3)),
+          metadataSeconds: metadataSeconds === undefined
+            ? undefined
+            : Number(metadataSeconds.toFixed(3)),
           failedPieces: stats.failedPieces,
           peers: Object.fromEntries(
             [...session.bytesFromPeers].map(([address, bytes]) => [address, Math.round(bytes)]),
@@ -261,11 +323,10 @@ export async function download(env: CliEnv, torrent: Metainfo, options: GetOptio
     progress?.stop();
     stopStatus();
     await client.close();
-    if (failed && !quiet && added) {
-      const have = added.session.have?.count ?? 0;
+    if (failed && !quiet && added && opened && added.session.have) {
       env.stderr.write(
-        `      kept ${formatCount(have)} of ${
-          formatCount(torrent.pieceCount)
+        `      kept ${formatCount(added.session.have.count)} of ${
+          formatCount(opened.pieceCount)
         } verified pieces on disk; run again to resume\n`,
       );
     }

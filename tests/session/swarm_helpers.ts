@@ -129,6 +129,8 @@ export interface GetSummary {
   totalLength: number;
   failedPieces: number;
   peers: Record<string, number>;
+  /** Seconds to the metadata, for a magnet link. */
+  metadataSeconds?: number;
 }
 
 /** Runs `p2p get --json` to completion and returns its summary and stderr. */

@@ -1,7 +1,11 @@
-"""A python3-libtorrent peer for interop tests.
+"""A python3-libtorrent peer for interop tests and benchmarks.
 
   lt_peer.py seed TORRENT SAVE_PATH PORT SECONDS [UPLOAD_LIMIT]   check the data, print "seeding", serve
-  lt_peer.py leech TORRENT SAVE_PATH PORT SECONDS                  download, print "done" when complete
+  lt_peer.py leech TORRENT SAVE_PATH PORT SECONDS [DOWNLOAD_LIMIT] download, print "done S" when complete
+
+TORRENT is a .torrent file or a magnet link (its trackers and x.pe peers are used); a leech
+prints "metadata S" once it has the metadata (S: seconds since it started). A leech also
+prints "pex IP:PORT" for each peer it learned through peer exchange and connected to.
 
 Loopback settings from shared/REAL-CLIENTS.md: no DHT/LSD/UPnP/NAT-PMP, TCP only,
 several connections per IP. Exits 1 if SECONDS pass first (seeders exit 0 then).
@@ -14,9 +18,11 @@ import libtorrent as lt
 
 def main():
     mode, torrent, save_path, port, seconds = sys.argv[1:6]
-    upload_limit = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+    limit = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+    started = time.time()
     session = lt.session({
-        "upload_rate_limit": upload_limit,
+        "upload_rate_limit": limit if mode == "seed" else 0,
+        "download_rate_limit": limit if mode == "leech" else 0,
         "listen_interfaces": f"127.0.0.1:{port}",
         "enable_dht": False,
         "enable_lsd": False,
@@ -27,9 +33,21 @@ def main():
         "enable_incoming_utp": False,
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.tracker_notification,
     })
-    handle = session.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save_path})
-    deadline = time.time() + float(seconds)
+    if limit:
+        # libtorrent exempts local peers from rate limits; on loopback every peer is local.
+        classes = lt.ip_filter()
+        classes.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+        session.set_peer_class_filter(classes)
+    if torrent.startswith("magnet:"):
+        params = lt.parse_magnet_uri(torrent)
+        params.save_path = save_path
+        handle = session.add_torrent(params)
+    else:
+        handle = session.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save_path})
+    deadline = started + float(seconds)
     announced = False
+    had_metadata = False
+    told_pex = set()
     while time.time() < deadline:
         for alert in session.pop_alerts():
             if isinstance(alert, lt.tracker_reply_alert) and not announced:
@@ -38,9 +56,18 @@ def main():
             elif isinstance(alert, lt.tracker_error_alert):
                 print(f"tracker error: {alert.message()}", file=sys.stderr, flush=True)
         status = handle.status()
+        if mode == "leech":
+            if status.has_metadata and not had_metadata:
+                had_metadata = True
+                print(f"metadata {time.time() - started:.3f}", flush=True)
+            for peer in handle.get_peer_info():
+                address = f"{peer.ip[0]}:{peer.ip[1]}"
+                if peer.source & lt.peer_info.pex and address not in told_pex:
+                    told_pex.add(address)
+                    print(f"pex {address}", flush=True)
         if status.is_seeding:
             if mode == "leech":
-                print("done", flush=True)
+                print(f"done {time.time() - started:.3f}", flush=True)
                 return 0
             if not getattr(main, "said", False):
                 main.said = True
