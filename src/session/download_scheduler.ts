@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { pieceSize, type TorrentInfo } from "../metainfo/mod.ts";
-import { type Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
+import { type Bitfield, BLOCK_SIZE, type BlockRange } from "../wire/mod.ts";
 import { BufferPool } from "./buffer_pool.ts";
+import { rememberAllowedFast, unaskedReject } from "./fast.ts";
 import type { Peer } from "./peer.ts";
-import { type Contributor, DEFAULT_PIPELINE_DEPTH, PiecePicker } from "./picker.ts";
+import { type Contributor, DEFAULT_PIPELINE_DEPTH, PiecePicker, type PieceSet } from "./picker.ts";
 import type { PieceWriter } from "./piece_writer.ts";
 
 /** A peer that delivers nothing it was asked for this long gives its work back. */
@@ -34,8 +35,9 @@ export interface SchedulerEvents {
  * The download side of a session: deals pieces to peers through the picker,
  * keeps each unchoked peer's pipeline full, assembles arriving blocks into
  * piece buffers, hands complete pieces to the piece writer, and takes work
- * back from peers that choke, stall or leave. It reads the session's
- * verified bitfield and never writes it.
+ * back from peers that choke, stall, leave or reject (BEP 6). While a peer
+ * chokes us it is asked only for the pieces it allowed us (BEP 6 allowed
+ * fast). It reads the session's verified bitfield and never writes it.
  */
 export class DownloadScheduler {
   readonly #picker: PiecePicker;
@@ -78,10 +80,43 @@ export class DownloadScheduler {
     this.fillAll();
   }
 
-  /** The peer choked us: its dealt pieces and unanswered requests go back, to the others at once. */
+  /**
+   * The peer choked us: its dealt pieces and unanswered requests go back, to
+   * the others at once. A peer that speaks Fast rejects what it will not
+   * serve (BEP 6: a choke no longer drops requests) and may still serve the
+   * pieces it allowed us, so those requests stay with it; the rest goes back
+   * now rather than when its rejects arrive, so that a peer that never sends
+   * them delays nobody. Blocks and rejects that come later for requests given
+   * back are excused (see the picker), so answering late costs a peer nothing;
+   * the stall check covers a peer that answers none of what it kept.
+   */
   choked(peer: Peer): void {
-    this.#picker.release(peer.id);
+    this.#picker.release(peer.id, (index) => peer.allowedFastByPeer.has(index));
     this.fillAll();
+  }
+
+  /**
+   * The peer rejected a request (BEP 6). A block we asked of it goes back to
+   * the pool and to the other peers at once; a piece it allowed us while
+   * choking that it now refuses is not asked of it again. Rejects of blocks
+   * it was never asked for are held against it, like unasked blocks.
+   */
+  rejected(peer: Peer, request: BlockRange): void {
+    const outcome = this.#picker.rejected(peer.id, request.index, request.begin, request.length);
+    if (outcome === "unasked") return unaskedReject(peer);
+    if (outcome === "given back") {
+      if (peer.peerChoking) peer.allowedFastByPeer.delete(request.index);
+      this.fillAll();
+    }
+  }
+
+  /**
+   * The peer allows us a piece while it chokes us (BEP 6): kept if we lack
+   * it (within a bound), and asked for at once if the peer chokes us now.
+   */
+  allowedFast(peer: Peer, index: number): void {
+    if (this.have.has(index) || !rememberAllowedFast(peer, index)) return;
+    if (peer.peerChoking) this.fill(peer);
   }
 
   /** Keeps our pipeline to a peer within the queue it says it keeps (`reqq`). */
@@ -89,10 +124,13 @@ export class DownloadScheduler {
     this.#picker.limitPipeline(peer.id, depth);
   }
 
-  #haves = (id: number): Bitfield | undefined => {
+  #haves = (id: number): PieceSet | undefined => {
     const peer = this.peers.get(id);
-    if (!peer || peer.closed || peer.peerChoking || peer.stalled) return undefined;
-    return peer.have;
+    if (!peer || peer.closed || peer.stalled || !peer.have) return undefined;
+    if (!peer.peerChoking) return peer.have;
+    if (peer.allowedFastByPeer.size === 0) return undefined;
+    const { have, allowedFastByPeer } = peer;
+    return { has: (index) => allowedFastByPeer.has(index) && have.has(index) };
   };
 
   /** A peer whose unanswered requests would take it over a second at its recent rate. */
@@ -105,9 +143,11 @@ export class DownloadScheduler {
 
   /** Asks `peer` for blocks until its pipeline is full. */
   fill(peer: Peer): void {
-    if (this.have.complete || peer.peerChoking || peer.closed || !peer.amInterested) return;
+    if (this.have.complete || peer.closed || !peer.amInterested) return;
+    if (peer.peerChoking && peer.allowedFastByPeer.size === 0) return;
     // Backpressure: a disk slower than the network must not fill memory with pieces.
     if (this.writer.backlogged) return;
+    const idle = this.#picker.outstanding(peer.id) === 0;
     const { requests, cancels } = this.#picker.requestsFor(
       peer.id,
       this.#haves,
@@ -117,6 +157,9 @@ export class DownloadScheduler {
       this.peers.get(other)?.send({ type: "cancel", ...request });
     }
     for (const request of requests) peer.send({ type: "request", ...request });
+    // A peer asked nothing for a while (it choked us, or we had nothing to ask) has
+    // its stall timeout from now, not from its last block long ago.
+    if (idle && requests.length > 0) peer.lastBlockAt = peer.connection.clock.now();
   }
 
   /** Fills every peer's pipeline. */
@@ -163,6 +206,7 @@ export class DownloadScheduler {
       const disputed = this.#disputed.get(index);
       // Synchronous from here on: the session sets the bit before anything deals again.
       this.#picker.pieceVerified(index);
+      for (const peer of this.peers.values()) peer.allowedFastByPeer.delete(index);
       this.events.onVerified(index, from);
       if (disputed) {
         this.#disputed.delete(index);
@@ -196,8 +240,12 @@ export class DownloadScheduler {
     this.events.onFailed(index, []);
   }
 
-  /** Peers that delivered nothing for {@link STALL_TIMEOUT_MS} give their work back. */
+  /**
+   * Peers that delivered nothing for {@link STALL_TIMEOUT_MS} give their work
+   * back; pieces peers rejected may be asked of them again.
+   */
   checkStalls(now: number): void {
+    this.#picker.forgetRefusals();
     for (const peer of this.peers.values()) {
       if (this.#picker.outstanding(peer.id) > 0 && now - peer.lastBlockAt > STALL_TIMEOUT_MS) {
         peer.stalled = true;

@@ -2,7 +2,8 @@
  * The session engine of one torrent, shared by every command: the peer
  * records and their connections, the download scheduler and its piece
  * picker, the upload side, the choker, the piece writer, the BEP 10
- * extension registry, and the clock they all keep time by.
+ * extension registry, the Fast extension (BEP 6), and the clock they all
+ * keep time by.
  *
  * @module
  */
@@ -15,6 +16,12 @@ export {
   type ExtensionHost,
   ExtensionRegistry,
 } from "./extensions.ts";
+export {
+  ALLOWED_FAST_COUNT,
+  MAX_ALLOWED_FAST_KEPT,
+  MAX_UNASKED_REJECTS,
+  MIN_PIECES_FOR_ALLOWED_FAST,
+} from "./fast.ts";
 export { Peer, peerIdentity } from "./peer.ts";
 export { PeerConnection } from "./peer_connection.ts";
 export {
@@ -22,6 +29,8 @@ export {
   type Contributor,
   DEFAULT_PIPELINE_DEPTH,
   PiecePicker,
+  type PieceSet,
+  type RejectOutcome,
   type RequestPlan,
 } from "./picker.ts";
 export { MAX_UNWRITTEN_BYTES, PieceWriter } from "./piece_writer.ts";
@@ -36,4 +45,9 @@ export {
   type SessionStats,
   TorrentSession,
 } from "./session.ts";
-export { MAX_QUEUED_REQUESTS, UploadSide } from "./upload_side.ts";
+export {
+  MAX_QUEUED_REQUESTS,
+  MAX_QUEUED_WITH_REJECTS,
+  MAX_REFUSED_REQUESTS,
+  UploadSide,
+} from "./upload_side.ts";

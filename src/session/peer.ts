@@ -1,6 +1,6 @@
 import { toHex } from "../metainfo/mod.ts";
 import { type Endpoint, formatEndpoint } from "../transport/mod.ts";
-import type { Bitfield, Message, PeerExtensions } from "../wire/mod.ts";
+import { type Bitfield, type Message, type PeerExtensions, supportsFast } from "../wire/mod.ts";
 import type { PeerConnection } from "./peer_connection.ts";
 import type { BlockRequest } from "./picker.ts";
 
@@ -78,10 +78,30 @@ export class Peer {
   unrequestedBlocks = 0;
   /** It delivered nothing it was asked for in a while: it gets no new work. */
   stalled = false;
-  /** Clock time of the last block received (stall detection). */
+  /**
+   * Clock time of the last block received, or of asking it for blocks when
+   * nothing was in flight: stall detection counts from there.
+   */
   lastBlockAt: number;
   /** Clock time of the last block either way (or of connecting): who is idle when room is short. */
   lastDataAt: number;
+  /**
+   * The Fast extension (BEP 6) is on for this connection: both handshakes
+   * announced it (ours always does). Then every request gets a piece or a
+   * reject, and the peer said have-all, have-none or its bitfield first.
+   */
+  readonly fast: boolean;
+  /**
+   * Our allowed-fast set for it (BEP 6): pieces it may ask of us while we
+   * choke it. Empty unless it speaks Fast and the metadata is known.
+   */
+  allowedFastByUs: ReadonlySet<number> = new Set();
+  /** Pieces it lets us ask for while it chokes us (its allowed-fast messages); bounded. */
+  readonly allowedFastByPeer = new Set<number>();
+  /** Rejects it sent for blocks we never asked of it: a few cross our cancels, many are an attack. */
+  unaskedRejects = 0;
+  /** Its requests we answered with a reject (a piece we lack, a full queue): honest peers send none. */
+  refusedRequests = 0;
 
   /**
    * @example
@@ -100,6 +120,7 @@ export class Peer {
     this.address = formatEndpoint(endpoint);
     this.identity = peerIdentity(endpoint, peerId);
     this.lastBlockAt = this.lastDataAt = now;
+    this.fast = supportsFast(reserved);
   }
 
   /**

@@ -29,6 +29,20 @@ export interface BlockRequest {
   readonly length: number;
 }
 
+/**
+ * The pieces a peer can be asked for: its bitfield, or while it chokes us
+ * the part of it the peer allowed us anyway (BEP 6 allowed fast).
+ */
+export type PieceSet = Pick<Bitfield, "has">;
+
+/**
+ * What became of a reject (BEP 6) from a peer: the block was asked of it
+ * and goes back to the pool; or it was asked and then taken back (its
+ * reject crossed our cancel, or came after a choke gave it back); or it was
+ * never asked of that peer.
+ */
+export type RejectOutcome = "given back" | "excused" | "unasked";
+
 /** What to send after a decision: requests to the asking peer, cancels to others. */
 export interface RequestPlan {
   readonly requests: BlockRequest[];
@@ -94,7 +108,9 @@ interface PieceProgress {
  *   pieces, up to the pipeline depth.
  * - Giving back: a peer that chokes us, stalls or leaves gives its dealt
  *   pieces and unanswered requests back to the pool (blocks already
- *   received are kept), and they are dealt again.
+ *   received are kept), and they are dealt again. A peer that rejects a
+ *   block (BEP 6) gives back its claim on that piece, and is not dealt it
+ *   again until its refusals are forgotten: another peer gets it first.
  * - Endgame: once nothing is left to deal, a peer that is nearly idle (under
  *   four requests in flight) takes over the most recently asked half of the
  *   busiest peer's blocks (cancelled there); when there is nothing to take
@@ -119,6 +135,8 @@ export class PiecePicker {
    * from one peer (no endgame sharing), so the good copy tells who lied.
    */
   readonly #singleSource = new Set<number>();
+  /** Per peer, pieces it rejected a block of: asked of others first (see {@link rejected}). */
+  readonly #refused = new Map<number, Set<number>>();
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
@@ -179,6 +197,7 @@ export class PiecePicker {
     this.#pipelineLimits.delete(id);
     this.#contributors.delete(id);
     this.#excused.delete(id);
+    this.#refused.delete(id);
     const position = this.#rotation.indexOf(id);
     if (position >= 0) {
       this.#rotation.splice(position, 1);
@@ -186,17 +205,82 @@ export class PiecePicker {
     }
   }
 
-  /** Gives back a peer's dealt pieces and unanswered requests (it choked us or stalled). */
-  release(id: number): void {
-    this.#excuse(id, this.outstanding(id));
-    for (const key of this.#outstanding.get(id) ?? []) {
-      const progress = this.#progress.get(Math.floor(key / 65536));
-      const requesters = progress?.requesters[key % 65536];
+  /**
+   * Gives back a peer's dealt pieces and unanswered requests (it choked us
+   * or stalled), except those of pieces `keep` names: a peer that chokes us
+   * may still serve the pieces it allowed us (BEP 6 allowed fast).
+   */
+  release(id: number, keep: (index: number) => boolean = () => false): void {
+    const outstanding = this.#outstanding.get(id);
+    for (const key of outstanding ?? []) {
+      const index = Math.floor(key / 65536);
+      if (keep(index)) continue;
+      outstanding!.delete(key);
+      this.#excuse(id, 1);
+      const requesters = this.#progress.get(index)?.requesters[key % 65536];
       if (requesters) removeFrom(requesters, id);
     }
-    this.#outstanding.get(id)?.clear();
-    for (const index of this.#dealt.get(id) ?? []) this.#undeal(index);
-    this.#dealt.get(id)?.splice(0);
+    const dealt = this.#dealt.get(id) ?? [];
+    for (const index of dealt.filter((index) => !keep(index))) {
+      removeFrom(dealt, index);
+      this.#undeal(index);
+    }
+    this.#refused.delete(id);
+  }
+
+  /**
+   * Records a reject (BEP 6) from peer `id`. A block that was asked of it
+   * goes back to the pool with the rest of the peer's claim on its piece
+   * (the piece is undealt, its other requests there taken back), and the
+   * piece is asked of other peers before this one again: a peer that cannot
+   * serve a piece now must not be asked for it in a loop, nor hold it.
+   *
+   * @example
+   * ```ts
+   * if (picker.rejected(peer.id, index, begin, length) === "unasked") strike(peer);
+   * ```
+   */
+  rejected(id: number, index: number, begin: number, length: number): RejectOutcome {
+    const block = begin / BLOCK_SIZE;
+    const expectedLength = Math.min(BLOCK_SIZE, pieceSize(this.geometry, index) - begin);
+    const outstanding = this.#outstanding.get(id);
+    if (
+      !outstanding || !Number.isInteger(block) || length !== expectedLength ||
+      !outstanding.has(this.#blockKey(index, block))
+    ) {
+      const excused = this.#excused.get(id) ?? 0;
+      if (excused === 0) return "unasked";
+      this.#excused.set(id, excused - 1);
+      return "excused";
+    }
+    outstanding.delete(this.#blockKey(index, block));
+    const progress = this.#progress.get(index);
+    if (progress) {
+      removeFrom(progress.requesters[block], id);
+      for (let other = 0; other < progress.blockCount; other++) {
+        if (other === block || !outstanding.delete(this.#blockKey(index, other))) continue;
+        // Taken back: it may still come, or be rejected too.
+        this.#excuse(id, 1);
+        removeFrom(progress.requesters[other], id);
+      }
+      if (progress.owner === id) {
+        removeFrom(this.#dealt.get(id)!, index);
+        this.#undeal(index);
+      }
+    }
+    let refused = this.#refused.get(id);
+    if (!refused) this.#refused.set(id, refused = new Set());
+    refused.add(index);
+    return "given back";
+  }
+
+  /**
+   * Every peer may be asked again for the pieces it rejected: a piece that
+   * only the rejecting peer has is not stranded, and a peer that always
+   * rejects costs a round trip per call.
+   */
+  forgetRefusals(): void {
+    this.#refused.clear();
   }
 
   /** Requests sent to a peer and not yet answered. */
@@ -287,7 +371,7 @@ export class PiecePicker {
     return Math.min(this.#dealtPerPeer, Math.max(MIN_DEALT_PIECES, fairShare));
   }
 
-  #dealingRound(haves: (id: number) => Bitfield | undefined): boolean {
+  #dealingRound(haves: (id: number) => PieceSet | undefined): boolean {
     let dealtAny = false;
     const count = this.#rotation.length;
     const limit = this.#dealLimit();
@@ -315,8 +399,8 @@ export class PiecePicker {
   /**
    * The next blocks to ask peer `id` for, filling its pipeline, and any
    * blocks to cancel at other peers because they move to `id`. `haves` gives
-   * each unchoked peer's bitfield (undefined for peers that cannot be asked
-   * now): dealing rounds serve every hungry peer, not only `id`.
+   * the pieces each peer can be asked for (undefined for peers that cannot
+   * be asked now): dealing rounds serve every hungry peer, not only `id`.
    *
    * @example
    * ```ts
@@ -325,7 +409,7 @@ export class PiecePicker {
    */
   requestsFor(
     id: number,
-    haves: (id: number) => Bitfield | undefined,
+    peerHaves: (id: number) => PieceSet | undefined,
     /**
      * Whether blocks may be taken over from a busy peer; the session says no
      * for a peer that will deliver them within moments anyway (taking them
@@ -333,6 +417,12 @@ export class PiecePicker {
      */
     mayTakeFrom: (victim: number) => boolean = () => true,
   ): RequestPlan {
+    // Pieces a peer rejected lately are not asked of it while others can be asked.
+    const haves = (peer: number): PieceSet | undefined => {
+      const have = peerHaves(peer);
+      const refused = this.#refused.get(peer);
+      return have && refused ? { has: (index) => have.has(index) && !refused.has(index) } : have;
+    };
     const have = haves(id);
     const plan: RequestPlan = { requests: [], cancels: [] };
     const requests = plan.requests;
@@ -376,7 +466,7 @@ export class PiecePicker {
    */
   #steal(
     id: number,
-    have: Bitfield,
+    have: PieceSet,
     room: number,
     plan: RequestPlan,
     mayTakeFrom: (victim: number) => boolean,
@@ -412,7 +502,7 @@ export class PiecePicker {
 
   #duplicate(
     id: number,
-    have: Bitfield,
+    have: PieceSet,
     room: number,
     into: BlockRequest[],
     slow: (peer: number) => boolean,

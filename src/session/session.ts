@@ -15,6 +15,14 @@ import { CHOKE_INTERVAL_MS, type ChokeCandidate, Choker, DEFAULT_UPLOAD_SLOTS } 
 import { type Clock, systemClock, type Timer } from "./clock.ts";
 import { DownloadScheduler, STALL_TIMEOUT_MS } from "./download_scheduler.ts";
 import { type ExtensionFactory, ExtensionRegistry } from "./extensions.ts";
+import {
+  isFastMessage,
+  offerAllowedFast,
+  piecesMessage,
+  rememberAllowedFast,
+  unaskedReject,
+  welcomeFast,
+} from "./fast.ts";
 import { isLoopback, Peer } from "./peer.ts";
 import { PeerConnection } from "./peer_connection.ts";
 import type { Contributor } from "./picker.ts";
@@ -360,13 +368,15 @@ export class TorrentSession {
     scheduler.addPeer(peer);
     const reqq = peer.extensions.maxQueuedRequests;
     if (reqq) scheduler.limitPipeline(peer, reqq);
-    if (when === "on connect" && have.count > 0) {
-      peer.send({ type: "bitfield", bitfield: have });
-    } else if (when === "late") {
+    if (when === "on connect") {
+      const pieces = piecesMessage(peer, have);
+      if (pieces) peer.send(pieces);
+    } else {
       for (let index = 0; index < have.size; index++) {
         if (have.has(index)) peer.send({ type: "have", index });
       }
     }
+    welcomeFast(peer, info, have);
     this.#countWanted(peer, have);
     this.#updateInterest(peer);
   }
@@ -415,7 +425,9 @@ export class TorrentSession {
     this.#addresses.add(address);
     this.peers.set(peer.id, peer);
     // The bitfield goes first (BEP 3 allows it nowhere else), then the extension handshake.
+    // A Fast peer must hear have-none at least (BEP 6); our pieces follow as haves.
     if (this.#parts) this.#welcome(peer, this.#parts, "on connect");
+    else if (peer.fast) peer.send({ type: "have-none" });
     if (supportsExtensionProtocol(handshake.reserved)) {
       peer.send(this.#extensions.handshake(peer, MAX_QUEUED_REQUESTS, this.options.clientName));
     }
@@ -500,6 +512,10 @@ export class TorrentSession {
     const parts = this.#parts;
     for (const received of messages) {
       if (peer.closed) return;
+      if (!peer.fast && isFastMessage(received)) {
+        peer.close(`protocol violation: ${received.type} without the Fast extension`);
+        return;
+      }
       let message = received;
       if (parts) {
         try {
@@ -535,6 +551,13 @@ export class TorrentSession {
         break;
       case "have-all":
         peer.hasAll = true;
+        break;
+      case "allowed-fast":
+        rememberAllowedFast(peer, message.index);
+        break;
+      case "reject":
+        // Nothing was asked before the metadata.
+        unaskedReject(peer);
         break;
       case "extended":
         this.#extensions.receive(peer, message.extendedId, message.payload);
@@ -587,6 +610,12 @@ export class TorrentSession {
       case "piece":
         scheduler.received(peer, message.index, message.begin, message.block, this.#now());
         break;
+      case "reject":
+        scheduler.rejected(peer, message);
+        break;
+      case "allowed-fast":
+        scheduler.allowedFast(peer, message.index);
+        break;
       case "extended":
         this.#extensions.receive(peer, message.extendedId, message.payload);
         if (message.extendedId === 0 && peer.extensions.maxQueuedRequests) {
@@ -594,7 +623,7 @@ export class TorrentSession {
         }
         break;
       default:
-        // Fast-extension hints, BEP 52 hashes and DHT ports: nothing here uses them yet.
+        // Suggestions (BEP 6, advisory: kept nowhere), BEP 52 hashes and DHT ports.
         break;
     }
   }
@@ -708,6 +737,7 @@ export class TorrentSession {
     this.options.onPiece?.(index, from.map((contributor) => contributor.address));
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
+      offerAllowedFast(peer, index, parts.have);
       if (peer.have?.has(index)) {
         peer.wanted--;
         this.#updateInterest(peer);

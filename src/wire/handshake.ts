@@ -6,30 +6,48 @@ export const PROTOCOL = "BitTorrent protocol";
 /** Bytes of a handshake: length byte, protocol, 8 reserved, info hash, peer id. */
 export const HANDSHAKE_LENGTH = 1 + 19 + 8 + 20 + 20;
 
-/** Reserved byte and bit of the extension protocol (BEP 10), the one extension we speak. */
+/** Reserved byte and bit of the extension protocol (BEP 10). */
 const EXTENSION_PROTOCOL = { byte: 5, bit: 0x10 } as const;
+/** Reserved byte and bit of the Fast extension (BEP 6): `reserved[7] |= 0x04`. */
+const FAST_EXTENSION = { byte: 7, bit: 0x04 } as const;
 
 /** What a peer says in its handshake. */
 export interface Handshake {
-  /** Extension bits: see {@link supportsExtensionProtocol}. */
+  /** Extension bits: see {@link supportsExtensionProtocol} and {@link supportsFast}. */
   readonly reserved: Uint8Array;
   readonly infoHash: InfoHash;
   readonly peerId: Uint8Array;
 }
 
+/** What a handshake we encode announces besides the extension protocol. */
+export interface HandshakeOptions {
+  /**
+   * Announce the Fast extension (BEP 6); true unless said otherwise. Our
+   * sessions speak it; false makes the handshake of a peer that does not
+   * (tests play such peers).
+   */
+  readonly fast?: boolean;
+}
+
 /**
- * Encodes a handshake (BEP 3), announcing the extension protocol (BEP 10).
+ * Encodes a handshake (BEP 3), announcing the extension protocol (BEP 10)
+ * and the Fast extension (BEP 6).
  *
  * @example
  * ```ts
  * const bytes = encodeHandshake(torrent.infoHash, peerId); // 68 bytes
  * ```
  */
-export function encodeHandshake(infoHash: InfoHash, peerId: Uint8Array): Uint8Array {
+export function encodeHandshake(
+  infoHash: InfoHash,
+  peerId: Uint8Array,
+  { fast = true }: HandshakeOptions = {},
+): Uint8Array {
   const bytes = new Uint8Array(HANDSHAKE_LENGTH);
   bytes[0] = PROTOCOL.length;
   for (let i = 0; i < PROTOCOL.length; i++) bytes[1 + i] = PROTOCOL.charCodeAt(i);
   bytes[20 + EXTENSION_PROTOCOL.byte] = EXTENSION_PROTOCOL.bit;
+  if (fast) bytes[20 + FAST_EXTENSION.byte] |= FAST_EXTENSION.bit;
   bytes.set(infoHash.bytes, 28);
   bytes.set(peerId, 48);
   return bytes;
@@ -46,6 +64,20 @@ export function encodeHandshake(infoHash: InfoHash, peerId: Uint8Array): Uint8Ar
  */
 export function supportsExtensionProtocol(reserved: Uint8Array): boolean {
   return (reserved[EXTENSION_PROTOCOL.byte] & EXTENSION_PROTOCOL.bit) !== 0;
+}
+
+/**
+ * Whether a peer's handshake announces the Fast extension (BEP 6). Ours
+ * always does, and BEP 6 holds between two peers when both handshakes have
+ * the bit: then it is on for the connection.
+ *
+ * @example
+ * ```ts
+ * if (supportsFast(handshake.reserved)) peer.send({ type: "have-none" });
+ * ```
+ */
+export function supportsFast(reserved: Uint8Array): boolean {
+  return (reserved[FAST_EXTENSION.byte] & FAST_EXTENSION.bit) !== 0;
 }
 
 /**

@@ -2,21 +2,24 @@
  * The BitTorrent peer wire protocol: handshake, the messages of BEP 3, 6,
  * 10 and 52 and the DHT port, framing with limits, the check of messages
  * against a torrent's geometry, bitfields, peer ids, the extension
- * handshake (BEP 10) and the payloads of ut_metadata (BEP 9) and ut_pex
- * (BEP 11).
+ * handshake (BEP 10), the allowed-fast set (BEP 6) and the payloads of
+ * ut_metadata (BEP 9) and ut_pex (BEP 11).
  * Pure: bytes in, values out.
  *
  * @module
  */
+export { allowedFastSet } from "./allowed_fast.ts";
 export { Bitfield } from "./bitfield.ts";
 export { WireError } from "./errors.ts";
 export {
   encodeHandshake,
   type Handshake,
   HANDSHAKE_LENGTH,
+  type HandshakeOptions,
   parseHandshake,
   PROTOCOL,
   supportsExtensionProtocol,
+  supportsFast,
 } from "./handshake.ts";
 export {
   EXTENSION_HANDSHAKE_ID,

@@ -19,6 +19,7 @@ import {
   encodeHandshake,
   encodeMessage,
   generatePeerId,
+  type Handshake,
   HANDSHAKE_LENGTH,
   type Message,
   MessageReader,
@@ -166,6 +167,8 @@ export async function settle(done?: () => boolean, turns = 2000): Promise<void> 
 export class ScriptedPeer {
   readonly received: Message[] = [];
   readonly peerId = generatePeerId("9.9.9");
+  /** The other side's handshake, once read. */
+  handshake: Handshake | undefined;
   closed = false;
   /** A peer that stops reading its socket: what is sent to it piles up, then waits. */
   reading = true;
@@ -176,15 +179,19 @@ export class ScriptedPeer {
 
   private constructor(readonly stream: PeerStream) {}
 
-  /** Dials `to` from `from` and exchanges handshakes for the torrent. */
+  /**
+   * Dials `to` from `from` and exchanges handshakes for the torrent; with
+   * `fast` it announces the Fast extension (BEP 6), as our own sessions do.
+   */
   static async connect(
     world: EngineWorld,
     from: Endpoint,
     to: Endpoint,
     metainfo: Metainfo,
+    { fast = false }: { fast?: boolean } = {},
   ): Promise<ScriptedPeer> {
     const peer = new ScriptedPeer(world.network.dial(from, to));
-    await writeAll(peer.stream, encodeHandshake(metainfo.infoHash, peer.peerId));
+    await writeAll(peer.stream, encodeHandshake(metainfo.infoHash, peer.peerId, { fast }));
     peer.#readLoop();
     return peer;
   }
@@ -201,7 +208,7 @@ export class ScriptedPeer {
         const need = HANDSHAKE_LENGTH - handshake.length;
         handshake = new Uint8Array([...handshake, ...bytes.subarray(0, need)]);
         bytes = bytes.subarray(need);
-        if (handshake.length === HANDSHAKE_LENGTH) parseHandshake(handshake);
+        if (handshake.length === HANDSHAKE_LENGTH) this.handshake = parseHandshake(handshake);
       }
       for (const message of this.#reader.push(bytes)) {
         const kept = message.type === "piece"

@@ -3,6 +3,7 @@
  * choking rounds, and what a peer says in its extension handshake.
  */
 import assert from "node:assert/strict";
+import { ALLOWED_FAST_COUNT } from "../../src/session/mod.ts";
 import { Bitfield, BLOCK_SIZE } from "../../src/wire/mod.ts";
 import { EngineWorld, ScriptedPeer, settle, testTorrent } from "./engine_helpers.ts";
 
@@ -377,7 +378,12 @@ Deno.test("engine: peers that stop reading lose their upload slots to a waiting 
     getting.session.connect([seed.endpoint]);
     await settle(() => getting.session.peers.size === 1);
     await settle();
-    assert.equal(getting.session.stats().downloaded, 0, "no slot for a newcomer yet");
+    const [seedPeer] = getting.session.peers.values();
+    assert.ok(seedPeer.peerChoking, "no slot for a newcomer yet");
+    assert.ok(
+      getting.session.stats().downloaded <= ALLOWED_FAST_COUNT * metainfo.pieceLength,
+      "only its allowed-fast pieces (BEP 6) while it waits",
+    );
     await world.pass(3_000);
     await settle(() => getting.session.complete);
     await world.pass(7_000);

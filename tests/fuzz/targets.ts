@@ -49,6 +49,7 @@ import {
   parseExtensionHandshake,
   parseHandshake,
   supportsExtensionProtocol,
+  supportsFast,
   WireError,
 } from "../../src/wire/mod.ts";
 import { type FuzzTarget, invariant, InvariantError, target } from "../../scripts/fuzz/target.ts";
@@ -311,6 +312,7 @@ function wire(input: Uint8Array): void {
 function handshake(input: Uint8Array): void {
   const parsed = parseHandshake(input);
   supportsExtensionProtocol(parsed.reserved);
+  supportsFast(parsed.reserved);
   const again = encodeHandshake(parsed.infoHash, parsed.peerId);
   invariant(
     hex(again.subarray(0, 20)) === hex(input.subarray(0, 20)) &&

@@ -225,3 +225,54 @@ Deno.test("a peer's pipeline keeps to the request queue it says it has (reqq)", 
   assert.equal(picker.verified.count, 50);
   assert.ok((by.get(2) ?? []).length > 0);
 });
+
+Deno.test("a rejected block goes back with its piece: another peer is dealt it, the refuser only after refusals are forgotten", () => {
+  const picker = new PiecePicker(geometry(4), new Bitfield(4), 8);
+  for (const id of [1, 2]) picker.addPeer(id, peer(id));
+  const haves = new Map([[1, full(4)]]);
+  const ask = (id: number) => haves.get(id);
+  // Peer 2 chokes us at first: peer 1 is dealt two pieces.
+  const ofOne = picker.requestsFor(1, ask).requests;
+  haves.set(2, full(4));
+  const [refused, sibling] = ofOne.filter((r) => r.index === ofOne[0].index);
+  const { index, begin, length } = refused;
+  assert.equal(picker.rejected(1, index, begin, length), "given back");
+  assert.equal(picker.outstanding(1), ofOne.length - 2, "its other block of that piece went too");
+  // The sibling may still come (it was asked): that costs nothing, nor does its reject.
+  assert.equal(picker.rejected(1, sibling.index, sibling.begin, sibling.length), "excused");
+  assert.equal(picker.rejected(1, index, begin, length), "unasked", "no excuse left");
+  const ofTwo = picker.requestsFor(2, ask).requests;
+  assert.ok(ofTwo.some((r) => r.index === index && r.begin === begin), "peer 2 is asked for it");
+  // Peer 2 rejects it too: nobody else has it, so it waits for the refusals to be forgotten.
+  assert.equal(picker.rejected(2, index, begin, length), "given back");
+  const again = () => [1, 2].flatMap((id) => picker.requestsFor(id, ask).requests);
+  assert.ok(again().every((r) => r.index !== index));
+  picker.forgetRefusals();
+  assert.ok(again().some((r) => r.index === index && r.begin === begin));
+});
+
+Deno.test("a reject of a block of the wrong size or never asked is unasked", () => {
+  const picker = new PiecePicker(geometry(2), new Bitfield(2), 8);
+  picker.addPeer(1, peer(1));
+  const [first] = picker.requestsFor(1, () => full(2)).requests;
+  assert.equal(picker.rejected(1, first.index, first.begin, first.length - 1), "unasked");
+  assert.equal(picker.rejected(1, first.index, first.begin + 1, first.length), "unasked");
+  assert.equal(picker.rejected(7, first.index, first.begin, first.length), "unasked");
+  assert.equal(picker.outstanding(1), 4, "nothing given back");
+});
+
+Deno.test("a release keeps the pieces it is told to keep, with their requests", () => {
+  const picker = new PiecePicker(geometry(4), new Bitfield(4), 8);
+  picker.addPeer(1, peer(1));
+  picker.addPeer(2, peer(2));
+  const haves = new Map([[1, full(4)], [2, full(4)]]);
+  const ofOne = picker.requestsFor(1, (p) => haves.get(p)).requests;
+  const kept = ofOne[0].index;
+  picker.release(1, (index) => index === kept);
+  assert.equal(picker.outstanding(1), ofOne.filter((r) => r.index === kept).length);
+  const ofTwo = picker.requestsFor(2, (p) => (p === 2 ? full(4) : undefined)).requests;
+  assert.ok(ofTwo.length > 0 && ofTwo.every((r) => r.index !== kept), "the kept piece stays");
+  // Its blocks are still asked of peer 1: they are accepted when they come.
+  const block = ofOne.find((r) => r.index === kept)!;
+  assert.equal(picker.received(1, block.index, block.begin, block.length).accepted, true);
+});

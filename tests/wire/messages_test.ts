@@ -15,6 +15,7 @@ import {
   parseExtensionHandshake,
   parseHandshake,
   supportsExtensionProtocol,
+  supportsFast,
   WireError,
 } from "../../src/wire/mod.ts";
 
@@ -291,11 +292,19 @@ Deno.test("handshakes round-trip and foreign protocols are refused", () => {
   const bytes = encodeHandshake(InfoHash.fromBytes(infoHash), peerId);
   assert.equal(bytes.length, 68);
   assert.equal(new TextDecoder().decode(bytes.subarray(1, 20)), "BitTorrent protocol");
-  // Reserved bytes: only the extension protocol's bit (BEP 10: byte 5, 0x10).
-  assert.deepEqual([...bytes.subarray(20, 28)], [0, 0, 0, 0, 0, 0x10, 0, 0]);
+  // Reserved bytes: the extension protocol's bit (BEP 10: byte 5, 0x10) and the
+  // Fast extension's (BEP 6: byte 7, 0x04).
+  assert.deepEqual([...bytes.subarray(20, 28)], [0, 0, 0, 0, 0, 0x10, 0, 0x04]);
   const parsed = parseHandshake(bytes);
   assert.ok(supportsExtensionProtocol(parsed.reserved));
+  assert.ok(supportsFast(parsed.reserved));
   assert.ok(!supportsExtensionProtocol(new Uint8Array(8)));
+  assert.ok(!supportsFast(new Uint8Array(8)));
+  const slow = encodeHandshake(InfoHash.fromBytes(infoHash), peerId, { fast: false });
+  assert.deepEqual([...slow.subarray(20, 28)], [0, 0, 0, 0, 0, 0x10, 0, 0]);
+  assert.ok(!supportsFast(parseHandshake(slow).reserved));
+  // Other bits of byte 7 (BEP 5's DHT is 0x01) say nothing of Fast.
+  assert.ok(!supportsFast(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0xfb])));
   assert.deepEqual(parsed.infoHash.bytes, infoHash);
   assert.deepEqual(parsed.peerId, peerId);
   const http = new TextEncoder().encode("GET / HTTP/1.1\r\n".padEnd(68, "x"));
