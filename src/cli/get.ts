@@ -118,6 +118,11 @@ function percent(part: number, whole: number): string {
 
 async function get(env: CliEnv, argument: string, options: GetOptions): Promise<void> {
   const link = await magnetArgument(env, argument);
+  if (link?.selectOnly) {
+    throw new CommandError(
+      "this magnet link selects files (so=), and p2p cannot download only some files yet",
+    );
+  }
   if (!link && options.saveTorrent) {
     throw new CommandError("--save-torrent is for magnet links: the .torrent is here already");
   }

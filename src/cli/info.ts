@@ -1,7 +1,11 @@
 import { Command } from "commander";
-import { magnetOf, type Metainfo } from "../metainfo/mod.ts";
+import { type MagnetLink, magnetOf, type Metainfo } from "../metainfo/mod.ts";
+import { startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { formatBytes, formatCount } from "./format.ts";
+import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
+import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
+import { integerOption } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 
 /**
@@ -10,8 +14,19 @@ import { readTorrentFile } from "./read_torrent.ts";
  */
 const FILES_PER_WRITE = 1000;
 
+/** How `info` runs. */
+interface InfoOptions {
+  json?: boolean;
+  timeout: number;
+  port: number;
+  host: string;
+  saveTorrent?: string;
+  verbose?: boolean;
+}
+
 /**
- * `p2p info X.torrent`: shows what a torrent holds.
+ * `p2p info X.torrent`: shows what a torrent holds. Given a magnet link it
+ * joins the swarm just long enough to fetch the metadata from peers.
  *
  * @example
  * ```ts
@@ -20,14 +35,60 @@ const FILES_PER_WRITE = 1000;
  */
 export function infoCommand(env: CliEnv): Command {
   return new Command("info")
-    .description("show what a .torrent holds")
-    .argument("<torrent>", ".torrent file")
+    .description("show what a .torrent (or a magnet link's torrent) holds")
+    .argument("<torrent>", ".torrent file, or a magnet link (its metadata is fetched from peers)")
     .option("--json", "print as JSON")
-    .action(async (path: string, options: { json?: boolean }) => {
-      const torrent = await readTorrentFile(env, path);
+    .option(
+      "--timeout <seconds>",
+      "for a magnet link: give up after this long without the metadata",
+      integerOption(1, 86400),
+      DEFAULT_STALL_TIMEOUT,
+    )
+    .option(
+      "-p, --port <port>",
+      "for a magnet link: port to listen on (0: any free port)",
+      integerOption(0, 65535),
+      0,
+    )
+    .option("--host <address>", "for a magnet link: address to listen on", "0.0.0.0")
+    .option("--save-torrent <file>", "for a magnet link: write the .torrent of its metadata")
+    .option("-v, --verbose", "log every peer event")
+    .action(async (argument: string, options: InfoOptions) => {
+      const link = await magnetArgument(env, argument);
+      const torrent = link
+        ? await fetchTorrent(env, link, options)
+        : await readTorrentFile(env, argument);
       if (options.json) writeJson(env, torrent);
       else writeText(env, torrent);
     });
+}
+
+/** The torrent of a magnet link: its metadata from peers, its trackers from the link. */
+async function fetchTorrent(
+  env: CliEnv,
+  link: MagnetLink,
+  options: InfoOptions,
+): Promise<Metainfo> {
+  const say = (line: string) => options.json || env.stderr.write(`${line}\n`);
+  const log = options.verbose ? (line: string) => env.stderr.write(`${line}\n`) : undefined;
+  say(`Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
+  const client = startClient(options, log, say);
+  try {
+    const { info } = await fetchMetadata(env, client, link, {
+      directory: env.cwd,
+      timeout: options.timeout,
+      metadataOnly: true,
+      log,
+      stop: env.stopRequested(),
+    });
+    if (options.saveTorrent) {
+      await saveTorrent(env, options.saveTorrent, info, link);
+      say(`saved its .torrent as ${options.saveTorrent}`);
+    }
+    return { ...info, trackerTiers: link.trackerTiers };
+  } finally {
+    await client.close();
+  }
 }
 
 /** The files' descriptions, `FILES_PER_WRITE` at a time. */

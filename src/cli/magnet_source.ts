@@ -56,11 +56,6 @@ export async function fetchMetadata(
   link: MagnetLink,
   options: MetadataOptions,
 ): Promise<{ torrent: ClientTorrent; info: TorrentInfo }> {
-  if (link.selectOnly) {
-    throw new CommandError(
-      "this magnet link selects files (so=), and p2p cannot download only some files yet",
-    );
-  }
   const log = options.log;
   const torrent = client.addInfoHash(
     { infoHash: link.infoHash, trackerTiers: link.trackerTiers },

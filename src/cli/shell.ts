@@ -2,7 +2,7 @@ import { Command } from "commander";
 import process from "node:process";
 import readline from "node:readline";
 import { dirname, join, resolve } from "node:path";
-import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import { type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
@@ -10,6 +10,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
+import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { integerOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
 
@@ -21,6 +22,7 @@ const SHELL_PIECE_LENGTH = 512 * 1024;
 const HELP = `commands:
   publish FILE   share FILE (in the client's directory): publish it to the tracker and seed it
   fetch NAME     download NAME from the peers that have it, then seed it
+                 (or fetch MAGNET: a magnet link, its metadata from peers)
   search TEXT    list the tracker's torrents whose name contains TEXT
   status         what this client seeds and downloads, with peers and rates
   help           this list
@@ -192,6 +194,8 @@ class Shell {
   }
 
   async #fetch(name: string): Promise<void> {
+    const link = await magnetArgument(this.env, name);
+    if (link) return await this.#fetchMagnet(link);
     const candidates = matchesOf(await searchCatalog(this.#tracker, name), name, this.#tracker);
     if (candidates.length > 1) {
       throw new CommandError(
@@ -209,6 +213,30 @@ class Shell {
       } seeders`,
     );
     const { session } = await this.#start(torrent, this.#directory, "write");
+    await this.#follow(session, torrent);
+  }
+
+  /** Fetches a magnet link: its metadata from peers, then its data, seeding it after. */
+  async #fetchMagnet(link: MagnetLink): Promise<void> {
+    if (link.selectOnly) {
+      throw new CommandError("this magnet link selects files (so=), which p2p cannot do yet");
+    }
+    this.#say(`fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
+    const { torrent } = await fetchMetadata(this.env, this.#client!, link, {
+      directory: this.#directory,
+      timeout: FETCH_TIMEOUT_S,
+      stop: new AbortController().signal,
+    });
+    const info = torrent.info!;
+    this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);
+    await this.#follow(torrent.session, info);
+  }
+
+  /** Reports a download's progress until it completes (or stops moving). */
+  async #follow(
+    session: ClientTorrent["session"],
+    torrent: { name: string; totalLength: number },
+  ): Promise<void> {
     let lastBytes = -1;
     let lastChange = performance.now();
     while (!session.complete) {

@@ -27,9 +27,11 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
     const url = announceUrl.replace(/\/announce$/, "");
     await Deno.mkdir(join(dir, "client1"));
     await Deno.mkdir(join(dir, "client2"));
+    await Deno.mkdir(join(dir, "client3"));
     await Deno.writeTextFile(join(dir, "client2", "eBook.txt"), ebookText());
     const client2 = spawnInteractive(dir, "shell", "-t", url, "-d", "client2", "--name", "client2");
     const client1 = spawnInteractive(dir, "shell", "-t", url, "-d", "client1", "--name", "client1");
+    const client3 = spawnInteractive(dir, "shell", "-t", url, "-d", "client3", "--name", "client3");
     try {
       await client2.waitForLine(/^p2p shell: client client2 in .*client2, tracker http.*Type help/);
       const [, infoHash] = await type(
@@ -54,6 +56,12 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
         /^fetched .*client1\/eBook\.txt: every piece verified; seeding it now$/,
       );
       assert.equal(await Deno.readTextFile(join(dir, "client1", "eBook.txt")), ebookText());
+      // The magnet link from the search, fetched by another client: its metadata from peers.
+      await type(client3, `fetch ${magnet}`, /^fetching eBook\.txt \(3\.2 MiB\)$/);
+      await client3.waitForLine(/^fetched .*client3\/eBook\.txt: every piece verified/, 20_000);
+      assert.equal(await Deno.readTextFile(join(dir, "client3", "eBook.txt")), ebookText());
+      await type(client3, "fetch magnet:?xt=urn:btih:12", /^error: an info hash is 40 hex digits/);
+      await client3.end();
       await type(client1, "status", /^eBook\.txt: seeding, \d+ peers/);
       await type(client1, "publish eBook.txt", /^already published: eBook\.txt/);
       await type(client1, "frobnicate", /^error: unknown command "frobnicate" \(try help\)$/);
@@ -79,6 +87,7 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
     } finally {
       await client1.stop();
       await client2.stop();
+      await client3.stop();
       await tracker.stop();
     }
   });

@@ -1,0 +1,71 @@
+/** `p2p info MAGNET` and `p2p get MAGNET` end to end against a `p2p seed`, and bad magnet links. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { magnetOf, parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts";
+import { runP2p, withTempDir } from "../helpers.ts";
+import { runGet, startSwarm } from "../session/swarm_helpers.ts";
+
+Deno.test("info MAGNET fetches the metadata from peers, prints the torrent and saves its .torrent", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "film.bin",
+      layout: { "film.bin": 700_000 },
+      pieceLength: "16K",
+      seeds: 1,
+    });
+    try {
+      const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+      const magnet = magnetOf(torrent);
+      const saved = join(dir, "saved.torrent");
+      const shown = await runP2p(dir, "info", magnet, "--json", "--save-torrent", saved);
+      assert.equal(shown.code, 0, shown.stderr);
+      const json = JSON.parse(shown.stdout);
+      assert.equal(json.infoHash, torrent.infoHash.hex);
+      assert.equal(json.pieceCount, torrent.pieceCount);
+      assert.deepEqual(json.trackers, [[swarm.announceUrl]]);
+      assert.equal(parseMagnet(json.magnet).infoHash.hex, torrent.infoHash.hex);
+      assert.deepEqual(parseMetainfo(await Deno.readFile(saved)).infoBytes, torrent.infoBytes);
+      const text = await runP2p(dir, "info", torrent.infoHash.hex.toUpperCase(), "--timeout", "1");
+      assert.equal(text.code, 1, "a bare info hash names no tracker and no peer");
+      assert.match(text.stderr, /^Fetching the metadata of [0-9a-f]{40} from peers\n/);
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("get MAGNET from a p2p seed, and bad magnet links each get one line", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "film.bin",
+      layout: { "film.bin": 700_000 },
+      pieceLength: "16K",
+      seeds: 1,
+    });
+    try {
+      const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+      const got = await runGet(dir, magnetOf(torrent), join(dir, "got"));
+      assert.equal(got.code, 0, got.stderr);
+      assert.deepEqual(
+        await Deno.readFile(join(dir, "got", "film.bin")),
+        await Deno.readFile(swarm.dataPath),
+      );
+      assert.ok(got.summary!.metadataSeconds! >= 0);
+      const hex = torrent.infoHash.hex;
+      const cases: [string[], RegExp][] = [
+        [["get", "magnet:?xt=urn:btih:xyz"], /^p2p: an info hash is 40 hex digits/],
+        [["get", "magnet:?dn=nothing"], /^p2p: .*xt/],
+        [["get", `magnet:?xt=urn:btih:${hex}&so=0-1`], /^p2p: this magnet link selects files/],
+        [["get", swarm.torrentPath, "--save-torrent", "x.torrent"], /--save-torrent is for magnet/],
+      ];
+      for (const [args, expected] of cases) {
+        const run = await runP2p(dir, ...args);
+        assert.equal(run.code, 1, args.join(" "));
+        assert.match(run.stderr.trim().split("\n").at(-1)!, expected);
+        assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+      }
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
