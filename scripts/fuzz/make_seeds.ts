@@ -30,6 +30,8 @@ import {
   Bitfield,
   encodeHandshake,
   encodeMessage,
+  encodeMetadataMessage,
+  encodePex,
   extensionHandshake,
   type Message,
 } from "../../src/wire/mod.ts";
@@ -206,6 +208,25 @@ const theirExtensions = {
 seed("extension", "p2p.bencode", (ourExtensions as { payload: Uint8Array }).payload);
 seed("extension", "libtorrent.bencode", encode(theirExtensions));
 seed("extension", "minimal.bencode", encode({ m: {} }));
+seed("ut-metadata", "request.bencode", encodeMetadataMessage({ type: "request", piece: 0 }));
+seed("ut-metadata", "reject.bencode", encodeMetadataMessage({ type: "reject", piece: 3 }));
+seed(
+  "ut-metadata",
+  "data.bencode",
+  encodeMetadataMessage({ type: "data", piece: 1, totalSize: 16400, data: testBytes(16, 5) }),
+);
+seed(
+  "ut-pex",
+  "added_dropped.bencode",
+  encodePex({
+    added: [{ ip: "10.0.0.1", port: 6881, flags: 0x12 }, {
+      ip: "2001:db8::7",
+      port: 51413,
+      flags: 1,
+    }],
+    dropped: [{ ip: "192.168.0.9", port: 6882 }],
+  }),
+);
 
 const bitfield = new Bitfield(10);
 for (const index of [0, 3, 9]) bitfield.set(index);

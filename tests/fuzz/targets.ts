@@ -38,8 +38,12 @@ import {
 } from "../../src/tracker/mod.ts";
 import {
   Bitfield,
+  decodeMetadataMessage,
+  decodePex,
   encodeHandshake,
   encodeMessage,
+  encodeMetadataMessage,
+  encodePex,
   EXTENSION_HANDSHAKE_ID,
   fitToGeometry,
   MAX_MESSAGE_LENGTH,
@@ -322,6 +326,30 @@ function handshake(input: Uint8Array): void {
   );
 }
 
+/** ut_metadata messages: what is read writes back as the same message. */
+function utMetadata(input: Uint8Array): void {
+  const message = decodeMetadataMessage(input);
+  if (message.type === "unknown") return;
+  const again = decodeMetadataMessage(encodeMetadataMessage(message));
+  invariant(
+    JSON.stringify({ ...again, data: undefined }) ===
+      JSON.stringify({ ...message, data: undefined }),
+    `${message.type} changed in a round trip`,
+  );
+}
+
+/** ut_pex messages: at most 50 peers a list kept, every port usable, and a round trip holds. */
+function utPex(input: Uint8Array): void {
+  const message = decodePex(input, 50);
+  invariant(message.added.length <= 100 && message.dropped.length <= 100, "lists cut to 50");
+  for (const peer of [...message.added, ...message.dropped]) {
+    invariant(peer.port >= 1 && peer.port <= 65535, `port ${peer.port}`);
+  }
+  const again = decodePex(encodePex(message), 100);
+  invariant(again.added.length === message.added.length, "added changed in a round trip");
+  invariant(again.dropped.length === message.dropped.length, "dropped changed in a round trip");
+}
+
 function extensionHandshake(input: Uint8Array): void {
   const peer = parseExtensionHandshake(input);
   invariant(peer.messages.size <= 64, `${peer.messages.size} extension names kept`);
@@ -584,6 +612,8 @@ export const TARGETS: readonly FuzzTarget[] = [
   target("wire", wire, [WireError], { tokens: WIRE_TOKENS, values: wireFrames }),
   target("handshake", handshake, [WireError], { tokens: WIRE_TOKENS }),
   target("extension", extensionHandshake, [], bencoded),
+  target("ut-metadata", utMetadata, [WireError], bencoded),
+  target("ut-pex", utPex, [WireError], bencoded),
   target("announce-query", announceQuery, [TrackerError], query),
   target("scrape-query", scrapeQuery, [TrackerError], query),
   target("announce-response", announceResponse, [TrackerError], bencoded),
