@@ -119,14 +119,13 @@ export function parseMagnet(text: string): MagnetLink {
   return {
     infoHash,
     ...(name === undefined ? {} : { name }),
-    trackerTiers: unique(trackers).map((url) => {
-      if (!isUrlOf(url, TRACKER_SCHEMES)) {
-        throw new MetainfoError(
-          `tracker ${quote(url)} in the magnet link is not an http, https or udp URL`,
-        );
+    // Trackers of kinds p2p does not speak (WebTorrent's wss://) are left out, not refused.
+    trackerTiers: unique(trackers).filter((url) => {
+      if (!isUrlOf(url, ANY_SCHEME)) {
+        throw new MetainfoError(`tracker ${quote(url)} in the magnet link is not a URL`);
       }
-      return [url];
-    }),
+      return isUrlOf(url, TRACKER_SCHEMES);
+    }).map((url) => [url]),
     peers: readPeers(peers),
     webSeeds: unique(webSeeds).map((url) => {
       if (!isUrlOf(url, WEB_SEED_SCHEMES)) {
@@ -179,8 +178,11 @@ function unique(values: Iterable<string>): string[] {
   return [...new Set(values)];
 }
 
+/** Every scheme, for {@link isUrlOf}. */
+const ANY_SCHEME = { has: () => true } as const;
+
 /** A `scheme://host...` URL of one of `schemes` (`http:foo` parses, but names no host). */
-function isUrlOf(text: string, schemes: ReadonlySet<string>): boolean {
+function isUrlOf(text: string, schemes: { has(scheme: string): boolean }): boolean {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return false;
   try {
     const url = new URL(text);

@@ -145,7 +145,11 @@ const bad: [string, string, RegExp][] = [
   ["a percent escape of non-hex", `magnet:?${XT}&tr=http%3A%2F%zz`, /bad percent escape "%zz"/],
   ["an escape that is not UTF-8", `magnet:?${XT}&dn=%C3`, /dn "%C3" is not UTF-8/],
   ["a lone surrogate", `magnet:?${XT}&dn=\ud800`, /not valid Unicode/],
-  ["a websocket tracker", `magnet:?${XT}&tr=wss://t.example`, /tracker "wss:.* not an http/],
+  [
+    "a tracker that is no URL",
+    `magnet:?${XT}&tr=tracker.example`,
+    /tracker "tracker\.example".* not a URL/,
+  ],
   ["a tracker that is no URL", `magnet:?${XT}&tr=nothing`, /tracker "nothing"/],
   ["a tracker without a host", `magnet:?${XT}&tr=udp://`, /tracker "udp:\/\/"/],
   ["a tracker as http:host", `magnet:?${XT}&tr=http:t.example`, /tracker "http:t.example"/],
@@ -345,4 +349,11 @@ Deno.test("magnetOf leaves out what a magnet link cannot carry, so its link alwa
   const nameless = parseMagnet(magnetOf(huge));
   assert.equal(nameless.name, undefined);
   assert.deepEqual(nameless.trackerTiers, [["udp://t:1"]]);
+});
+
+Deno.test("parseMagnet leaves out trackers of kinds p2p does not speak (WebTorrent's wss://)", () => {
+  const link = parseMagnet(
+    `magnet:?${XT}&tr=wss%3A%2F%2Ftracker.example&tr=http%3A%2F%2F127.0.0.1%3A6969%2Fannounce`,
+  );
+  assert.deepEqual(link.trackerTiers, [["http://127.0.0.1:6969/announce"]]);
 });
