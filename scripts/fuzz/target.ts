@@ -46,8 +46,8 @@ export function invariant(condition: unknown, message: string): asserts conditio
 }
 
 /**
- * One table entry in one line: `target("magnet", parseMagnet, [MagnetError])`
- * reads its seeds from `tests/fuzz/seeds/magnet/`.
+ * One table entry in one line: `target("ut-pex", utPex, [WireError])`
+ * reads its seeds from `tests/fuzz/seeds/ut-pex/`.
  *
  * @example
  * ```ts
