@@ -5,14 +5,19 @@ import { magnetOf, parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts"
 import { runP2p, withTempDir } from "../helpers.ts";
 import { runGet, startSwarm } from "../session/swarm_helpers.ts";
 
+/** A tracker, a 700 kB torrent and one p2p seed of it. */
+function filmSwarm(dir: string) {
+  return startSwarm(dir, {
+    name: "film.bin",
+    layout: { "film.bin": 700_000 },
+    pieceLength: "16K",
+    seeds: 1,
+  });
+}
+
 Deno.test("info MAGNET fetches the metadata from peers, prints the torrent and saves its .torrent", async () => {
   await withTempDir(async (dir) => {
-    const swarm = await startSwarm(dir, {
-      name: "film.bin",
-      layout: { "film.bin": 700_000 },
-      pieceLength: "16K",
-      seeds: 1,
-    });
+    const swarm = await filmSwarm(dir);
     try {
       const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
       const magnet = magnetOf(torrent);
@@ -36,12 +41,7 @@ Deno.test("info MAGNET fetches the metadata from peers, prints the torrent and s
 
 Deno.test("get MAGNET from a p2p seed, and bad magnet links each get one line", async () => {
   await withTempDir(async (dir) => {
-    const swarm = await startSwarm(dir, {
-      name: "film.bin",
-      layout: { "film.bin": 700_000 },
-      pieceLength: "16K",
-      seeds: 1,
-    });
+    const swarm = await filmSwarm(dir);
     try {
       const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
       const got = await runGet(dir, magnetOf(torrent), join(dir, "got"));

@@ -180,17 +180,19 @@ export class ScriptedPeer {
   private constructor(readonly stream: PeerStream) {}
 
   /**
-   * Dials `to` from `from` and exchanges handshakes for the torrent; with
-   * `fast` it announces the Fast extension (BEP 6), as our own sessions do.
+   * Dials `to` from `from` (an address, or an IP with port 7000) and
+   * exchanges handshakes for the torrent; with `fast` it announces the Fast
+   * extension (BEP 6), as our own sessions do.
    */
   static async connect(
     world: EngineWorld,
-    from: Endpoint,
+    from: Endpoint | string,
     to: Endpoint,
-    metainfo: Metainfo,
+    metainfo: Pick<Metainfo, "infoHash">,
     { fast = false }: { fast?: boolean } = {},
   ): Promise<ScriptedPeer> {
-    const peer = new ScriptedPeer(world.network.dial(from, to));
+    const source = typeof from === "string" ? { ip: from, port: 7000 } : from;
+    const peer = new ScriptedPeer(world.network.dial(source, to));
     await writeAll(peer.stream, encodeHandshake(metainfo.infoHash, peer.peerId, { fast }));
     peer.#readLoop();
     return peer;

@@ -25,6 +25,16 @@ import { EngineWorld, ScriptedPeer, settle, testTorrent } from "./engine_helpers
 /** `index:begin:length`, to match answers with requests. */
 const key = ({ index, begin, length }: BlockRange) => `${index}:${begin}:${length}`;
 
+/** A Client at 10.0.0.2 downloading `metainfo`, and a Fast peer at 10.0.0.5 connected to it. */
+async function leechWithFastPeer(world: EngineWorld, metainfo: Metainfo) {
+  const leech = world.client("10.0.0.2");
+  const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+  const peer = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo, {
+    fast: true,
+  });
+  return { leech, getting, peer };
+}
+
 /** The request a piece or reject answers, as {@link key}. */
 const answerTo = (m: Extract<Message, { type: "piece" | "reject" }>) =>
   key(m.type === "piece" ? { index: m.index, begin: m.begin, length: m.block.length } : m);
@@ -103,13 +113,7 @@ for (const [name, holding, fast, first] of firstMessages) {
         directory: "/",
         mode: holding === "all" ? "read" : "write",
       });
-      const peer = await ScriptedPeer.connect(
-        world,
-        { ip: "10.0.0.5", port: 7000 },
-        ours.endpoint,
-        metainfo,
-        { fast },
-      );
+      const peer = await ScriptedPeer.connect(world, "10.0.0.5", ours.endpoint, metainfo, { fast });
       await settle(() => peer.received.length >= (first === "extended" ? 1 : 2));
       await settle();
       assert.ok(supportsFast(peer.handshake!.reserved), "our handshake announces Fast");
@@ -146,13 +150,9 @@ Deno.test("engine: before the metadata a Fast peer hears have-none; once it is k
       { infoHash: metainfo.infoHash, trackerTiers: [] },
       { directory: "/", mode: "write" },
     );
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const peer = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo, {
+      fast: true,
+    });
     // It allows us pieces before we know how many there are: some outside the torrent.
     await peer.send(
       ...Array.from({ length: 100 }, (_, i): Message => ({ type: "allowed-fast", index: i * 7 })),
@@ -187,13 +187,9 @@ Deno.test("engine: a choked Fast peer is served its allowed-fast pieces and hear
   try {
     const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
     await seed.client.add(metainfo, { directory: "/", mode: "read" });
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.3.7", port: 7000 },
-      seed.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const peer = await ScriptedPeer.connect(world, "10.0.3.7", seed.endpoint, metainfo, {
+      fast: true,
+    });
     await settle(() => peer.ofType("allowed-fast").length === ALLOWED_FAST_COUNT);
     const set = allowedFastSet(metainfo.infoHash, "10.0.3.7", metainfo.pieceCount, 10);
     assert.deepEqual(peer.ofType("allowed-fast").map((m) => m.index), set);
@@ -231,13 +227,7 @@ Deno.test("engine: a Fast peer hears reject for requests while choked and for pi
     try {
       const ours = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, held]]) });
       await ours.client.add(metainfo, { directory: "/", mode: "write" });
-      const peer = await ScriptedPeer.connect(
-        world,
-        { ip: "10.0.0.5", port: 7000 },
-        ours.endpoint,
-        metainfo,
-        { fast },
-      );
+      const peer = await ScriptedPeer.connect(world, "10.0.0.5", ours.endpoint, metainfo, { fast });
       const whileChoked = { index: 0, begin: 0, length: BLOCK_SIZE };
       await peer.send(request(whileChoked), { type: "interested" });
       await settle(() => peer.unchoked);
@@ -267,13 +257,7 @@ Deno.test("engine: when we choke a Fast peer, each waiting request gets a reject
     try {
       const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
       await seed.client.add(metainfo, { directory: "/", mode: "read" });
-      const peer = await ScriptedPeer.connect(
-        world,
-        { ip: "10.0.0.5", port: 7000 },
-        seed.endpoint,
-        metainfo,
-        { fast },
-      );
+      const peer = await ScriptedPeer.connect(world, "10.0.0.5", seed.endpoint, metainfo, { fast });
       await peer.send({ type: "interested" });
       await settle(() => peer.unchoked);
       const set = fast ? peer.ofType("allowed-fast").map((m) => m.index) : [];
@@ -331,13 +315,9 @@ Deno.test("engine: a request waiting for the upload limit when we choke a Fast p
       maxUploadRate: BLOCK_SIZE,
     });
     await seed.client.add(metainfo, { directory: "/", mode: "read" });
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      seed.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const peer = await ScriptedPeer.connect(world, "10.0.0.5", seed.endpoint, metainfo, {
+      fast: true,
+    });
     await peer.send({ type: "interested" });
     await settle(() => peer.unchoked);
     const asked = blocksOf(metainfo, 0, metainfo.pieceCount);
@@ -403,15 +383,7 @@ Deno.test("engine: allowed-fast pieces from a peer that chokes us are downloaded
   const world = new EngineWorld();
   const { metainfo, data } = testTorrent(40 * BLOCK_SIZE, 2 * BLOCK_SIZE);
   try {
-    const leech = world.client("10.0.0.2");
-    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const { getting, peer } = await leechWithFastPeer(world, metainfo);
     await peer.send({ type: "have-all" });
     // It chokes us for 20 s first: the stall timeout counts from when we ask, not from connecting.
     await world.pass(20_000);
@@ -438,15 +410,7 @@ Deno.test("engine: a Fast peer that chokes us keeps its allowed-fast requests; i
   const world = new EngineWorld();
   const { metainfo, data } = testTorrent(40 * BLOCK_SIZE, 2 * BLOCK_SIZE);
   try {
-    const leech = world.client("10.0.0.2");
-    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const { getting, peer } = await leechWithFastPeer(world, metainfo);
     const allowed = [2, 17];
     await peer.send(
       { type: "have-all" },
@@ -540,15 +504,7 @@ Deno.test("engine: a Fast peer asking for pieces we lack is cut off after a boun
   const world = new EngineWorld();
   const { metainfo } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
   try {
-    const leech = world.client("10.0.0.2");
-    await leech.client.add(metainfo, { directory: "/", mode: "write" });
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const { peer } = await leechWithFastPeer(world, metainfo);
     await peer.send({ type: "interested" });
     await settle(() => peer.unchoked);
     const lacking = { index: 3, begin: 0, length: BLOCK_SIZE };
@@ -569,13 +525,9 @@ Deno.test("engine: a Fast peer that asks and cancels without reading is dropped 
   try {
     const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
     const seeding = await seed.client.add(metainfo, { directory: "/", mode: "read" });
-    const peer = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      seed.endpoint,
-      metainfo,
-      { fast: true },
-    );
+    const peer = await ScriptedPeer.connect(world, "10.0.0.5", seed.endpoint, metainfo, {
+      fast: true,
+    });
     await peer.send({ type: "interested" });
     await settle(() => peer.unchoked);
     peer.stopReading(true);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { encode } from "../../src/bencode/mod.ts";
 import { MAX_METADATA_SIZE } from "../../src/extensions/mod.ts";
-import { InfoHash, type Metainfo } from "../../src/metainfo/mod.ts";
+import { InfoHash } from "../../src/metainfo/mod.ts";
 import {
   decodeMetadataMessage,
   encodeMetadataMessage,
@@ -16,6 +16,23 @@ import {
   parseExtensionHandshake,
 } from "../../src/wire/mod.ts";
 import { EngineWorld, ScriptedPeer, settle, testTorrent } from "./engine_helpers.ts";
+
+/**
+ * A Client at 10.0.0.2 holding a torrent by its info hash alone (`metadataOnly`:
+ * stopping at the metadata, opening no data).
+ */
+function magnetLeech(
+  world: EngineWorld,
+  infoHash: InfoHash,
+  options: { metadataOnly?: boolean; log?: (line: string) => void } = {},
+) {
+  const leech = world.client("10.0.0.2", { log: options.log });
+  const magnet = leech.client.addInfoHash(
+    { infoHash, trackerTiers: [] },
+    { directory: "/", mode: "write", metadataOnly: options.metadataOnly },
+  );
+  return { leech, magnet };
+}
 
 /** The ids our scripted peers give the extensions in their handshakes. */
 const IDS = { ut_metadata: 3, ut_pex: 4 };
@@ -43,7 +60,7 @@ function metadataReceived(peer: ScriptedPeer): MetadataMessage[] {
 }
 
 /**
- * A scripted peer that answers every metadata request from `bytes`
+ * A scripted peer that answers every metadata request from `infoBytes`
  * (changed by `tamper` first, to make a liar). It offers the metadata in
  * its extension handshake when `offer()` is called.
  */
@@ -51,16 +68,10 @@ async function metadataServer(
   world: EngineWorld,
   ip: string,
   to: { ip: string; port: number },
-  infoHash: InfoHash,
-  bytes: Uint8Array,
+  { infoHash, infoBytes: bytes }: { infoHash: InfoHash; infoBytes: Uint8Array },
   tamper: (piece: number, data: Uint8Array) => Uint8Array = (_, data) => data,
 ): Promise<ScriptedPeer & { offer(): Promise<void> }> {
-  const peer = await ScriptedPeer.connect(
-    world,
-    { ip, port: 7000 },
-    to,
-    { infoHash } as Metainfo,
-  );
+  const peer = await ScriptedPeer.connect(world, ip, to, { infoHash });
   peer.onMessage = (message) => {
     if (message.type !== "extended" || message.extendedId !== IDS.ut_metadata) return;
     const request = decodeMetadataMessage(message.payload);
@@ -87,11 +98,7 @@ Deno.test("engine: a magnet download fetches the metadata from a seed and then t
   try {
     const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
     await seed.client.add(metainfo, { directory: "/", mode: "read" });
-    const leech = world.client("10.0.0.2");
-    const magnet = leech.client.addInfoHash(
-      { infoHash: metainfo.infoHash, trackerTiers: [] },
-      { directory: "/", mode: "write" },
-    );
+    const { leech, magnet } = magnetLeech(world, metainfo.infoHash);
     magnet.session.connect([seed.endpoint]);
     const info = await magnet.whenMetadata();
     assert.deepEqual(info.infoBytes, metainfo.infoBytes);
@@ -106,26 +113,10 @@ Deno.test("engine: metadata of three pieces is asked of two peers at once and as
   const world = new EngineWorld();
   const { metainfo } = bigInfoTorrent();
   try {
-    const leech = world.client("10.0.0.2");
-    const magnet = leech.client.addInfoHash(
-      { infoHash: metainfo.infoHash, trackerTiers: [] },
-      { directory: "/", mode: "write", metadataOnly: true },
-    );
+    const { leech, magnet } = magnetLeech(world, metainfo.infoHash, { metadataOnly: true });
     const servers = [
-      await metadataServer(
-        world,
-        "10.0.0.5",
-        leech.endpoint,
-        metainfo.infoHash,
-        metainfo.infoBytes,
-      ),
-      await metadataServer(
-        world,
-        "10.0.0.6",
-        leech.endpoint,
-        metainfo.infoHash,
-        metainfo.infoBytes,
-      ),
+      await metadataServer(world, "10.0.0.5", leech.endpoint, metainfo),
+      await metadataServer(world, "10.0.0.6", leech.endpoint, metainfo),
     ];
     // Both offer before either answers.
     await Promise.all(servers.map((server) => server.offer()));
@@ -147,29 +138,21 @@ Deno.test("engine: a peer whose metadata does not match the info hash is forgott
   const { metainfo } = bigInfoTorrent();
   const lines: string[] = [];
   try {
-    const leech = world.client("10.0.0.2", { log: (line) => lines.push(line) });
-    const magnet = leech.client.addInfoHash(
-      { infoHash: metainfo.infoHash, trackerTiers: [] },
-      { directory: "/", mode: "write", metadataOnly: true },
-    );
+    const { leech, magnet } = magnetLeech(world, metainfo.infoHash, {
+      metadataOnly: true,
+      log: (line) => lines.push(line),
+    });
     const liar = await metadataServer(
       world,
       "10.0.0.5",
       leech.endpoint,
-      metainfo.infoHash,
-      metainfo.infoBytes,
+      metainfo,
       (piece, data) => piece === 1 ? data.map((byte) => byte ^ 1) : data,
     );
     await liar.offer();
     await settle(() => liar.closed);
     assert.ok(lines.some((line) => /does not match the info hash/.test(line)), lines.join("\n"));
-    const honest = await metadataServer(
-      world,
-      "10.0.0.6",
-      leech.endpoint,
-      metainfo.infoHash,
-      metainfo.infoBytes,
-    );
+    const honest = await metadataServer(world, "10.0.0.6", leech.endpoint, metainfo);
     await honest.offer();
     const info = await magnet.whenMetadata();
     assert.deepEqual(info.infoBytes, metainfo.infoBytes);
@@ -183,28 +166,11 @@ Deno.test("engine: with a liar and an honest peer sending pieces together, the m
   const world = new EngineWorld();
   const { metainfo } = bigInfoTorrent();
   try {
-    const leech = world.client("10.0.0.2");
-    const magnet = leech.client.addInfoHash(
-      { infoHash: metainfo.infoHash, trackerTiers: [] },
-      { directory: "/", mode: "write", metadataOnly: true },
-    );
+    const { leech, magnet } = magnetLeech(world, metainfo.infoHash, { metadataOnly: true });
     const corrupt = (_: number, data: Uint8Array) => data.map((byte) => byte ^ 0xff);
     const peers = [
-      await metadataServer(
-        world,
-        "10.0.0.5",
-        leech.endpoint,
-        metainfo.infoHash,
-        metainfo.infoBytes,
-        corrupt,
-      ),
-      await metadataServer(
-        world,
-        "10.0.0.6",
-        leech.endpoint,
-        metainfo.infoHash,
-        metainfo.infoBytes,
-      ),
+      await metadataServer(world, "10.0.0.5", leech.endpoint, metainfo, corrupt),
+      await metadataServer(world, "10.0.0.6", leech.endpoint, metainfo),
     ];
     await Promise.all(peers.map((peer) => peer.offer()));
     const info = await magnet.whenMetadata();
@@ -220,11 +186,7 @@ Deno.test("engine: metadata over the size limit is not asked for; a changed tota
   const world = new EngineWorld();
   const { metainfo } = bigInfoTorrent();
   try {
-    const leech = world.client("10.0.0.2");
-    leech.client.addInfoHash(
-      { infoHash: metainfo.infoHash, trackerTiers: [] },
-      { directory: "/", mode: "write", metadataOnly: true },
-    );
+    const { leech } = magnetLeech(world, metainfo.infoHash, { metadataOnly: true });
     const connect = (ip: string) =>
       ScriptedPeer.connect(world, { ip, port: 7000 }, leech.endpoint, metainfo);
     const huge = await connect("10.0.0.5");
@@ -282,7 +244,7 @@ Deno.test("engine: metadata that matches the info hash but breaks the .torrent r
       { infoHash, trackerTiers: [] },
       { directory: "/", mode: "write" },
     );
-    const server = await metadataServer(world, "10.0.0.5", leech.endpoint, infoHash, infoBytes);
+    const server = await metadataServer(world, "10.0.0.5", leech.endpoint, { infoHash, infoBytes });
     await server.offer();
     await assert.rejects(() => magnet.whenMetadata(), /the torrent's metadata is invalid: .*\.\./);
     assert.equal(magnet.info, undefined);
@@ -298,12 +260,7 @@ Deno.test("engine: a seed serves its metadata piece by piece, rejects what it ca
   try {
     const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
     await seed.client.add(metainfo, { directory: "/", mode: "read" });
-    const asker = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      seed.endpoint,
-      metainfo,
-    );
+    const asker = await ScriptedPeer.connect(world, "10.0.0.5", seed.endpoint, metainfo);
     await asker.send(handshake());
     await settle(() => asker.ofType("extended").length > 0);
     const theirs = parseExtensionHandshake(asker.ofType("extended")[0].payload);
@@ -341,17 +298,8 @@ Deno.test("engine: before it has the metadata, a magnet download rejects metadat
   const world = new EngineWorld();
   const { metainfo } = testTorrent(4 * 16384, 16384);
   try {
-    const leech = world.client("10.0.0.2");
-    leech.client.addInfoHash(
-      { infoHash: metainfo.infoHash, trackerTiers: [] },
-      { directory: "/", mode: "write" },
-    );
-    const asker = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const { leech } = magnetLeech(world, metainfo.infoHash);
+    const asker = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo);
     await asker.send(handshake(), metadataMessage({ type: "request", piece: 0 }));
     await settle(() => metadataReceived(asker).length === 1);
     assert.deepEqual(metadataReceived(asker), [{ type: "reject", piece: 0 }]);

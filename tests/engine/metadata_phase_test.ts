@@ -25,12 +25,7 @@ Deno.test("engine: a torrent added by info hash connects, asks for nothing, keep
     assert.equal(magnet.session.name, metainfo.infoHash.hex);
     magnet.session.connect([seed.endpoint]);
     // An early peer of our own: its have messages wait for the metadata too.
-    const early = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const early = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo);
     await early.send({ type: "have", index: 3 }, { type: "have", index: 4 });
     await settle(() => magnet.session.peers.size === 2);
     await settle();
@@ -67,20 +62,10 @@ Deno.test("engine: a bitfield that does not fit the torrent closes that connecti
       { infoHash: metainfo.infoHash, trackerTiers: [] },
       { directory: "/", mode: "write" },
     );
-    const liar = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const liar = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo);
     // 6 pieces: one byte with two spare bits; this one says it has 24 pieces.
     await liar.send({ type: "bitfield", bitfield: new Bitfield(24) });
-    const ranged = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.6", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const ranged = await ScriptedPeer.connect(world, "10.0.0.6", leech.endpoint, metainfo);
     await ranged.send({ type: "have", index: 6 });
     await settle(() => magnet.session.peers.size === 2);
     await settle();
@@ -105,24 +90,14 @@ Deno.test("engine: pieces already on disk are told as haves to peers that came b
       { infoHash: metainfo.infoHash, trackerTiers: [] },
       { directory: "/", mode: "write" },
     );
-    const before = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const before = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo);
     await settle(() => magnet.session.peers.size === 1);
     await settle();
     await magnet.provideMetadata(metainfo);
     await settle(() => before.ofType("have").length === 2);
     assert.deepEqual(before.ofType("have").map((have) => have.index), [0, 1]);
     assert.equal(before.ofType("bitfield").length, 0);
-    const after = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.6", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const after = await ScriptedPeer.connect(world, "10.0.0.6", leech.endpoint, metainfo);
     await settle(() => after.received.length >= 2);
     assert.equal(after.received[0].type, "bitfield", "the bitfield comes first");
     assert.equal(after.received[1].type, "extended", "then the extension handshake");

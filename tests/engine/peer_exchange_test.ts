@@ -58,12 +58,7 @@ Deno.test("engine: what we send: connected peers with flags, at most once a minu
     const hubTorrent = hub.client.get(metainfo.infoHash)!;
     hubTorrent.session.connect([seed.endpoint]);
     await settle(() => seedTorrent.session.peers.size === 1);
-    const watcher = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      hub.endpoint,
-      metainfo,
-    );
+    const watcher = await ScriptedPeer.connect(world, "10.0.0.5", hub.endpoint, metainfo);
     await watcher.send(scriptedHandshake);
     await settle(() => watcher.extended(IDS, "ut_pex").length === 1);
     const told = decodePex(watcher.extended(IDS, "ut_pex")[0], 100);
@@ -98,12 +93,7 @@ Deno.test("engine: no peer exchange on a private torrent", async () => {
       log: (line) => lines.push(line),
     });
     await hub.client.add(metainfo, { directory: "/", mode: "read" });
-    const watcher = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      hub.endpoint,
-      metainfo,
-    );
+    const watcher = await ScriptedPeer.connect(world, "10.0.0.5", hub.endpoint, metainfo);
     await watcher.send(scriptedHandshake);
     await settle(() => watcher.ofType("extended").length === 1);
     const theirs = parseExtensionHandshake(watcher.ofType("extended")[0].payload);
@@ -137,12 +127,7 @@ Deno.test("engine: hostile peer exchange: thousands of peers, too often, malform
       },
     });
     await leech.client.add(metainfo, { directory: "/", mode: "write" });
-    const hostile = await ScriptedPeer.connect(
-      world,
-      { ip: "10.0.0.5", port: 7000 },
-      leech.endpoint,
-      metainfo,
-    );
+    const hostile = await ScriptedPeer.connect(world, "10.0.0.5", leech.endpoint, metainfo);
     // 2,000 entries: 12 KB, within the message limit (a larger message closes the peer).
     const many = Array.from({ length: 2000 }, (_, i) => ({
       ip: `10.1.${i >> 8}.${i & 255}`,

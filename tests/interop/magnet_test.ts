@@ -28,6 +28,11 @@ const LAYOUT = {
   "cover.jpg": 55_555,
 };
 
+/** A tracker, the album's torrent, and `seeds` p2p seeds of it. */
+function albumSwarm(dir: string, seeds: number) {
+  return startSwarm(dir, { name: NAME, layout: LAYOUT, pieceLength: "64K", seeds });
+}
+
 /** The magnet link of the torrent at `path`, its trackers in it. */
 async function magnetOfFile(path: string): Promise<string> {
   return magnetOf(parseMetainfo(await Deno.readFile(path)));
@@ -90,12 +95,7 @@ for (const kind of ["libtorrent", "aria2c"] as const) {
     ignore: !needsTools("aria2c", SYSTEM_PYTHON),
     async fn() {
       await withTempDir(async (dir) => {
-        const swarm = await startSwarm(dir, {
-          name: NAME,
-          layout: LAYOUT,
-          pieceLength: "64K",
-          seeds: 0,
-        });
+        const swarm = await albumSwarm(dir, 0);
         const dataDir = swarm.dataPath.slice(0, -NAME.length - 1);
         const seed = spawn(
           kind === "aria2c"
@@ -137,12 +137,7 @@ Deno.test({
   ignore: !needsTools("aria2c", SYSTEM_PYTHON),
   async fn() {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: NAME,
-        layout: LAYOUT,
-        pieceLength: "64K",
-        seeds: 1,
-      });
+      const swarm = await albumSwarm(dir, 1);
       try {
         const magnet = await magnetOfFile(swarm.torrentPath);
         const lt = await run(libtorrentPeer("leech", magnet, join(dir, "libtorrent")));
@@ -167,12 +162,7 @@ Deno.test({
   ignore: !needsTools(SYSTEM_PYTHON),
   async fn() {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: NAME,
-        layout: LAYOUT,
-        pieceLength: "64K",
-        seeds: 0,
-      });
+      const swarm = await albumSwarm(dir, 0);
       const dataDir = swarm.dataPath.slice(0, -NAME.length - 1);
       const seedPorts = [freePort(), freePort()];
       const children = seedPorts.map((port) =>
@@ -216,12 +206,7 @@ Deno.test({
   ignore: !needsTools(SYSTEM_PYTHON),
   async fn() {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: NAME,
-        layout: LAYOUT,
-        pieceLength: "64K",
-        seeds: 1,
-      });
+      const swarm = await albumSwarm(dir, 1);
       const processes: P2pProcess[] = [];
       let lt: Deno.ChildProcess | undefined;
       try {
