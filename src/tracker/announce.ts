@@ -61,6 +61,9 @@ function requiredBinary(query: RawQuery, name: string, length: number): string {
 }
 
 const DIGITS = /^\d{1,16}$/;
+/** A byte count is a 64-bit unsigned integer in every client: at most 20 digits. */
+const COUNT_DIGITS = /^\d{1,20}$/;
+const UINT64_MAX = 2n ** 64n - 1n;
 
 function integer(query: RawQuery, name: string, required: boolean): number | undefined {
   const value = single(query, name);
@@ -73,6 +76,22 @@ function integer(query: RawQuery, name: string, required: boolean): number | und
     throw new TrackerError(`${name} must be a non-negative integer, got "${text.slice(0, 32)}"`);
   }
   return Number(text);
+}
+
+/**
+ * A required byte count (`uploaded`, `downloaded`, `left`): any 64-bit
+ * unsigned value, held as at most `Number.MAX_SAFE_INTEGER`. Transmission
+ * announces `left=9223372036854775807` (2^63 - 1) for a magnet link whose
+ * size it does not know yet. Only whether `left` is zero matters here.
+ */
+function count(query: RawQuery, name: string): number {
+  const value = single(query, name);
+  if (value === undefined) throw new TrackerError(`missing ${name}`);
+  const text = COUNT_DIGITS.test(value) ? value : queryBinaryString(value);
+  if (!COUNT_DIGITS.test(text) || BigInt(text) > UINT64_MAX) {
+    throw new TrackerError(`${name} must be a non-negative integer, got "${text.slice(0, 32)}"`);
+  }
+  return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
 }
 
 /**
@@ -105,9 +124,9 @@ export function parseAnnounce(query: RawQuery, limits: AnnounceLimits): Announce
     infoHash,
     peerId,
     port,
-    uploaded: integer(query, "uploaded", true)!,
-    downloaded: integer(query, "downloaded", true)!,
-    left: integer(query, "left", true)!,
+    uploaded: count(query, "uploaded"),
+    downloaded: count(query, "downloaded"),
+    left: count(query, "left"),
     event: event as AnnounceEvent,
     compact: compact !== "0",
     noPeerId: single(query, "no_peer_id") === "1",

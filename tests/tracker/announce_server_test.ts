@@ -144,6 +144,20 @@ Deno.test("scrape answers each info_hash once, however often it is asked", async
   });
 });
 
+Deno.test("a leecher that does not know its size yet (left=2^63-1, Transmission on a magnet link) gets the seeders", async () => {
+  await withTracker({}, async ({ base }) => {
+    await getBencoded(`${base}/announce?${announceQuery({ peer_id: id(2), port: 7002, left: 0 })}`);
+    const answer = await getBencoded(
+      `${base}/announce?${announceQuery({ left: "9223372036854775807", event: "started" })}`,
+    );
+    assert.equal(answer.get("failure reason"), undefined);
+    assert.deepEqual(parseCompactPeers(answer.get("peers") as Uint8Array, 6), [
+      { ip: "127.0.0.1", port: 7002 },
+    ]);
+    assert.equal(answer.get("incomplete"), 1);
+  });
+});
+
 const refusals: [string, string, RegExp][] = [
   ["missing info_hash", announceQuery({ info_hash: null }), /missing info_hash/],
   [
@@ -161,6 +175,11 @@ const refusals: [string, string, RegExp][] = [
   ["port 0", announceQuery({ port: 0 }), /port must be 1 to 65535/],
   ["port 70000", announceQuery({ port: 70000 }), /port must be 1 to 65535/],
   ["negative left", announceQuery({ left: -1 }), /left must be a non-negative integer/],
+  [
+    "left above 2^64-1",
+    announceQuery({ left: "18446744073709551616" }),
+    /left must be a non-negative integer/,
+  ],
   ["missing uploaded", announceQuery({ uploaded: null }), /missing uploaded/],
   ["unknown event", announceQuery({ event: "exploded" }), /unknown event "exploded"/],
   [
