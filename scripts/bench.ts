@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
 import { benchManyTorrents } from "./bench/many_torrents.ts";
 import { benchFlood } from "./bench/flood.ts";
-import { benchGet, benchSeed } from "./bench/peers.ts";
+import { benchGet, benchMagnet, benchSeed } from "./bench/peers.ts";
 import { benchTracker } from "./bench/tracker.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
@@ -18,6 +18,7 @@ const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => P
   tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
   seed: benchSeed,
   get: benchGet,
+  magnet: benchMagnet,
   flood: (dir, sizeMiB, _runs) => benchFlood(dir, Math.min(sizeMiB, 256)),
   many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
 };

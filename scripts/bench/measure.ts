@@ -14,20 +14,32 @@ export interface Measurement {
   readonly seconds: number;
   /** Largest peak resident memory over the runs, bytes. */
   readonly peakBytes: number;
+  /** Median of each figure the command reported on stdout (see `measure`'s `figures`). */
+  readonly figures: Readonly<Record<string, number>>;
+}
+
+/** Reads named figures (e.g. seconds to a milestone) from one run's stdout. */
+export type FigureReader = (stdout: string) => Record<string, number>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 const GNU_TIME = "/usr/bin/time";
 
 /**
  * Runs `command` `runs` times under GNU time and returns its median time and
- * peak memory. A failing run aborts the benchmark with the command's output.
+ * peak memory, and the median of each figure `figures` reads from its stdout.
+ * A failing run aborts the benchmark with the command's output.
  */
 export async function measure(
   label: string,
   command: string[],
-  options: { runs: number; cwd?: string; before?: () => Promise<void> },
+  options: { runs: number; cwd?: string; before?: () => Promise<void>; figures?: FigureReader },
 ): Promise<Measurement> {
   const times: number[] = [];
+  const figures: Record<string, number[]> = {};
   let peakBytes = 0;
   const report = await Deno.makeTempFile({ prefix: "p2p-bench-time-" });
   try {
@@ -47,12 +59,20 @@ export async function measure(
         .split(" ").map(Number);
       times.push(seconds);
       peakBytes = Math.max(peakBytes, kilobytes * 1024);
+      const read = options.figures?.(new TextDecoder().decode(output.stdout)) ?? {};
+      for (const [name, value] of Object.entries(read)) (figures[name] ??= []).push(value);
     }
   } finally {
     await Deno.remove(report);
   }
-  times.sort((a, b) => a - b);
-  return { label, seconds: times[Math.floor(times.length / 2)], peakBytes };
+  return {
+    label,
+    seconds: median(times),
+    peakBytes,
+    figures: Object.fromEntries(
+      Object.entries(figures).map(([name, values]) => [name, median(values)]),
+    ),
+  };
 }
 
 /** Prints measurements as a table, with each time as a ratio to the first row. */
@@ -67,6 +87,33 @@ export function printTable(title: string, rows: readonly Measurement[]): void {
       `  ${row.label.padEnd(34)}${row.seconds.toFixed(2).padStart(8)}s${
         ratio.toFixed(2).padStart(8)
       }${(row.peakBytes / 2 ** 20).toFixed(0).padStart(6)} MiB`,
+    );
+  }
+}
+
+/**
+ * Prints measurements as a table of the named figures (seconds; "-" where a
+ * row has none), then each row's wall time and peak memory.
+ */
+export function printFigureTable(
+  title: string,
+  rows: readonly Measurement[],
+  columns: readonly { figure: string; heading: string }[],
+): void {
+  console.log(`\n${title}`);
+  const headings = [...columns.map((column) => column.heading), "wall"];
+  console.log(
+    `  ${"program".padEnd(34)}${headings.map((h) => h.padStart(10)).join("")}${
+      "peak".padStart(10)
+    }`,
+  );
+  for (const row of rows) {
+    const cells = [...columns.map((column) => row.figures[column.figure]), row.seconds]
+      .map((value) => (value === undefined ? "-" : `${value.toFixed(2)}s`).padStart(10));
+    console.log(
+      `  ${row.label.padEnd(34)}${cells.join("")}${
+        (row.peakBytes / 2 ** 20).toFixed(0).padStart(6)
+      } MiB`,
     );
   }
 }

@@ -5,6 +5,11 @@
  *   downloaded by `p2p get`, aria2c and libtorrent in turn; wall time and
  *   peak memory. Targets: faster than aria2c, aiming at libtorrent's time;
  *   under 150 MB.
+ * - `magnet`: the same swarm, reached through a magnet link naming only
+ *   the tracker: `p2p get MAGNET` and libtorrent given the same link, time
+ *   to the metadata and to the complete file; then `p2p get X.torrent`.
+ *   Targets: p2p has the metadata no later than libtorrent; the magnet
+ *   download takes within 1.1× the .torrent download.
  * - `seed` (issue #4): one aria2c leecher fed by `p2p seed`, then by a
  *   libtorrent seed, as a ratio; and the seed's peak memory while serving
  *   the torrent to eight aria2c leechers at once. Target: under 100 MB.
@@ -12,12 +17,15 @@
  * @module
  */
 import { join } from "node:path";
+import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { aria2cLeech, libtorrentPeer } from "../../tests/real_clients.ts";
 import { P2P_COMMAND } from "../p2p_runtime.ts";
 import {
   ensureRandomFile,
+  type FigureReader,
   formatMemory,
   measure,
+  printFigureTable,
   printTable,
   printTarget,
   warmCache,
@@ -92,18 +100,25 @@ async function removeQuietly(path: string): Promise<void> {
   await Deno.remove(path, { recursive: true }).catch(() => {});
 }
 
+/** Starts `count` libtorrent seeds of `torrent` one after the other, each once it says it seeds. */
+async function startLibtorrentSeeds(
+  torrent: string,
+  seedDir: string,
+  count: number,
+  seeds: Deno.ChildProcess[],
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const seed = await startUntil(libtorrentPeer("seed", torrent, seedDir, 3600), /seeding/);
+    seeds.push(seed.child);
+  }
+}
+
 /** `p2p get` against aria2c and libtorrent, each leeching from the same three libtorrent seeds. */
 export async function benchGet(dir: string, sizeMiB: number, runs: number): Promise<void> {
   const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
   const seeds: Deno.ChildProcess[] = [];
   try {
-    for (let i = 0; i < 3; i++) {
-      const seed = await startUntil(
-        libtorrentPeer("seed", torrent, seedDir, 3600),
-        /seeding/,
-      );
-      seeds.push(seed.child);
-    }
+    await startLibtorrentSeeds(torrent, seedDir, 3, seeds);
     const target = join(dir, "leech");
     const clean = () => removeQuietly(target);
     const rows = [
@@ -135,6 +150,89 @@ export async function benchGet(dir: string, sizeMiB: number, runs: number): Prom
       "peak memory under 150 MB",
       ours.peakBytes < 150e6,
       formatMemory(ours.peakBytes),
+    );
+  } finally {
+    await stopAll([...seeds, tracker]);
+  }
+}
+
+/** `p2p get --json`'s own figures: seconds to the metadata (magnet links only) and to the end. */
+const p2pFigures: FigureReader = (stdout) => {
+  const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
+  return {
+    ...(summary.metadataSeconds === undefined ? {} : { metadata: summary.metadataSeconds }),
+    complete: summary.seconds,
+  };
+};
+
+/** lt_peer.py's `metadata S` and `done S` lines. */
+const libtorrentFigures: FigureReader = (stdout) => {
+  const seconds = (word: string) => {
+    const match = stdout.match(new RegExp(`^${word} ([\\d.]+)$`, "m"));
+    if (!match) throw new Error(`lt_peer.py printed no "${word}" line: ${stdout}`);
+    return Number(match[1]);
+  };
+  return { metadata: seconds("metadata"), complete: seconds("done") };
+};
+
+/**
+ * The `get` swarm reached through a magnet link that names only the
+ * tracker: `p2p get MAGNET` and libtorrent on the same link, time to the
+ * metadata and to the complete file, then `p2p get X.torrent`. The figures
+ * are each program's own, counted from when it starts working (after
+ * Deno's or Python's start-up); the wall column includes start-up.
+ */
+export async function benchMagnet(dir: string, sizeMiB: number, runs: number): Promise<void> {
+  const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
+  const magnet = magnetOf(parseMetainfo(await Deno.readFile(torrent)));
+  if (!magnet.includes("&tr=") || magnet.includes("x.pe=")) {
+    throw new Error(`the magnet link should name the tracker and no peers: ${magnet}`);
+  }
+  const seeds: Deno.ChildProcess[] = [];
+  try {
+    await startLibtorrentSeeds(torrent, seedDir, 3, seeds);
+    const target = join(dir, "leech");
+    const clean = () => removeQuietly(target);
+    const p2pGet = (source: string) => [...P2P_COMMAND, "get", source, "-d", target, "--json"];
+    const rows = [
+      await measure("p2p get MAGNET", p2pGet(magnet), {
+        runs,
+        before: clean,
+        figures: p2pFigures,
+      }),
+      await measure("libtorrent MAGNET (python3)", libtorrentPeer("leech", magnet, target, 600), {
+        runs,
+        before: clean,
+        figures: libtorrentFigures,
+      }),
+      await measure("p2p get X.torrent", p2pGet(torrent), {
+        runs,
+        before: clean,
+        figures: p2pFigures,
+      }),
+    ];
+    await clean();
+    printFigureTable(
+      `magnet: ${sizeMiB} MiB from three libtorrent seeds through a magnet link naming the tracker, ` +
+        `median of ${runs} runs (own timings from each program's start; wall includes start-up)`,
+      rows,
+      [{ figure: "metadata", heading: "metadata" }, { figure: "complete", heading: "complete" }],
+    );
+    const [ours, lt, fromTorrent] = rows.map((row) => row.figures);
+    printTarget(
+      "p2p has the metadata no later than libtorrent",
+      ours.metadata <= lt.metadata,
+      `${(ours.metadata / lt.metadata).toFixed(2)}× libtorrent's time to metadata (${
+        ours.metadata.toFixed(3)
+      } s vs ${lt.metadata.toFixed(3)} s)`,
+    );
+    const ratio = ours.complete / fromTorrent.complete;
+    printTarget(
+      "p2p magnet download within 1.1× the .torrent download",
+      ratio <= 1.1,
+      `${ratio.toFixed(2)}× (${ours.complete.toFixed(2)} s vs ${
+        fromTorrent.complete.toFixed(2)
+      } s)`,
     );
   } finally {
     await stopAll([...seeds, tracker]);
