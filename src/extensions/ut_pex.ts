@@ -61,7 +61,11 @@ class UtPex implements Extension {
       this.#host.log(`${peer.address}: ignored peer exchange: ${error.message}`);
       return;
     }
-    const usable = added.filter((endpoint) => !this.#isUs(endpoint));
+    // A seed has nothing to get from another seed.
+    const complete = this.#host.complete;
+    const usable = added.filter((peer) =>
+      !this.#isUs(peer) && !(complete && (peer.flags & PexFlag.seed) !== 0)
+    );
     if (usable.length > 0) this.#host.addPeers(usable);
   }
 

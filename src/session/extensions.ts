@@ -45,6 +45,8 @@ export interface ExtensionContext {
   readonly info: TorrentInfo | undefined;
   /** The peers connected now. */
   readonly peers: Iterable<Peer>;
+  /** True when every piece is verified. */
+  readonly complete: boolean;
   readonly clock: Clock;
   /** The port peers reach us on, when the session knows it. */
   readonly listenPort: number | undefined;
@@ -105,6 +107,10 @@ export class ExtensionRegistry implements ExtensionHost {
 
   get peers(): Iterable<Peer> {
     return this.#context.peers;
+  }
+
+  get complete(): boolean {
+    return this.#context.complete;
   }
 
   get clock(): Clock {

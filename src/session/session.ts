@@ -190,6 +190,9 @@ export class TorrentSession {
       get peers() {
         return session.peers.values();
       },
+      get complete() {
+        return session.complete;
+      },
       clock: this.#clock,
       get listenPort() {
         return options.listenPort?.();
@@ -400,6 +403,11 @@ export class TorrentSession {
     };
     if (this.#closed) return reject("shutting down");
     if (sameBytes(handshake.peerId, this.options.peerId)) return reject("that is ourselves");
+    const twin = [...this.peers.values()].find((peer) => sameBytes(peer.peerId, handshake.peerId));
+    if (twin) {
+      if (!this.#replacesTwin(twin, direction)) return reject("connected to that peer already");
+      twin.close("replaced by a second connection to the same peer");
+    }
     if (!isLoopback(stream.remote.ip)) {
       let fromThere = 0;
       for (const peer of this.peers.values()) {
@@ -435,6 +443,18 @@ export class TorrentSession {
       onMessages: (messages) => this.#onMessages(peer, messages),
       onClose: (reason) => this.#onClose(peer, reason),
     });
+  }
+
+  /**
+   * Two peers that learn of each other (peer exchange) may dial each other
+   * at once, and each side then holds two connections. Both sides keep the
+   * same one: the connection dialled by the peer with the greater peer id.
+   */
+  #replacesTwin(twin: Peer, direction: "in" | "out"): boolean {
+    if (twin.outgoing === (direction === "out")) return false;
+    const ours = this.options.peerId;
+    const dialledByUs = direction === "out";
+    return compareBytes(ours, twin.peerId) > 0 ? dialledByUs : !dialledByUs;
   }
 
   /** Closes the peer idle the longest, if one has been idle long enough; true if it did. */
@@ -475,14 +495,22 @@ export class TorrentSession {
   /** Dials waiting candidates while there is room. */
   #dialCandidates(): void {
     const dial = this.options.dial;
-    if (!dial) return;
+    if (!dial || this.#toDial.size === 0) return;
+    // A peer that connected to us is listed by others under its listening port: not dialled again.
+    const listening = new Set<string>();
+    for (const peer of this.peers.values()) {
+      if (peer.listenEndpoint) listening.add(formatEndpoint(peer.listenEndpoint));
+    }
     for (const [address, endpoint] of this.#toDial) {
       if (
         this.#closed || this.#connecting >= MAX_CONNECTING ||
         this.peers.size + this.#connecting >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)
       ) return;
       this.#toDial.delete(address);
-      if (this.#addresses.has(address) || this.#reputation.isBanned(endpoint.ip)) continue;
+      if (
+        this.#addresses.has(address) || listening.has(address) ||
+        this.#reputation.isBanned(endpoint.ip)
+      ) continue;
       this.#addresses.add(address);
       this.#connecting++;
       dial(endpoint)
@@ -789,4 +817,12 @@ export class TorrentSession {
     for (const peer of [...this.peers.values()]) peer.close("session closed");
     await this.#parts?.store.close();
   }
+}
+
+/** Byte-wise order of two byte strings: negative, zero or positive. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
 }

@@ -169,3 +169,29 @@ Deno.test("engine: hostile peer exchange: thousands of peers, too often, malform
     await world.close();
   }
 });
+
+Deno.test("engine: two peers that dial each other at once keep one connection, the same on both sides", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(64 * 16384, 32768);
+  try {
+    const half = data.slice();
+    half.fill(0, half.length / 2);
+    const a = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, half]]) });
+    const b = world.client("10.0.0.2");
+    const [aTorrent, bTorrent] = await Promise.all([
+      a.client.add(metainfo, { directory: "/", mode: "write" }),
+      b.client.add(metainfo, { directory: "/", mode: "write" }),
+    ]);
+    aTorrent.session.connect([b.endpoint]);
+    bTorrent.session.connect([a.endpoint]);
+    await settle(() => bTorrent.session.stats().verifiedPieces === 16);
+    await settle();
+    const [aSide] = aTorrent.session.peers.values();
+    const [bSide] = bTorrent.session.peers.values();
+    assert.equal(aTorrent.session.peers.size, 1);
+    assert.equal(bTorrent.session.peers.size, 1);
+    assert.equal(aSide.outgoing, !bSide.outgoing, "the same connection, dialled by one of them");
+  } finally {
+    await world.close();
+  }
+});
