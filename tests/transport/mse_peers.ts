@@ -174,7 +174,11 @@ export function request(keyed: Keyed, fields: RequestFields = {}): Uint8Array {
 }
 
 /** Step 4's head as B sends it, encrypted with B's cipher. */
-export function reply(keyed: Keyed, select: number, padD = new Uint8Array(0)): Uint8Array {
+export function reply(
+  keyed: Keyed,
+  select: number,
+  padD: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const bytes = concat(new Uint8Array(8), be(select, 4), be(padD.length, 2), padD);
   keyed.ciphers.encrypt.crypt(bytes);
   return bytes;
