@@ -20,7 +20,7 @@ const G = 2n;
 /** Bytes of a public key and of the secret: 768 bits, big-endian, leading zeros kept. */
 export const DH_KEY_LENGTH = 96;
 /** Bytes of a private key: the 160 bits the spec recommends (128 at least, 180 adds nothing). */
-export const DH_PRIVATE_KEY_LENGTH = 20;
+const PRIVATE_KEY_LENGTH = 20;
 
 /**
  * A fresh random private key X.
@@ -31,7 +31,7 @@ export const DH_PRIVATE_KEY_LENGTH = 20;
  * ```
  */
 export function newPrivateKey(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(DH_PRIVATE_KEY_LENGTH));
+  return crypto.getRandomValues(new Uint8Array(PRIVATE_KEY_LENGTH));
 }
 
 /**
