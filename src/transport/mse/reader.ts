@@ -37,7 +37,10 @@ export async function withinDeadline<T>(
   }
 }
 
-/** Room the buffer starts with: a whole handshake of either side without padding beyond the spec's. */
+/**
+ * Room the buffer starts with: either side's handshake with every padding at
+ * the spec's most and a BitTorrent handshake as IA, with room to spare.
+ */
 const INITIAL_CAPACITY = 4096;
 
 /**
