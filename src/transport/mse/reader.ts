@@ -14,6 +14,10 @@ export interface HandshakeClock {
  * pending; closing the stream is what ends that read.
  *
  * @throws {TransportError} saying why the handshake failed.
+ * @example
+ * ```ts
+ * const key = await withinDeadline(stream, clock, 10_000, () => reader.take(96));
+ * ```
  */
 export async function withinDeadline<T>(
   stream: PeerStream,
@@ -47,6 +51,12 @@ const INITIAL_CAPACITY = 4096;
  * Buffered reading of a handshake: waits for as many bytes as the next field
  * needs, hands them out, and keeps whatever arrived beyond them for the
  * stream that carries on after the handshake.
+ *
+ * @example
+ * ```ts
+ * const reader = new HandshakeReader(stream, firstBytes);
+ * const peerKey = await reader.take(96);
+ * ```
  */
 export class HandshakeReader {
   #buffer: Uint8Array;
