@@ -2,8 +2,8 @@
  * Transports: the byte streams peers are read and written through, and how
  * they are opened and accepted, and peer addresses with their compact forms
  * (BEP 23, BEP 7) that trackers, peer exchange and the DHT pass around. TCP
- * is the one real transport today; encryption will wrap a stream, and tests
- * plug in in-memory pipes.
+ * is the one real transport today; message stream encryption wraps a
+ * stream (`mse/`), and tests plug in in-memory pipes.
  *
  * @module
  */
@@ -29,3 +29,15 @@ export {
   type PeerAddress,
 } from "./address.ts";
 export { describeSocketError, tcpTransport } from "./tcp.ts";
+export {
+  acceptMse,
+  type AcceptMseOptions,
+  type HandshakeClock,
+  type InfoHashLookup,
+  initiateMse,
+  type InitiateMseOptions,
+  type MseAccepted,
+  type MseInitiated,
+  type MseMethod,
+  ServedTorrents,
+} from "./mse/mod.ts";
