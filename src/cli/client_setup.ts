@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { Client, type ClientTorrent, trackerSource } from "../client/mod.ts";
+import { Client, type ClientTorrent, type EncryptionPolicy, trackerSource } from "../client/mod.ts";
 import type { Metainfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
 import type { CliEnv } from "./env.ts";
@@ -13,6 +13,7 @@ export interface SwarmOptions {
   readonly host: string;
   readonly name?: string;
   readonly maxUploadRate?: number;
+  readonly encryption?: EncryptionPolicy;
 }
 
 /**
@@ -35,6 +36,7 @@ export function startClient(
     port: options.port,
     clientName: `p2p/${VERSION}`,
     maxUploadRate: options.maxUploadRate,
+    encryption: options.encryption,
     peerSources: [trackerSource({ name: options.name, log: say })],
     log,
   });

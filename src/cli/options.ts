@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_ENCRYPTION, ENCRYPTION_POLICIES } from "../client/mod.ts";
 
 /**
  * A commander option parser for whole numbers in `[min, max]`.
@@ -57,6 +58,25 @@ export function peerOptions(command: Command, defaultPort: number): Command {
     .option("--host <address>", "address to listen on", "0.0.0.0")
     .option("--name <name>", "our name in the tracker's log")
     .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
+    .addOption(encryptionOption())
     .option("-v, --verbose", "log every peer event")
     .option("-q, --quiet", "no progress or status output");
+}
+
+/**
+ * `--encryption prefer|require|allow|off`: message stream encryption, as
+ * users know the setting from their clients (see `EncryptionPolicy`).
+ *
+ * @example
+ * ```ts
+ * new Command("shell").addOption(encryptionOption());
+ * ```
+ */
+export function encryptionOption(): Option {
+  return new Option(
+    "--encryption <policy>",
+    "encrypt connections: prefer (encrypted first, plaintext if the peer lacks it), " +
+      "require (encrypted only), allow (plaintext first, encrypted if the peer needs it), " +
+      "off (plaintext only)",
+  ).choices(ENCRYPTION_POLICIES).default(DEFAULT_ENCRYPTION);
 }

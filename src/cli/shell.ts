@@ -3,7 +3,7 @@ import process from "node:process";
 import readline from "node:readline";
 import { dirname, join, resolve } from "node:path";
 import { type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
-import type { Client, ClientTorrent } from "../client/mod.ts";
+import type { Client, ClientTorrent, EncryptionPolicy } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
@@ -11,7 +11,7 @@ import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
-import { integerOption } from "./options.ts";
+import { encryptionOption, integerOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
 
 /** Seconds a fetch in the shell may go without data before it gives up. */
@@ -34,6 +34,7 @@ interface ShellOptions {
   name?: string;
   port: number;
   host: string;
+  encryption?: EncryptionPolicy;
 }
 
 /**
@@ -59,6 +60,7 @@ export function shellCommand(env: CliEnv): Command {
       0,
     )
     .option("--host <address>", "address to listen on", "0.0.0.0")
+    .addOption(encryptionOption())
     .action((options: ShellOptions) => new Shell(env, options).run());
 }
 

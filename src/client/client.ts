@@ -14,13 +14,15 @@ import {
   type Endpoint,
   formatEndpoint,
   type PeerStream,
+  ServedTorrents,
   type StreamListener,
   tcpTransport,
   type Transport,
   writeAll,
 } from "../transport/mod.ts";
 import { encodeHandshake, generatePeerId } from "../wire/mod.ts";
-import { dialPeer, HANDSHAKE_TIMEOUT_MS, readHandshake } from "./handshake_io.ts";
+import { DEFAULT_ENCRYPTION, type EncryptionPolicy, OpeningMemory } from "./encryption.ts";
+import { acceptPeer, dialPeer, HANDSHAKE_TIMEOUT_MS } from "./handshake_io.ts";
 import type { PeerSource, PeerSourceFactory, PeerSourceStatus, SwarmView } from "./peer_source.ts";
 import { trackerSource } from "./tracker_source.ts";
 
@@ -71,6 +73,8 @@ export interface ClientOptions {
   readonly clientName: string;
   /** Upload limit in bytes per second for the whole process; none by default. */
   readonly maxUploadRate?: number;
+  /** Message stream encryption, both ways (default `prefer`). */
+  readonly encryption?: EncryptionPolicy;
   /** Where torrents find peers (default: their trackers). */
   readonly peerSources?: readonly PeerSourceFactory[];
   /** BEP 10 extensions every torrent speaks (default: ut_metadata and ut_pex). */
@@ -216,6 +220,9 @@ export class Client {
   readonly #uploadLimiter: RateLimiter | undefined;
   /** Accepted streams still in their handshake, oldest first. */
   readonly #pending = new Set<PeerStream>();
+  /** The torrents held, for encrypted peers to prove which they want. */
+  readonly #served = new ServedTorrents();
+  readonly #openings = new OpeningMemory();
   #closed = false;
 
   private constructor(readonly options: ClientOptions, listener: StreamListener) {
@@ -319,6 +326,7 @@ export class Client {
       this.options.openStore ?? openFiles,
     );
     this.#torrents.set(torrent.infoHash.hex, held);
+    this.#served.add(torrent.infoHash);
     return held;
   }
 
@@ -361,12 +369,17 @@ export class Client {
     const torrent = this.#torrents.get(infoHash.hex);
     if (!torrent) return false;
     this.#torrents.delete(infoHash.hex);
+    this.#served.delete(infoHash);
     await torrent.stop();
     return true;
   }
 
   #dial(endpoint: Endpoint, infoHash: InfoHash): Promise<Handshaken> {
-    return dialPeer(this.#transport, endpoint, infoHash, this.peerId, this.#clock);
+    return dialPeer(this.#transport, endpoint, infoHash, this.peerId, {
+      encryption: this.options.encryption,
+      memory: this.#openings,
+      clock: this.#clock,
+    });
   }
 
   async #acceptLoop(): Promise<void> {
@@ -386,21 +399,23 @@ export class Client {
     const address = formatEndpoint(stream.remote);
     try {
       const busy = this.#pending.size > MAX_PENDING_HANDSHAKES / 2;
-      const { handshake, leftover } = await readHandshake(
-        stream,
-        this.#clock,
-        busy ? BUSY_HANDSHAKE_TIMEOUT_MS : HANDSHAKE_TIMEOUT_MS,
-      );
+      const accepted = await acceptPeer(stream, {
+        encryption: this.options.encryption ?? DEFAULT_ENCRYPTION,
+        torrents: this.#served,
+        clock: this.#clock,
+        timeoutMs: busy ? BUSY_HANDSHAKE_TIMEOUT_MS : HANDSHAKE_TIMEOUT_MS,
+      });
+      const { stream: peer, handshake } = accepted;
       const torrent = this.#torrents.get(handshake.infoHash.hex);
       if (!torrent || this.#closed) {
-        closeQuietly(stream);
+        closeQuietly(peer);
         this.options.log?.(
           `refused ${address}: unknown torrent ${handshake.infoHash.hex.slice(0, 8)}`,
         );
         return;
       }
-      await writeAll(stream, encodeHandshake(torrent.infoHash, this.peerId));
-      torrent.session.attach({ stream, handshake, leftover });
+      await writeAll(peer, encodeHandshake(torrent.infoHash, this.peerId));
+      torrent.session.attach(accepted);
     } catch (error) {
       closeQuietly(stream);
       this.options.log?.(`refused ${address}: ${error instanceof Error ? error.message : error}`);

@@ -17,6 +17,13 @@ export {
   type StoreOpener,
 } from "./client.ts";
 export {
+  DEFAULT_ENCRYPTION,
+  ENCRYPTION_POLICIES,
+  type EncryptionPolicy,
+  OpeningMemory,
+} from "./encryption.ts";
+export {
+  acceptPeer,
   CONNECT_TIMEOUT_MS,
   dialPeer,
   HANDSHAKE_TIMEOUT_MS,

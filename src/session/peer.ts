@@ -66,6 +66,8 @@ export class Peer {
   wanted = 0;
   /** We dialled it (so its address takes connections); false for a peer that connected to us. */
   outgoing = false;
+  /** RC4 carries the connection (message stream encryption). */
+  encrypted = false;
   /** Its extension handshake (BEP 10); empty until it sends one. */
   extensions: PeerExtensions = { messages: new Map() };
   /** Requests it is waiting for us to serve, oldest first. */

@@ -74,6 +74,8 @@ export interface Handshaken {
   readonly stream: PeerStream;
   readonly handshake: Handshake;
   readonly leftover: Uint8Array;
+  /** RC4 carries the stream (message stream encryption). */
+  readonly encrypted?: boolean;
 }
 
 /** How a session behaves. */
@@ -395,7 +397,10 @@ export class TorrentSession {
    * session.attach({ stream, handshake, leftover });
    * ```
    */
-  attach({ stream, handshake, leftover }: Handshaken, direction: "in" | "out" = "in"): void {
+  attach(
+    { stream, handshake, leftover, encrypted }: Handshaken,
+    direction: "in" | "out" = "in",
+  ): void {
     const address = formatEndpoint(stream.remote);
     const reject = (why: string) => {
       stream.close();
@@ -430,6 +435,11 @@ export class TorrentSession {
     );
     if (this.#reputation.isBanned(peer.identity)) return reject("banned for corrupt data");
     peer.outgoing = direction === "out";
+    peer.encrypted = encrypted === true;
+    this.#log(
+      `${peer.address}: connected ${direction === "out" ? "to" : "from"}, ` +
+        (peer.encrypted ? "encrypted (RC4)" : "plaintext"),
+    );
     this.#addresses.add(address);
     this.peers.set(peer.id, peer);
     // The bitfield goes first (BEP 3 allows it nowhere else), then the extension handshake.
