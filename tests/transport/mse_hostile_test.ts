@@ -295,3 +295,15 @@ Deno.test("MSE initiator takes PadB and PadD of 512 bytes, and keeps what came i
   assert.equal(method, "rc4");
   assert.deepEqual(await readExactly(stream, first.length), first);
 });
+
+Deno.test("MSE initiator gives up at once on a peer that answers with a plaintext handshake", async () => {
+  const clock = new ManualClock();
+  const { a, b } = pipe();
+  const handshake = track(initiating(a, clock));
+  const plaintext = new Uint8Array(68);
+  plaintext.set(new TextEncoder().encode("\x13BitTorrent protocol"));
+  await writeAll(b, plaintext);
+  await settle();
+  assert.ok(handshake.settled(), "no waiting for the deadline");
+  assertFailure(await handshake.error, "answered in plaintext");
+});

@@ -1,5 +1,5 @@
 import type { InfoHash } from "../../metainfo/mod.ts";
-import { type PeerStream, writeAll } from "../stream.ts";
+import { type PeerStream, TransportError, writeAll } from "../stream.ts";
 import { DH_KEY_LENGTH, newPrivateKey, publicKey, sharedSecret } from "./dh.ts";
 import { afterHandshake } from "./encrypted_stream.ts";
 import {
@@ -61,6 +61,9 @@ export interface MseInitiated {
  * });
  * ```
  */
+/** How a plaintext BitTorrent handshake starts: 19, then "BitTorrent protocol". */
+const PLAINTEXT_HANDSHAKE_START = new TextEncoder().encode("\x13BitTorrent protocol");
+
 export function initiateMse(
   stream: PeerStream,
   options: InitiateMseOptions,
@@ -70,6 +73,11 @@ export function initiateMse(
     const privateKey = newPrivateKey();
     await writeAll(stream, keyMessage(publicKey(privateKey)));
     const reader = new HandshakeReader(stream);
+    // A peer that speaks only plaintext may answer our key with its own handshake instead of
+    // closing: no key starts with these 20 bytes but once in 2^160, so say so at once.
+    if (await reader.startsWith(PLAINTEXT_HANDSHAKE_START)) {
+      throw new TransportError("the peer answered in plaintext: it does not speak encryption");
+    }
     const secret = sharedSecret(privateKey, await reader.take(DH_KEY_LENGTH));
     const ciphers = mseCiphers(secret, infoHash, "initiator");
     const request = encodeRequest({ secret, infoHash, provide, initialPayload }, ciphers.encrypt);

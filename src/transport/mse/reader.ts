@@ -104,6 +104,12 @@ export class HandshakeReader {
     }
   }
 
+  /** Whether the next bytes, once `prefix.length` of them have arrived, are `prefix` (nothing is taken). */
+  async startsWith(prefix: Uint8Array): Promise<boolean> {
+    while (this.#end - this.#start < prefix.length) await this.#readMore(prefix.length);
+    return startsWith(this.#buffer, prefix, this.#start);
+  }
+
   /** The bytes read beyond what was taken (the start of what follows the handshake). */
   rest(): Uint8Array {
     return this.#buffer.subarray(this.#start, this.#end);
