@@ -327,20 +327,23 @@ seed(
 );
 
 const binary = (bytes: Uint8Array) => String.fromCharCode(...bytes);
-const peers = [
-  { compact: binary(compactPeer("127.0.0.1", 6881)!), peerId: binary(PEER_ID) },
-  { compact: binary(compactPeer("::1", 51413)!), peerId: binary(OTHER_PEER_ID) },
-];
-const answer = { interval: 1800, minInterval: 60, complete: 1, incomplete: 1, peers };
+const answer = {
+  interval: 1800,
+  minInterval: 60,
+  complete: 1,
+  incomplete: 1,
+  peers: compactPeer("127.0.0.1", 6881)!,
+  peers6: compactPeer("::1", 51413)!,
+};
 seed(
   "announce-response",
   "p2p_compact.bencode",
-  encodeAnnounceAnswer(answer, { compact: true, noPeerId: false }),
+  encodeAnnounceAnswer(answer, { compact: true }),
 );
 seed(
   "announce-response",
   "p2p_dictionary.bencode",
-  encodeAnnounceAnswer(answer, { compact: false, noPeerId: false }),
+  encodeAnnounceAnswer(answer, { compact: false }),
 );
 seed(
   "announce-response",

@@ -1,7 +1,10 @@
 import { encode } from "../bencode/mod.ts";
 import { TrackerError } from "./errors.ts";
-import { binaryStringToBytes } from "./binary_string.ts";
-import { COMPACT_IPV4_LENGTH, compactAddress } from "../transport/address.ts";
+import {
+  COMPACT_IPV4_LENGTH,
+  COMPACT_IPV6_LENGTH,
+  parseCompactPeers,
+} from "../transport/address.ts";
 import { queryBinaryString, queryText, type RawQuery } from "./query.ts";
 
 /** What a peer tells the tracker with `event` (BEP 3; `paused` is BEP 21's partial seed). */
@@ -22,7 +25,6 @@ export interface AnnounceRequest {
   readonly event: AnnounceEvent;
   /** BEP 23 compact peers; the default unless `compact=0`. */
   readonly compact: boolean;
-  readonly noPeerId: boolean;
   readonly numwant: number;
   readonly key?: string;
   /** The `ip` parameter; used only by a tracker that trusts its proxy. */
@@ -129,7 +131,6 @@ export function parseAnnounce(query: RawQuery, limits: AnnounceLimits): Announce
     left: count(query, "left"),
     event: event as AnnounceEvent,
     compact: compact !== "0",
-    noPeerId: single(query, "no_peer_id") === "1",
     numwant: Math.min(numwant, limits.maxNumwant),
     key: text("key"),
     ip: text("ip"),
@@ -146,18 +147,21 @@ export interface AnnounceAnswer {
   readonly complete: number;
   /** Leechers in the swarm. */
   readonly incomplete: number;
-  /** The chosen peers: compact forms (6 or 18 bytes) and ids, as binary strings. */
-  readonly peers: readonly { compact: string; peerId: string }[];
+  /** The chosen IPv4 peers, compact (BEP 23): 6 bytes each. */
+  readonly peers: Uint8Array;
+  /** The chosen IPv6 peers, compact (BEP 7): 18 bytes each. */
+  readonly peers6: Uint8Array;
 }
 
 /**
  * Encodes an announce answer: compact `peers` and `peers6` strings (BEP 23,
- * BEP 7), or a list of dictionaries when the peer asked for `compact=0`.
+ * BEP 7), or a list of dictionaries of `ip` and `port` when the peer asked
+ * for `compact=0` (without `peer id`: the tracker does not keep peer ids).
  *
  * The compact answer is the tracker's hot path, so it is framed here
  * directly: its keys are fixed ASCII, its values two counts, two intervals
- * and two byte strings. A test checks it byte for byte against the npm
- * encoder, which encodes the dictionary form.
+ * and the two byte strings the registry wrote. A test checks it byte for
+ * byte against the npm encoder, which encodes the dictionary form.
  *
  * @example
  * ```ts
@@ -166,7 +170,7 @@ export interface AnnounceAnswer {
  */
 export function encodeAnnounceAnswer(
   answer: AnnounceAnswer,
-  style: { compact: boolean; noPeerId: boolean },
+  style: { compact: boolean },
 ): Uint8Array {
   if (!style.compact) {
     return encode({
@@ -174,46 +178,23 @@ export function encodeAnnounceAnswer(
       incomplete: answer.incomplete,
       interval: answer.interval,
       "min interval": answer.minInterval,
-      peers: answer.peers.map((peer) => {
-        const { ip, port } = compactAddress(peer.compact);
-        return {
-          ip,
-          "peer id": style.noPeerId ? undefined : binaryStringToBytes(peer.peerId),
-          port,
-        };
-      }),
+      peers: [
+        ...parseCompactPeers(answer.peers, COMPACT_IPV4_LENGTH)!,
+        ...parseCompactPeers(answer.peers6, COMPACT_IPV6_LENGTH)!,
+      ].map(({ ip, port }) => ({ ip, port })),
     });
   }
-  let v4Length = 0;
-  let v6Length = 0;
-  for (const peer of answer.peers) {
-    if (peer.compact.length === COMPACT_IPV4_LENGTH) v4Length += peer.compact.length;
-    else v6Length += peer.compact.length;
-  }
+  const { peers, peers6 } = answer;
   const head = `d8:completei${answer.complete}e10:incompletei${answer.incomplete}e` +
-    `8:intervali${answer.interval}e12:min intervali${answer.minInterval}e5:peers${v4Length}:`;
-  const v6Head = v6Length > 0 ? `6:peers6${v6Length}:` : "";
-  const out = new Uint8Array(head.length + v4Length + v6Head.length + v6Length + 1);
+    `8:intervali${answer.interval}e12:min intervali${answer.minInterval}e5:peers${peers.length}:`;
+  const v6Head = peers6.length > 0 ? `6:peers6${peers6.length}:` : "";
+  const out = new Uint8Array(head.length + peers.length + v6Head.length + peers6.length + 1);
   let offset = writeAscii(out, 0, head);
-  offset = writeCompactPeers(out, offset, answer.peers, true);
-  offset = writeAscii(out, offset, v6Head);
-  offset = writeCompactPeers(out, offset, answer.peers, false);
-  out[offset] = 0x65; // 'e'
+  out.set(peers, offset);
+  offset = writeAscii(out, offset + peers.length, v6Head);
+  out.set(peers6, offset);
+  out[offset + peers6.length] = 0x65; // 'e'
   return out;
-}
-
-/** Copies the IPv4 (or IPv6) peers' compact bytes. */
-function writeCompactPeers(
-  out: Uint8Array,
-  offset: number,
-  peers: AnnounceAnswer["peers"],
-  ipv4: boolean,
-): number {
-  for (const { compact } of peers) {
-    if ((compact.length === COMPACT_IPV4_LENGTH) !== ipv4) continue;
-    for (let i = 0; i < compact.length; i++) out[offset++] = compact.charCodeAt(i);
-  }
-  return offset;
 }
 
 function writeAscii(out: Uint8Array, offset: number, text: string): number {

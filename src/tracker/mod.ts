@@ -51,7 +51,14 @@ export {
   startTracker,
   type TrackerOptions,
 } from "./server.ts";
-export { SwarmRegistry } from "./swarm_registry.ts";
+export { EXPIRY_TICK_SECONDS } from "./peer_list.ts";
+export {
+  MIN_PEER_LIFETIME,
+  peerLifetime,
+  type SwarmEvent,
+  type SwarmEventPeer,
+  SwarmRegistry,
+} from "./swarm_registry.ts";
 export { binaryStringToBytes, binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 export {
   announce,

@@ -16,7 +16,7 @@ import { listenHttp } from "./http_listener.ts";
 import { compactAddress, compactPeer } from "../transport/address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
-import { type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
+import { peerLifetime, type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
 import { OffThreadSummarizer } from "./summarizer.ts";
 
 /**
@@ -43,8 +43,15 @@ export const MAX_MIN_INTERVAL = 60;
  * swarm, so without a cap they grow memory until they expire an hour later.
  */
 export const DEFAULT_MAX_SWARMS = 100_000;
-/** Default cap on peers across all swarms (each costs about half a KiB). */
+/** Default cap on peers across all swarms. */
 export const DEFAULT_MAX_PEERS = 500_000;
+/**
+ * The expiry sweep: each tick checks a share of the peers, so that every
+ * peer is checked once a round (30 s, against lifetimes of ten minutes or
+ * more) and no tick holds announces up for long.
+ */
+const EXPIRY_TICK_MS = 1000;
+const EXPIRY_ROUND_TICKS = 30;
 /** A cap's refusals are logged again only once the count falls below this share of it. */
 const FULL_LOG_REARM = 0.9;
 
@@ -53,7 +60,7 @@ export interface TrackerOptions {
   readonly hostname: string;
   readonly port: number;
   readonly catalog: Catalog;
-  /** Seconds between announces; peers silent for two intervals expire. */
+  /** Seconds between announces; peers silent for `peerLifetime(interval)` expire. */
   readonly interval: number;
   /** Serve only published torrents (like opentracker's whitelist). */
   readonly closed: boolean;
@@ -161,6 +168,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     maxSwarms: caps.swarms,
     maxPeers: caps.peers,
   });
+  const lifetime = peerLifetime(options.interval);
   const { catalog, log } = options;
   const summarizer = new OffThreadSummarizer();
   const maxTorrentBytes = options.maxTorrentBytes ?? DEFAULT_MAX_TORRENT_BYTES;
@@ -174,14 +182,14 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   const logEvents = (events: SwarmEvent[]) => {
     if (!log) return;
     for (const { kind, infoHash, peer } of events) {
-      const { ip } = compactAddress(peer.compact);
-      const who = `${peer.name ?? "peer"} ${ip}:${peer.port}`;
-      const role = peer.left === 0 ? "seeder" : "leecher";
+      const { ip, port } = compactAddress(peer.compact);
+      const who = `${peer.name ?? "peer"} ${ip}:${port}`;
+      const role = peer.seeder ? "seeder" : "leecher";
       const what = {
         joined: `joined ${torrentLabel(infoHash)} as ${role}`,
         completed: `completed ${torrentLabel(infoHash)}`,
         left: `left ${torrentLabel(infoHash)}`,
-        expired: `expired from ${torrentLabel(infoHash)} (silent for two intervals)`,
+        expired: `expired from ${torrentLabel(infoHash)} (silent for ${lifetime} s)`,
       }[kind];
       log(`${who} ${what}`);
     }
@@ -348,13 +356,10 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     log,
   });
   const address = server.addr;
-  const expiry = setInterval(
-    () => {
-      logEvents(registry.expire());
-      rearmFullLog();
-    },
-    Math.min(options.interval * 500, 60_000),
-  );
+  const expiry = setInterval(() => {
+    logEvents(registry.expire(Math.ceil(registry.size.peers / EXPIRY_ROUND_TICKS)));
+    rearmFullLog();
+  }, EXPIRY_TICK_MS);
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   return {
     announceUrl: `http://${host}:${address.port}/announce`,

@@ -1,24 +1,41 @@
 import type { AnnounceAnswer, AnnounceRequest } from "./announce.ts";
 import { TrackerFullError } from "./errors.ts";
+import { IndexSampler } from "./index_sampler.ts";
+import { PeerList, tickOf } from "./peer_list.ts";
 import type { ScrapeCounts } from "./scrape.ts";
+import { COMPACT_IPV4_LENGTH, COMPACT_IPV6_LENGTH } from "../transport/address.ts";
+import { WordArena } from "./word_arena.ts";
 
-/** One peer in one swarm, as the tracker remembers it. */
-export interface SwarmPeer {
-  /** The peer id as a binary string: the peer's identity within the swarm. */
-  readonly peerId: string;
-  port: number;
-  /**
-   * Compact form (6 bytes IPv4, 18 bytes IPv6) as a binary string, ready to
-   * send; the address is read back from it when needed. A string costs a
-   * fraction of a typed array's memory, and a tracker holds many peers.
-   */
-  compact: string;
-  left: number;
-  /** Milliseconds (the registry's clock) of the last announce. */
-  lastSeen: number;
-  name?: string;
-  /** Position in its swarm's seeder or leecher list, for O(1) removal. */
-  slot: number;
+/**
+ * Shortest time a peer is kept after its announce, in seconds: twice the
+ * 300 s below which libtorrent (`min_announce_interval`) never announces
+ * again, whatever interval a tracker asks for. With a shorter `--interval`
+ * (tests use a few seconds) such a peer would otherwise expire between its
+ * own announces.
+ */
+export const MIN_PEER_LIFETIME = 600;
+
+/**
+ * Seconds a peer is kept after its announce: twice the interval, so that
+ * one lost announce does not drop it, and at least MIN_PEER_LIFETIME.
+ *
+ * @example
+ * ```ts
+ * peerLifetime(1800); // 3600
+ * peerLifetime(5); // 600
+ * ```
+ */
+export function peerLifetime(interval: number): number {
+  return Math.max(2 * interval, MIN_PEER_LIFETIME);
+}
+
+/** A peer as an event names it. */
+export interface SwarmEventPeer {
+  /** Compact form (6 bytes IPv4, 18 bytes IPv6) as a binary string. */
+  readonly compact: string;
+  readonly seeder: boolean;
+  /** p2p's own `name` announce parameter, if the peer gave one. */
+  readonly name?: string;
 }
 
 /** Something that happened in a swarm, for the tracker's log. */
@@ -26,46 +43,12 @@ export interface SwarmEvent {
   readonly kind: "joined" | "completed" | "left" | "expired";
   /** The info hash as a binary string. */
   readonly infoHash: string;
-  readonly peer: SwarmPeer;
-}
-
-/**
- * The peers of one torrent, split into seeders and leechers so that a
- * seeder is handed leechers first and a random pick is O(1) per peer.
- */
-class Swarm {
-  readonly peers = new Map<string, SwarmPeer>();
-  readonly seeders: SwarmPeer[] = [];
-  readonly leechers: SwarmPeer[] = [];
-  downloaded = 0;
-
-  constructor(readonly infoHash: string) {}
-
-  listOf(peer: SwarmPeer): SwarmPeer[] {
-    return peer.left === 0 ? this.seeders : this.leechers;
-  }
-
-  add(peer: SwarmPeer): void {
-    const list = this.listOf(peer);
-    peer.slot = list.length;
-    list.push(peer);
-    this.peers.set(peer.peerId, peer);
-  }
-
-  remove(peer: SwarmPeer): void {
-    const list = this.listOf(peer);
-    const last = list.pop()!;
-    if (last !== peer) {
-      list[peer.slot] = last;
-      last.slot = peer.slot;
-    }
-    this.peers.delete(peer.peerId);
-  }
+  readonly peer: SwarmEventPeer;
 }
 
 /** Tracker timing and limits. */
 export interface RegistryOptions {
-  /** Seconds between a peer's announces; a peer silent for two intervals expires. */
+  /** Seconds between a peer's announces; a peer silent for `peerLifetime(interval)` expires. */
   readonly interval: number;
   /** Seconds a peer must at least wait before announcing again for more peers. */
   readonly minInterval: number;
@@ -77,32 +60,71 @@ export interface RegistryOptions {
   readonly now?: () => number;
 }
 
+const NO_PEERS = new Uint8Array(0);
+/** The peers of one torrent: a list per address family, each present only while it has peers. */
+class Swarm {
+  ipv4: PeerList | undefined;
+  ipv6: PeerList | undefined;
+  downloaded = 0;
+  /** p2p's peer names, by compact form: only peers that sent one cost an entry. */
+  names: Map<string, string> | undefined;
+
+  constructor(readonly infoHash: string) {}
+
+  get seeders(): number {
+    return (this.ipv4?.seeders ?? 0) + (this.ipv6?.seeders ?? 0);
+  }
+
+  get peers(): number {
+    return (this.ipv4?.count ?? 0) + (this.ipv6?.count ?? 0);
+  }
+}
+
+/** Which peers of a swarm a pick draws from. */
+type Pool = "all" | "seeders" | "leechers";
+
 /**
- * Who is in which swarm, in memory. Swarm membership is soft state: peers
- * re-announce, so nothing here needs to survive a restart.
+ * Who is in which swarm, in memory, compactly: each peer is a record of 8
+ * bytes (20 for IPv6) in its swarm's list (see `PeerList`). A peer is its
+ * address and port, as in opentracker: the peer id is not kept (so a
+ * `compact=0` answer has none), a client restarted with a new id on the
+ * same port stays one peer, and a `stopped` can only come from the peer's
+ * own address. A swarm with no peers and no completed downloads is deleted.
+ *
+ * Expiry is swept, not checked per announce: `expire(budget)` goes on from
+ * the swarm where the last call stopped, so a timer calling it often with a
+ * small budget checks every peer in turn without a long pause.
  *
  * Memory is bounded by `maxSwarms` and `maxPeers`: an announce that would
  * add a swarm or a peer beyond them is refused, except that a swarm kept
- * only for its completed-download count gives way to a new one.
- *
- * Invariants, kept by every method: a peer is in exactly one of its swarm's
- * `seeders` (left = 0) or `leechers` lists, at index `slot`; an empty swarm
- * is deleted unless it has a completed-download count worth keeping, and
- * then it is in `#emptySwarms` (oldest first).
+ * only for its completed-download count gives way to a new one. Such
+ * swarms are in `#emptySwarms`, oldest first.
  */
 export class SwarmRegistry {
   readonly #swarms = new Map<string, Swarm>();
   /** Swarms without peers, kept for their `downloaded` count until room is needed. */
   readonly #emptySwarms = new Set<Swarm>();
+  readonly #arena = new WordArena();
+  /** Keys each list's index hash (see `PeerList`); unknown outside the process. */
+  readonly #indexKey = crypto.getRandomValues(new Uint32Array(1))[0];
   readonly #now: () => number;
   readonly #maxSwarms: number;
   readonly #maxPeers: number;
+  readonly #lifetime: number;
   #peerCount = 0;
+  /** Where the expiry sweep goes on from. */
+  #sweep: Iterator<Swarm> | undefined;
+  readonly #sampler = new IndexSampler();
+  /** One announce's picks (see `#sample`), and its answer's compact peers: reused. */
+  #picked = new Int32Array(0);
+  #peers = new Uint8Array(0);
+  #peers6 = new Uint8Array(0);
 
   constructor(readonly options: RegistryOptions) {
     this.#now = options.now ?? Date.now;
     this.#maxSwarms = options.maxSwarms ?? Infinity;
     this.#maxPeers = options.maxPeers ?? Infinity;
+    this.#lifetime = peerLifetime(options.interval);
   }
 
   /** Number of swarms and of peers across them. */
@@ -111,10 +133,13 @@ export class SwarmRegistry {
   }
 
   /**
-   * Records an announce and picks peers for the answer: never the asking
-   * peer itself, leechers before seeders for a seeder, a random subset when
-   * there are more than it wants.
+   * Records an announce and picks peers for the answer, in compact form:
+   * never the asking peer itself, leechers before seeders for a seeder, a
+   * random subset when there are more than it wants. The answer's `peers`
+   * and `peers6` are views of buffers the next announce reuses: encode
+   * them before that.
    *
+   * @param compact the peer's compact form (address and port) as a binary string
    * @throws {TrackerFullError} when the announce would add a swarm or a peer
    *   beyond the registry's limits.
    * @example
@@ -126,22 +151,24 @@ export class SwarmRegistry {
     request: AnnounceRequest,
     compact: string,
   ): { answer: AnnounceAnswer; events: SwarmEvent[] } {
+    const ipv6 = compact.length === COMPACT_IPV6_LENGTH;
     let swarm = this.#swarms.get(request.infoHash);
+    let list = ipv6 ? swarm?.ipv6 : swarm?.ipv4;
+    let slot = list ? list.find(compact) : -1;
     const events: SwarmEvent[] = [];
     if (request.event === "stopped") {
       // A peer leaving a swarm it was never in (or one the tracker does not
       // know) changes nothing, and must not create the swarm.
-      const peer = swarm?.peers.get(request.peerId);
-      if (swarm && peer) {
-        this.#remove(swarm, peer);
-        events.push({ kind: "left", infoHash: swarm.infoHash, peer });
+      if (swarm && list && slot >= 0) {
+        events.push(this.#event("left", swarm, list, slot));
+        this.#forget(swarm, list, slot, compact);
+        this.#dropIfEmpty(swarm, list);
       }
-      return { answer: this.#answer(swarm, []), events };
+      return { answer: this.#answer(swarm, NO_PEERS, NO_PEERS), events };
     }
-    let peer = swarm?.peers.get(request.peerId);
     // Both limits are checked before anything changes, so that a refusal
     // leaves no empty swarm behind.
-    if (!peer && this.#peerCount >= this.#maxPeers) {
+    if (slot < 0 && this.#peerCount >= this.#maxPeers) {
       throw new TrackerFullError("peers", this.#maxPeers);
     }
     if (!swarm) {
@@ -151,37 +178,37 @@ export class SwarmRegistry {
       swarm = new Swarm(request.infoHash);
       this.#swarms.set(request.infoHash, swarm);
     }
-    if (!peer) {
-      peer = {
-        peerId: request.peerId,
-        port: request.port,
-        compact,
-        left: request.left,
-        lastSeen: this.#now(),
-        name: request.name,
-        slot: 0,
-      };
-      swarm.add(peer);
+    if (!list) {
+      list = new PeerList(this.#arena, ipv6 ? 4 : 1, this.#indexKey);
+      if (ipv6) swarm.ipv6 = list;
+      else swarm.ipv4 = list;
+    }
+    const seeder = request.left === 0;
+    const expiry = tickOf(this.#seconds() + this.#lifetime);
+    if (request.name) (swarm.names ??= new Map()).set(compact, request.name);
+    if (slot < 0) {
+      slot = list.add(compact, expiry, seeder);
       this.#emptySwarms.delete(swarm);
       this.#peerCount++;
-      events.push({ kind: "joined", infoHash: swarm.infoHash, peer });
+      events.push({
+        kind: "joined",
+        infoHash: swarm.infoHash,
+        peer: this.#peer(swarm, compact, seeder),
+      });
     } else {
-      if ((peer.left === 0) !== (request.left === 0)) {
-        swarm.remove(peer);
-        peer.left = request.left;
-        swarm.add(peer);
-      }
-      peer.left = request.left;
-      peer.port = request.port;
-      peer.compact = compact;
-      peer.lastSeen = this.#now();
-      if (request.name) peer.name = request.name;
+      list.renew(slot, expiry);
+      slot = list.setSeeder(slot, seeder);
     }
     if (request.event === "completed") {
       swarm.downloaded++;
-      events.push({ kind: "completed", infoHash: swarm.infoHash, peer });
+      events.push({
+        kind: "completed",
+        infoHash: swarm.infoHash,
+        peer: this.#peer(swarm, compact, seeder),
+      });
     }
-    return { answer: this.#answer(swarm, this.#pick(swarm, peer, request.numwant)), events };
+    const picked = this.#pick(swarm, list, slot, seeder, request.numwant);
+    return { answer: this.#answer(swarm, ...picked), events };
   }
 
   /**
@@ -196,38 +223,85 @@ export class SwarmRegistry {
   scrape(infoHash: string): ScrapeCounts {
     const swarm = this.#swarms.get(infoHash);
     return {
-      complete: swarm?.seeders.length ?? 0,
-      incomplete: swarm?.leechers.length ?? 0,
+      complete: swarm?.seeders ?? 0,
+      incomplete: swarm ? swarm.peers - swarm.seeders : 0,
       downloaded: swarm?.downloaded ?? 0,
     };
   }
 
   /**
-   * Removes peers that have not announced for two intervals.
+   * Removes peers silent for longer than their lifetime (by up to
+   * EXPIRY_TICK_SECONDS more). Goes on from the swarm where the last call
+   * stopped, swarm by swarm, until it has looked at `budget` peers (or at
+   * every swarm once); without a budget it sweeps every swarm.
    *
    * @example
    * ```ts
-   * setInterval(() => log(registry.expire()), 30_000);
+   * setInterval(() => log(registry.expire(registry.size.peers / 30)), 1000);
    * ```
    */
-  expire(): SwarmEvent[] {
-    const cutoff = this.#now() - 2 * this.options.interval * 1000;
+  expire(budget = Infinity): SwarmEvent[] {
+    const now = tickOf(this.#seconds());
     const events: SwarmEvent[] = [];
-    for (const swarm of this.#swarms.values()) {
-      for (const peer of swarm.peers.values()) {
-        if (peer.lastSeen < cutoff) {
-          this.#remove(swarm, peer);
-          events.push({ kind: "expired", infoHash: swarm.infoHash, peer });
-        }
+    if (budget === Infinity) this.#sweep = undefined;
+    let checked = 0;
+    let restarts = 0;
+    while (checked < budget) {
+      this.#sweep ??= this.#swarms.values();
+      const next = this.#sweep.next();
+      if (next.done) {
+        this.#sweep = undefined;
+        if (budget === Infinity || ++restarts > 1) break;
+        continue;
+      }
+      const swarm = next.value;
+      checked += 1 + swarm.peers;
+      for (const list of [swarm.ipv4, swarm.ipv6]) {
+        if (!list) continue;
+        const removed = list.sweep(now, (slot) => {
+          const event = this.#event("expired", swarm, list, slot);
+          events.push(event);
+          this.#forgetName(swarm, event.peer.compact);
+        });
+        if (removed === 0) continue;
+        this.#peerCount -= removed;
+        this.#dropIfEmpty(swarm, list);
       }
     }
     return events;
   }
 
-  #remove(swarm: Swarm, peer: SwarmPeer): void {
-    swarm.remove(peer);
+  #seconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  #peer(swarm: Swarm, compact: string, seeder: boolean): SwarmEventPeer {
+    return { compact, seeder, name: swarm.names?.get(compact) };
+  }
+
+  #event(kind: SwarmEvent["kind"], swarm: Swarm, list: PeerList, slot: number): SwarmEvent {
+    const peer = this.#peer(swarm, list.compactAt(slot), slot < list.seeders);
+    return { kind, infoHash: swarm.infoHash, peer };
+  }
+
+  /** Removes one peer (its list and swarm stay, see `#dropIfEmpty`). */
+  #forget(swarm: Swarm, list: PeerList, slot: number, compact: string): void {
+    this.#forgetName(swarm, compact);
+    list.remove(slot);
     this.#peerCount--;
-    if (swarm.peers.size > 0) return;
+  }
+
+  #forgetName(swarm: Swarm, compact: string): void {
+    if (swarm.names?.delete(compact) && swarm.names.size === 0) swarm.names = undefined;
+  }
+
+  /** Frees a list without peers, and forgets a swarm without peers unless it counts downloads. */
+  #dropIfEmpty(swarm: Swarm, list: PeerList): void {
+    if (list.count > 0) return;
+    list.release();
+    if (swarm.ipv4 === list) swarm.ipv4 = undefined;
+    else swarm.ipv6 = undefined;
+    if (swarm.peers > 0) return;
     if (swarm.downloaded === 0) this.#swarms.delete(swarm.infoHash);
     else this.#emptySwarms.add(swarm);
   }
@@ -241,45 +315,92 @@ export class SwarmRegistry {
     return true;
   }
 
-  #pick(swarm: Swarm, asker: SwarmPeer, numwant: number): SwarmPeer[] {
-    if (asker.left !== 0) return this.#pickFrom([swarm.seeders, swarm.leechers], asker, numwant);
+  /**
+   * The compact IPv4 and IPv6 peers for an asker in `list` at `slot`, as
+   * views of buffers reused by the next announce.
+   */
+  #pick(
+    swarm: Swarm,
+    list: PeerList,
+    slot: number,
+    seeder: boolean,
+    numwant: number,
+  ): [Uint8Array, Uint8Array] {
+    const wanted = Math.min(numwant, swarm.peers - 1);
+    if (wanted <= 0) return [NO_PEERS, NO_PEERS];
+    if (this.#picked.length < wanted) {
+      this.#picked = new Int32Array(wanted);
+      this.#peers = new Uint8Array(wanted * COMPACT_IPV4_LENGTH);
+      this.#peers6 = new Uint8Array(wanted * COMPACT_IPV6_LENGTH);
+    }
     // A seeder wants leechers; seeders fill what room is left, because a client fetching a
     // magnet link's metadata may announce left=0 (aria2c does) and needs someone to ask.
-    const picked = this.#pickFrom([swarm.leechers, []], asker, numwant);
-    if (picked.length < numwant) {
-      picked.push(...this.#pickFrom([swarm.seeders, []], asker, numwant - picked.length));
+    let count = this.#sample(swarm, seeder ? "leechers" : "all", wanted, list, slot, 0);
+    if (seeder && count < wanted) {
+      count = this.#sample(swarm, "seeders", wanted - count, list, slot, count);
     }
-    return picked;
+    let v4End = 0;
+    let v6End = 0;
+    for (let i = 0; i < count; i++) {
+      const pick = this.#picked[i];
+      if (pick & 1) v6End = swarm.ipv6!.writeCompact(pick >> 1, this.#peers6, v6End);
+      else v4End = swarm.ipv4!.writeCompact(pick >> 1, this.#peers, v4End);
+    }
+    return [this.#peers.subarray(0, v4End), v6End > 0 ? this.#peers6.subarray(0, v6End) : NO_PEERS];
   }
 
-  /** Up to `numwant` peers of the two pools but the asker, at random when there are more. */
-  #pickFrom(pools: [SwarmPeer[], SwarmPeer[]], asker: SwarmPeer, numwant: number): SwarmPeer[] {
-    const total = pools.reduce((sum, pool) => sum + pool.length, 0);
-    const at = (index: number) =>
-      index < pools[0].length ? pools[0][index] : pools[1][index - pools[0].length];
-    const picked: SwarmPeer[] = [];
-    if (total <= numwant + 1) {
-      for (let i = 0; i < total; i++) if (at(i) !== asker) picked.push(at(i));
-      return picked.slice(0, numwant);
+  /**
+   * Picks up to `wanted` peers of a pool at random, never the asker, into
+   * `#picked` from `start` (as slot × 2, plus 1 for IPv6); returns the new
+   * end.
+   */
+  #sample(
+    swarm: Swarm,
+    pool: Pool,
+    wanted: number,
+    asker: PeerList,
+    askerSlot: number,
+    start: number,
+  ): number {
+    const { ipv4, ipv6 } = swarm;
+    const from4 = ipv4 && pool === "leechers" ? ipv4.seeders : 0;
+    const to4 = !ipv4 ? 0 : pool === "seeders" ? ipv4.seeders : ipv4.count;
+    const from6 = ipv6 && pool === "leechers" ? ipv6.seeders : 0;
+    const to6 = !ipv6 ? 0 : pool === "seeders" ? ipv6.seeders : ipv6.count;
+    // The asker's slot, if it is in the pool: the slots after it shift down by one.
+    const skip4 = asker === ipv4 && askerSlot >= from4 && askerSlot < to4 ? askerSlot : -1;
+    const skip6 = asker === ipv6 && askerSlot >= from6 && askerSlot < to6 ? askerSlot : -1;
+    const size4 = to4 - from4 - (skip4 >= 0 ? 1 : 0);
+    const total = size4 + to6 - from6 - (skip6 >= 0 ? 1 : 0);
+    const count = Math.min(wanted, total);
+    const picked = this.#picked;
+    if (count === total) {
+      for (let i = 0; i < total; i++) picked[start + i] = i;
+    } else {
+      this.#sampler.sample(total, count, picked, start);
     }
-    // Sparse random choice: numwant is far below the swarm size here.
-    const chosen = new Set<number>();
-    while (picked.length < numwant) {
-      const index = Math.floor(Math.random() * total);
-      if (chosen.has(index)) continue;
-      chosen.add(index);
-      if (at(index) !== asker) picked.push(at(index));
+    const end = start + count;
+    for (let i = start; i < end; i++) {
+      const index = picked[i];
+      if (index < size4) {
+        const slot = from4 + index;
+        picked[i] = (skip4 >= 0 && slot >= skip4 ? slot + 1 : slot) << 1;
+      } else {
+        const slot = from6 + index - size4;
+        picked[i] = ((skip6 >= 0 && slot >= skip6 ? slot + 1 : slot) << 1) | 1;
+      }
     }
-    return picked;
+    return end;
   }
 
-  #answer(swarm: Swarm | undefined, peers: SwarmPeer[]): AnnounceAnswer {
+  #answer(swarm: Swarm | undefined, peers: Uint8Array, peers6: Uint8Array): AnnounceAnswer {
     return {
       interval: this.options.interval,
       minInterval: this.options.minInterval,
-      complete: swarm?.seeders.length ?? 0,
-      incomplete: swarm?.leechers.length ?? 0,
+      complete: swarm?.seeders ?? 0,
+      incomplete: swarm ? swarm.peers - swarm.seeders : 0,
       peers,
+      peers6,
     };
   }
 }

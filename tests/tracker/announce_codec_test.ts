@@ -1,39 +1,55 @@
 import assert from "node:assert/strict";
-import { encode } from "../../src/bencode/mod.ts";
+import { type BencodeDict, decode, encode } from "../../src/bencode/mod.ts";
 import {
-  bytesToBinaryString,
   compactPeer,
+  concat,
   encodeAnnounceAnswer,
   parseQuery,
   parseScrape,
 } from "../../src/tracker/mod.ts";
 
-const peers = [
-  ["127.0.0.1", 6881],
-  ["::1", 7000],
-  ["10.0.0.255", 65535],
-  ["2001:db8::ff00:42:8329", 1],
-].map(([ip, port]) => ({
-  compact: bytesToBinaryString(compactPeer(ip as string, port as number)!),
-  peerId: "x".repeat(20),
-}));
+const compact = (ip: string, port: number) => compactPeer(ip, port)!;
+const ipv4 = [compact("127.0.0.1", 6881), compact("10.0.0.255", 65535)];
+const ipv6 = [compact("::1", 7000), compact("2001:db8::ff00:42:8329", 1)];
 
 Deno.test("the compact announce answer equals the npm encoder's output byte for byte", () => {
-  for (const chosen of [[], peers.slice(0, 1), peers]) {
-    const answer = { interval: 1800, minInterval: 60, complete: 3, incomplete: 12, peers: chosen };
-    const v4 = chosen.filter((p) => p.compact.length === 6).map((p) => p.compact).join("");
-    const v6 = chosen.filter((p) => p.compact.length === 18).map((p) => p.compact).join("");
-    const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+  for (const [v4, v6] of [[[], []], [ipv4.slice(0, 1), []], [ipv4, ipv6], [[], ipv6]]) {
+    const peers = concat(v4);
+    const peers6 = concat(v6);
+    const answer = { interval: 1800, minInterval: 60, complete: 3, incomplete: 12, peers, peers6 };
     const expected = encode({
       complete: 3,
       incomplete: 12,
       interval: 1800,
       "min interval": 60,
-      peers: bytes(v4),
-      peers6: v6 ? bytes(v6) : undefined,
+      peers,
+      peers6: peers6.length > 0 ? peers6 : undefined,
     });
-    assert.deepEqual(encodeAnnounceAnswer(answer, { compact: true, noPeerId: false }), expected);
+    assert.deepEqual(encodeAnnounceAnswer(answer, { compact: true }), expected);
   }
+});
+
+Deno.test("compact=0 answers list every peer of both families as ip and port", () => {
+  const answer = {
+    interval: 1800,
+    minInterval: 60,
+    complete: 0,
+    incomplete: 4,
+    peers: concat(ipv4),
+    peers6: concat(ipv6),
+  };
+  const decoded = decode(encodeAnnounceAnswer(answer, { compact: false })) as BencodeDict;
+  const peers = (decoded.get("peers") as BencodeDict[]).map((peer) => [
+    new TextDecoder().decode(peer.get("ip") as Uint8Array),
+    peer.get("port"),
+    [...peer.keys()].join(),
+  ]);
+  assert.deepEqual(peers, [
+    ["127.0.0.1", 6881, "ip,port"],
+    ["10.0.0.255", 65535, "ip,port"],
+    ["::1", 7000, "ip,port"],
+    ["2001:db8::ff00:42:8329", 1, "ip,port"],
+  ]);
 });
 
 Deno.test("compactPeer reads IPv4, IPv6 and IPv4-mapped forms, and refuses the rest", () => {

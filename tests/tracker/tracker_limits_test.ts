@@ -31,7 +31,7 @@ Deno.test("--max-swarms: announces for new torrents beyond the cap get a failure
 
     // The swarms it has keep working: a second peer joins one.
     const joined = await getBencoded(
-      `${base}/announce?${announceQuery({ info_hash: hashes[0], peer_id: id(2) })}`,
+      `${base}/announce?${announceQuery({ info_hash: hashes[0], peer_id: id(2), port: 6882 })}`,
     );
     assert.equal(joined.get("incomplete"), 2);
     // A peer that leaves makes room for a new torrent.
