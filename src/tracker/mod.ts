@@ -51,10 +51,19 @@ export {
   startTracker,
   type TrackerOptions,
 } from "./server.ts";
-export { EXPIRY_TICK_SECONDS } from "./peer_list.ts";
+export { EXPIRY_TICK_SECONDS, type PeerRecords } from "./peer_list.ts";
+export {
+  decodeSwarmFile,
+  encodeSwarmFile,
+  SWARM_FILE_MAGIC,
+  SWARM_FILE_VERSION,
+  SwarmFileError,
+} from "./swarm_file.ts";
 export {
   MIN_PEER_LIFETIME,
   peerLifetime,
+  type RegistrySnapshot,
+  type SavedSwarm,
   type SwarmEvent,
   type SwarmEventPeer,
   SwarmRegistry,

@@ -45,6 +45,15 @@ const KEY = new Uint32Array(5);
 /** The key of a peer in a slot, for the list's own moves: KEY stays the caller's meanwhile. */
 const SLOT_KEY = new Uint32Array(5);
 
+/** One address family's peers as saved: compact forms and the seconds each has left. */
+export interface PeerRecords {
+  /** The first `seeders` peers are seeders. */
+  readonly seeders: number;
+  /** Compact forms (BEP 23, 6 bytes; BEP 7, 18 bytes), one after another. */
+  readonly compact: Uint8Array;
+  readonly secondsLeft: Uint32Array;
+}
+
 /**
  * One address family's peers in one swarm, identified by address and port
  * as opentracker does: seeders in slots 0 to `seeders - 1`, leechers after
@@ -233,6 +242,70 @@ export class PeerList {
     const bytes = new Uint8Array(this.#addressWords * 4 + 2);
     this.writeCompact(slot, bytes, 0);
     return String.fromCharCode(...bytes);
+  }
+
+  /**
+   * The peers not expired at tick `now`, seeders first, with the seconds
+   * each has left (whole ticks: up to a tick less than it has).
+   *
+   * @example
+   * ```ts
+   * const saved = list.export(tickOf(nowSeconds));
+   * ```
+   */
+  export(now: number): PeerRecords {
+    const entry = this.#addressWords * 4 + 2;
+    const compact = new Uint8Array(this.count * entry);
+    const secondsLeft = new Uint32Array(this.count);
+    let seeders = 0;
+    let kept = 0;
+    for (let slot = 0; slot < this.count; slot++) {
+      const at = this.#records.base + slot * this.#stride + this.#addressWords;
+      const left = ticksLeft(this.#records.words[at] & 0xffff, now);
+      if (left < 0) continue;
+      this.writeCompact(slot, compact, kept * entry);
+      secondsLeft[kept++] = left * EXPIRY_TICK_SECONDS;
+      if (slot < this.seeders) seeders++;
+    }
+    return {
+      seeders,
+      compact: compact.subarray(0, kept * entry),
+      secondsLeft: secondsLeft.subarray(0, kept),
+    };
+  }
+
+  /**
+   * Adds saved peers (`export`'s form, at most `limit` of them), each
+   * expiring at tick `expiryOf(seconds left)`, or skipped if that is -1.
+   * Returns how many were added.
+   *
+   * @throws {RangeError} when a peer is listed twice or has port 0: the
+   *   records are not what `export` wrote.
+   * @example
+   * ```ts
+   * list.load(saved, Infinity, (left) => tickOf(now + left));
+   * ```
+   */
+  load(saved: PeerRecords, limit: number, expiryOf: (secondsLeft: number) => number): number {
+    const entry = this.#addressWords * 4 + 2;
+    const { compact } = saved;
+    let added = 0;
+    for (let peer = 0; peer < saved.secondsLeft.length && added < limit; peer++) {
+      const expiry = expiryOf(saved.secondsLeft[peer]);
+      if (expiry < 0) continue;
+      const offset = peer * entry;
+      for (let i = 0; i < this.#addressWords; i++) {
+        const at = offset + i * 4;
+        KEY[i] = (compact[at] << 24) | (compact[at + 1] << 16) | (compact[at + 2] << 8) |
+          compact[at + 3];
+      }
+      KEY[this.#addressWords] = (compact[offset + entry - 2] << 8) | compact[offset + entry - 1];
+      if (KEY[this.#addressWords] === 0) throw new RangeError("a saved peer has port 0");
+      if (this.#locate(KEY) >= 0) throw new RangeError("a saved peer is listed twice");
+      this.#insert(expiry, peer < saved.seeders);
+      added++;
+    }
+    return added;
   }
 
   /** Gives the list's memory back to the arena; the list must not be used afterwards. */

@@ -1,7 +1,7 @@
 import type { AnnounceAnswer, AnnounceRequest } from "./announce.ts";
 import { TrackerFullError } from "./errors.ts";
 import { IndexSampler } from "./index_sampler.ts";
-import { PeerList, tickOf } from "./peer_list.ts";
+import { PeerList, type PeerRecords, tickOf } from "./peer_list.ts";
 import type { ScrapeCounts } from "./scrape.ts";
 import { COMPACT_IPV4_LENGTH, COMPACT_IPV6_LENGTH } from "../transport/address.ts";
 import { WordArena } from "./word_arena.ts";
@@ -46,6 +46,25 @@ export interface SwarmEvent {
   readonly peer: SwarmEventPeer;
 }
 
+/** A swarm as saved to disk, and restored. */
+export interface SavedSwarm {
+  /** The info hash as a binary string. */
+  readonly infoHash: string;
+  readonly downloaded: number;
+  readonly ipv4: PeerRecords;
+  readonly ipv6: PeerRecords;
+}
+
+/** The registry's state at one moment, swarm by swarm. */
+export interface RegistrySnapshot {
+  /** The registry's clock, in whole seconds, when the snapshot began. */
+  readonly savedAt: number;
+  /** `SwarmRegistry.changes` when the snapshot began. */
+  readonly changes: number;
+  /** Each swarm is read when iterated, whole: it is consistent in itself. */
+  readonly swarms: Iterable<SavedSwarm>;
+}
+
 /** Tracker timing and limits. */
 export interface RegistryOptions {
   /** Seconds between a peer's announces; a peer silent for `peerLifetime(interval)` expires. */
@@ -61,6 +80,12 @@ export interface RegistryOptions {
 }
 
 const NO_PEERS = new Uint8Array(0);
+const NO_SAVED_PEERS: PeerRecords = {
+  seeders: 0,
+  compact: new Uint8Array(0),
+  secondsLeft: new Uint32Array(0),
+};
+
 /** The peers of one torrent: a list per address family, each present only while it has peers. */
 class Swarm {
   ipv4: PeerList | undefined;
@@ -112,6 +137,7 @@ export class SwarmRegistry {
   readonly #maxPeers: number;
   readonly #lifetime: number;
   #peerCount = 0;
+  #changes = 0;
   /** Where the expiry sweep goes on from. */
   #sweep: Iterator<Swarm> | undefined;
   readonly #sampler = new IndexSampler();
@@ -130,6 +156,11 @@ export class SwarmRegistry {
   /** Number of swarms and of peers across them. */
   get size(): { swarms: number; peers: number } {
     return { swarms: this.#swarms.size, peers: this.#peerCount };
+  }
+
+  /** Counts every change of state (announces, expiries): equal counts, nothing to save. */
+  get changes(): number {
+    return this.#changes;
   }
 
   /**
@@ -163,6 +194,7 @@ export class SwarmRegistry {
         events.push(this.#event("left", swarm, list, slot));
         this.#forget(swarm, list, slot, compact);
         this.#dropIfEmpty(swarm, list);
+        this.#changes++;
       }
       return { answer: this.#answer(swarm, NO_PEERS, NO_PEERS), events };
     }
@@ -207,6 +239,7 @@ export class SwarmRegistry {
         peer: this.#peer(swarm, compact, seeder),
       });
     }
+    this.#changes++;
     const picked = this.#pick(swarm, list, slot, seeder, request.numwant);
     return { answer: this.#answer(swarm, ...picked), events };
   }
@@ -265,10 +298,79 @@ export class SwarmRegistry {
         });
         if (removed === 0) continue;
         this.#peerCount -= removed;
+        this.#changes++;
         this.#dropIfEmpty(swarm, list);
       }
     }
     return events;
+  }
+
+  /**
+   * The state to save: every swarm with its peers' remaining lifetimes and
+   * its completed count, read swarm by swarm as `swarms` is iterated.
+   *
+   * @example
+   * ```ts
+   * const { savedAt, swarms } = registry.snapshot();
+   * for (const swarm of swarms) write(swarm);
+   * ```
+   */
+  snapshot(): RegistrySnapshot {
+    const savedAt = this.#seconds();
+    const tick = tickOf(savedAt);
+    const all = this.#swarms;
+    function* swarms(): Generator<SavedSwarm> {
+      for (const swarm of all.values()) {
+        const ipv4 = swarm.ipv4?.export(tick) ?? NO_SAVED_PEERS;
+        const ipv6 = swarm.ipv6?.export(tick) ?? NO_SAVED_PEERS;
+        const peers = ipv4.secondsLeft.length + ipv6.secondsLeft.length;
+        if (peers === 0 && swarm.downloaded === 0) continue;
+        yield { infoHash: swarm.infoHash, downloaded: swarm.downloaded, ipv4, ipv6 };
+      }
+    }
+    return { savedAt, changes: this.#changes, swarms: swarms() };
+  }
+
+  /**
+   * Adds saved swarms (`snapshot`'s) to an empty registry. Each peer keeps
+   * the lifetime it had left at `savedAt` less the time since (the clock
+   * going back counts as none), at most a full lifetime; peers whose time
+   * ran out are skipped. The limits apply: swarms and peers beyond them
+   * are left out. Returns what was restored.
+   *
+   * @throws {RangeError} when the saved state is inconsistent (a swarm or a
+   *   peer twice, port 0): the registry is then half-filled, to be discarded.
+   * @example
+   * ```ts
+   * const registry = new SwarmRegistry(options);
+   * registry.restore(file.savedAt, file.swarms);
+   * ```
+   */
+  restore(savedAt: number, swarms: Iterable<SavedSwarm>): { swarms: number; peers: number } {
+    const now = this.#seconds();
+    const elapsed = Math.max(0, now - savedAt);
+    const expiryOf = (left: number) =>
+      left < elapsed ? -1 : tickOf(now + Math.min(left - elapsed, this.#lifetime));
+    for (const saved of swarms) {
+      if (this.#swarms.has(saved.infoHash)) throw new RangeError("a swarm is saved twice");
+      if (this.#swarms.size >= this.#maxSwarms) break;
+      const swarm = new Swarm(saved.infoHash);
+      swarm.downloaded = saved.downloaded;
+      for (const ipv6 of [false, true]) {
+        const peers = ipv6 ? saved.ipv6 : saved.ipv4;
+        const room = this.#maxPeers - this.#peerCount;
+        if (peers.secondsLeft.length === 0 || room <= 0) continue;
+        const list = new PeerList(this.#arena, ipv6 ? 4 : 1, this.#indexKey);
+        this.#peerCount += list.load(peers, room, expiryOf);
+        if (list.count === 0) list.release();
+        else if (ipv6) swarm.ipv6 = list;
+        else swarm.ipv4 = list;
+      }
+      if (swarm.peers === 0 && swarm.downloaded === 0) continue;
+      this.#swarms.set(swarm.infoHash, swarm);
+      if (swarm.peers === 0) this.#emptySwarms.add(swarm);
+    }
+    return this.size;
   }
 
   #seconds(): number {
