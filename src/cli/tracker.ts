@@ -1,13 +1,15 @@
 import { Command, InvalidArgumentError } from "commander";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   Catalog,
   DEFAULT_INTERVAL,
   DEFAULT_MAX_PEERS,
   DEFAULT_MAX_SWARMS,
   DEFAULT_MAX_TORRENT_BYTES,
+  DEFAULT_SAVE_INTERVAL,
   RESERVED_DESCRIPTORS,
   startTracker,
+  SWARM_FILE_NAME,
 } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
@@ -25,6 +27,7 @@ interface TrackerCommandOptions {
   maxPeers: number;
   maxTorrentSize: number;
   maxConnections?: number;
+  saveInterval: number;
   quiet?: boolean;
 }
 
@@ -66,7 +69,7 @@ export function trackerCommand(env: CliEnv): Command {
       integerOption(0, 65535),
       DEFAULT_TRACKER_PORT,
     )
-    .option("-d, --data <dir>", "directory of the catalog database", "p2p-tracker-data")
+    .option("-d, --data <dir>", "directory of the catalog and saved swarms", "p2p-tracker-data")
     .option(
       "--interval <seconds>",
       "seconds between announces",
@@ -102,6 +105,12 @@ export function trackerCommand(env: CliEnv): Command {
       `most connections open at once (default: the descriptor limit less ${RESERVED_DESCRIPTORS})`,
       integerOption(1, MAX_CAP),
     )
+    .option(
+      "--save-interval <seconds>",
+      "seconds between saves of the swarms (a SIGKILL loses at most this much)",
+      integerOption(1, 86400),
+      DEFAULT_SAVE_INTERVAL,
+    )
     .option("-q, --quiet", "no log lines")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
@@ -135,6 +144,8 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       maxPeers: options.maxPeers,
       maxTorrentBytes: options.maxTorrentSize,
       maxConnections: options.maxConnections,
+      swarmFile: join(dataDirectory, SWARM_FILE_NAME),
+      saveInterval: options.saveInterval,
       log,
       signal: stop,
     }).catch((error) => {

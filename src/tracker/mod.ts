@@ -60,6 +60,12 @@ export {
   SwarmFileError,
 } from "./swarm_file.ts";
 export {
+  DEFAULT_SAVE_INTERVAL,
+  restoreSwarms,
+  SWARM_FILE_NAME,
+  SwarmSaver,
+} from "./swarm_saver.ts";
+export {
   MIN_PEER_LIFETIME,
   peerLifetime,
   type RegistrySnapshot,

@@ -18,6 +18,7 @@ import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
 import { peerLifetime, type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
 import { OffThreadSummarizer } from "./summarizer.ts";
+import { DEFAULT_SAVE_INTERVAL, restoreSwarms, SwarmSaver } from "./swarm_saver.ts";
 
 /**
  * Default largest .torrent accepted by POST /torrents: far above real
@@ -78,6 +79,10 @@ export interface TrackerOptions {
   readonly maxConnections?: number;
   /** A connection without a request in flight for this long is closed (default 30 s). */
   readonly idleTimeoutMs?: number;
+  /** Where the swarms are saved and restored from (see `swarm_saver.ts`); none: not kept. */
+  readonly swarmFile?: string;
+  /** Seconds between saves of the swarms (default {@link DEFAULT_SAVE_INTERVAL}). */
+  readonly saveInterval?: number;
   /** One line per event, for people; without it events are not even described. */
   readonly log?: (line: string) => void;
   /** Aborting it shuts the tracker down. */
@@ -162,14 +167,18 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     swarms: options.maxSwarms ?? DEFAULT_MAX_SWARMS,
     peers: options.maxPeers ?? DEFAULT_MAX_PEERS,
   };
-  const registry = new SwarmRegistry({
-    interval: options.interval,
-    minInterval: Math.min(MAX_MIN_INTERVAL, options.interval),
-    maxSwarms: caps.swarms,
-    maxPeers: caps.peers,
-  });
+  const { catalog, log, swarmFile } = options;
+  const makeRegistry = () =>
+    new SwarmRegistry({
+      interval: options.interval,
+      minInterval: Math.min(MAX_MIN_INTERVAL, options.interval),
+      maxSwarms: caps.swarms,
+      maxPeers: caps.peers,
+    });
+  // Restored before the first announce, so that a restarted tracker answers with its seeders.
+  const registry = swarmFile ? await restoreSwarms(swarmFile, makeRegistry, log) : makeRegistry();
+  const saver = swarmFile ? new SwarmSaver(registry, swarmFile, log) : undefined;
   const lifetime = peerLifetime(options.interval);
-  const { catalog, log } = options;
   const summarizer = new OffThreadSummarizer();
   const maxTorrentBytes = options.maxTorrentBytes ?? DEFAULT_MAX_TORRENT_BYTES;
   const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
@@ -360,13 +369,15 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     logEvents(registry.expire(Math.ceil(registry.size.peers / EXPIRY_ROUND_TICKS)));
     rearmFullLog();
   }, EXPIRY_TICK_MS);
+  saver?.start((options.saveInterval ?? DEFAULT_SAVE_INTERVAL) * 1000);
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   return {
     announceUrl: `http://${host}:${address.port}/announce`,
     registry,
-    finished: server.finished.finally(() => {
+    finished: server.finished.finally(async () => {
       clearInterval(expiry);
       summarizer.close();
+      await saver?.stop();
     }),
   };
 }

@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
-import { downloadCatalogTorrent, publishTorrent, searchCatalog } from "../../src/tracker/mod.ts";
+import type { BencodeDict } from "../../src/bencode/mod.ts";
+import {
+  decodeSwarmFile,
+  downloadCatalogTorrent,
+  parseCompactPeers,
+  publishTorrent,
+  searchCatalog,
+  SWARM_FILE_NAME,
+} from "../../src/tracker/mod.ts";
 import { runP2p, testBytes, withTempDir } from "../helpers.ts";
 import { spawnP2p, spawnTracker } from "../process_helpers.ts";
+import { announceQuery, getBencoded, id } from "./tracker_helpers.ts";
 
 Deno.test("nothing published is lost when the tracker is killed with SIGKILL", async () => {
   await withTempDir(async (dir) => {
@@ -50,6 +59,60 @@ Deno.test("p2p tracker reports a busy port in one line", async () => {
       );
     } finally {
       await tracker.stop();
+    }
+  });
+});
+
+/** Announces peer `n` (port 7000 + n) to the tracker; returns the answer. */
+function announcePeer(announceUrl: string, n: number, left: number): Promise<BencodeDict> {
+  return getBencoded(`${announceUrl}?${announceQuery({ peer_id: id(n), port: 7000 + n, left })}`);
+}
+
+/** Resolves once the swarm file in `data` holds `peers` peers (a save has happened). */
+async function savedWith(data: string, peers: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const bytes = await Deno.readFile(join(data, SWARM_FILE_NAME)).catch(() => null);
+    const swarms = bytes ? decodeSwarmFile(bytes).swarms : [];
+    if (swarms.reduce((sum, swarm) => sum + swarm.ipv4.secondsLeft.length, 0) === peers) return;
+    if (Date.now() > deadline) throw new Error(`no save with ${peers} peers within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+Deno.test("seeders survive a restart: SIGTERM saves them, and so does a SIGKILL after a save", async () => {
+  await withTempDir(async (dir) => {
+    const data = join(dir, "tracker-data");
+    const first = await spawnTracker(dir, data, "--save-interval", "1");
+    try {
+      for (const n of [1, 2, 3]) await announcePeer(first.announceUrl, n, 0);
+    } finally {
+      assert.equal((await first.tracker.stop("SIGTERM")).code, 0);
+    }
+
+    const second = await spawnTracker(dir, data, "--save-interval", "1");
+    try {
+      // The first answer after the restart already has the seeders.
+      const answer = await announcePeer(second.announceUrl, 9, 1000);
+      assert.equal(answer.get("complete"), 3);
+      const ports = parseCompactPeers(answer.get("peers") as Uint8Array, 6)!.map((p) => p.port);
+      assert.deepEqual(ports.sort(), [7001, 7002, 7003]);
+      assert.match(second.tracker.stderr(), /restored 1 swarms with 3 peers from /);
+      await announcePeer(second.announceUrl, 4, 0);
+      await savedWith(data, 5);
+    } finally {
+      assert.equal((await second.tracker.stop("SIGKILL")).signal, "SIGKILL");
+    }
+
+    const third = await spawnTracker(dir, data);
+    try {
+      const scrapeUrl = third.announceUrl.replace(/announce$/, "scrape");
+      const files = (await getBencoded(`${scrapeUrl}?info_hash=${"%AA".repeat(20)}`))
+        .get("files") as BencodeDict;
+      const counts = files.get("\xaa".repeat(20)) as BencodeDict;
+      assert.deepEqual([counts.get("complete"), counts.get("incomplete")], [4, 1]);
+    } finally {
+      await third.tracker.stop();
     }
   });
 });
