@@ -246,17 +246,17 @@ export class PeerList {
 
   /**
    * The peers not expired at tick `now`, seeders first, with the seconds
-   * each has left (whole ticks: up to a tick less than it has).
+   * each has left (whole ticks: up to a tick less than it has), written
+   * into `into` (room for `count` peers) and returned as views of it.
    *
    * @example
    * ```ts
-   * const saved = list.export(tickOf(nowSeconds));
+   * const saved = list.export(tickOf(nowSeconds), scratch);
    * ```
    */
-  export(now: number): PeerRecords {
+  export(now: number, into: { compact: Uint8Array; secondsLeft: Uint32Array }): PeerRecords {
     const entry = this.#addressWords * 4 + 2;
-    const compact = new Uint8Array(this.count * entry);
-    const secondsLeft = new Uint32Array(this.count);
+    const { compact, secondsLeft } = into;
     let seeders = 0;
     let kept = 0;
     for (let slot = 0; slot < this.count; slot++) {

@@ -307,7 +307,10 @@ export class SwarmRegistry {
 
   /**
    * The state to save: every swarm with its peers' remaining lifetimes and
-   * its completed count, read swarm by swarm as `swarms` is iterated.
+   * its completed count, read swarm by swarm as `swarms` is iterated. A
+   * swarm's peers are views of buffers the next swarm reuses (a save of a
+   * million peers then allocates next to nothing): encode each before
+   * reading on.
    *
    * @example
    * ```ts
@@ -319,10 +322,20 @@ export class SwarmRegistry {
     const savedAt = this.#seconds();
     const tick = tickOf(savedAt);
     const all = this.#swarms;
+    const scratch4 = { compact: new Uint8Array(0), secondsLeft: new Uint32Array(0) };
+    const scratch6 = { ...scratch4 };
+    const exported = (list: PeerList | undefined, into: typeof scratch4, entry: number) => {
+      if (!list) return NO_SAVED_PEERS;
+      if (into.secondsLeft.length < list.count) {
+        into.compact = new Uint8Array(list.count * 2 * entry);
+        into.secondsLeft = new Uint32Array(list.count * 2);
+      }
+      return list.export(tick, into);
+    };
     function* swarms(): Generator<SavedSwarm> {
       for (const swarm of all.values()) {
-        const ipv4 = swarm.ipv4?.export(tick) ?? NO_SAVED_PEERS;
-        const ipv6 = swarm.ipv6?.export(tick) ?? NO_SAVED_PEERS;
+        const ipv4 = exported(swarm.ipv4, scratch4, COMPACT_IPV4_LENGTH);
+        const ipv6 = exported(swarm.ipv6, scratch6, COMPACT_IPV6_LENGTH);
         const peers = ipv4.secondsLeft.length + ipv6.secondsLeft.length;
         if (peers === 0 && swarm.downloaded === 0) continue;
         yield { infoHash: swarm.infoHash, downloaded: swarm.downloaded, ipv4, ipv6 };
