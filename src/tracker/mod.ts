@@ -52,7 +52,7 @@ export {
   startTracker,
   type TrackerOptions,
 } from "./server.ts";
-export { type AnswerFamily, SwarmRegistry } from "./swarm_registry.ts";
+export { SwarmRegistry } from "./swarm_registry.ts";
 export {
   ANNOUNCE_REQUEST_LENGTH,
   ANNOUNCE_RESPONSE_HEADER,
