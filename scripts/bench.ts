@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { benchEncryption } from "./bench/encryption.ts";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
 import { benchManyTorrents } from "./bench/many_torrents.ts";
 import { benchFlood } from "./bench/flood.ts";
@@ -19,6 +20,7 @@ const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => P
   seed: benchSeed,
   get: benchGet,
   magnet: benchMagnet,
+  encryption: benchEncryption,
   flood: (dir, sizeMiB, _runs) => benchFlood(dir, Math.min(sizeMiB, 256)),
   many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
 };
