@@ -1,7 +1,8 @@
 /**
- * The BitTorrent HTTP tracker: pure announce and scrape codecs (BEP 3, 7,
- * 23, 48), the server with its swarm registry and persistent catalog, and
- * the client that seed, get, publish and fetch use.
+ * The BitTorrent tracker: pure announce and scrape codecs (HTTP: BEP 3, 7,
+ * 23, 48; UDP: BEP 15 with BEP 41's options, both directions), the server
+ * with its swarm registry and persistent catalog, and the client that seed,
+ * get, publish and fetch use.
  *
  * @module
  */
@@ -51,7 +52,39 @@ export {
   startTracker,
   type TrackerOptions,
 } from "./server.ts";
-export { SwarmRegistry } from "./swarm_registry.ts";
+export { type AnswerFamily, SwarmRegistry } from "./swarm_registry.ts";
+export {
+  ANNOUNCE_REQUEST_LENGTH,
+  ANNOUNCE_RESPONSE_HEADER,
+  CONNECT_LENGTH,
+  decodeAnnounceRequest,
+  decodeAnnounceResponse,
+  decodeConnectRequest,
+  decodeConnectResponse,
+  decodeErrorResponse,
+  decodeScrapeRequest,
+  decodeScrapeResponse,
+  encodeAnnounceRequest,
+  encodeAnnounceResponse,
+  encodeConnectRequest,
+  encodeConnectResponse,
+  encodeErrorResponse,
+  encodeScrapeRequest,
+  encodeScrapeResponse,
+  MAX_UDP_SCRAPE_HASHES,
+  readUdpRequestHeader,
+  UDP_PROTOCOL_ID,
+  UdpAction,
+  type UdpAnnounceAnswer,
+  type UdpAnnounceRequest,
+  type UdpAnnounceResponse,
+  type UdpConnectRequest,
+  type UdpErrorResponse,
+  type UdpEvent,
+  type UdpFamily,
+  type UdpRequestHeader,
+  type UdpScrapeRequest,
+} from "./udp_protocol.ts";
 export { binaryStringToBytes, binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 export {
   announce,
