@@ -53,6 +53,7 @@ export {
   type TrackerOptions,
 } from "./server.ts";
 export { type AnswerFamily, SwarmRegistry } from "./swarm_registry.ts";
+export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection_ids.ts";
 export {
   ANNOUNCE_REQUEST_LENGTH,
   ANNOUNCE_RESPONSE_HEADER,
