@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sipHash24, SIPHASH_KEY_BYTES } from "./siphash.ts";
 
 /**
  * How long one key signs connection ids. An id is accepted in the window it
@@ -7,16 +8,13 @@ import { createHmac, createSecretKey, type KeyObject, randomBytes } from "node:c
  */
 export const CONNECTION_ID_WINDOW_MS = 120_000;
 
-/** Bytes of each window's random HMAC key. */
-const KEY_BYTES = 32;
-
 /**
  * BEP 15 connection ids without any state per client, like SYN cookies: an
- * id is the first 64 bits of HMAC-SHA-256 over the source's address and
- * port, under a random key that is replaced every window (the previous
- * window's key is kept, nothing older). Only a source that receives what is
- * sent to its address can learn an id for it, and guessing one takes 2^63
- * tries on average.
+ * id is SipHash-2-4 (a 64-bit keyed hash) of the source's port and address,
+ * under a random key that is replaced every window (the previous window's
+ * key is kept, nothing older). Only a source that receives what is sent to
+ * its address can learn an id for it, and guessing one takes 2^63 tries on
+ * average.
  *
  * @example
  * ```ts
@@ -30,7 +28,9 @@ export class ConnectionIds {
   readonly #now: () => number;
   #window: number;
   #current = newKey();
-  #previous: KeyObject | undefined;
+  #previous: Uint8Array | undefined;
+  /** The hashed input: two port bytes, then the address's characters (ASCII). */
+  #input = new Uint8Array(64);
 
   /** @param now the clock in milliseconds; monotonic by default, so a clock set back changes nothing. */
   constructor(now: () => number = () => performance.now()) {
@@ -48,7 +48,7 @@ export class ConnectionIds {
    */
   issue(address: string, port: number): bigint {
     this.#rotate();
-    return sign(this.#current, address, port);
+    return this.#sign(this.#current, address, port);
   }
 
   /**
@@ -63,8 +63,18 @@ export class ConnectionIds {
    */
   isValid(id: bigint, address: string, port: number): boolean {
     this.#rotate();
-    if (id === sign(this.#current, address, port)) return true;
-    return this.#previous !== undefined && id === sign(this.#previous, address, port);
+    if (id === this.#sign(this.#current, address, port)) return true;
+    return this.#previous !== undefined && id === this.#sign(this.#previous, address, port);
+  }
+
+  #sign(key: Uint8Array, address: string, port: number): bigint {
+    const length = 2 + address.length;
+    if (length > this.#input.length) this.#input = new Uint8Array(length);
+    const input = this.#input;
+    input[0] = port >> 8;
+    input[1] = port & 0xff;
+    for (let i = 0; i < address.length; i++) input[2 + i] = address.charCodeAt(i);
+    return sipHash24(key, input, length);
   }
 
   #rotate(): void {
@@ -81,10 +91,6 @@ export class ConnectionIds {
   }
 }
 
-function newKey(): KeyObject {
-  return createSecretKey(randomBytes(KEY_BYTES));
-}
-
-function sign(key: KeyObject, address: string, port: number): bigint {
-  return createHmac("sha256", key).update(`${port} ${address}`).digest().readBigUInt64BE(0);
+function newKey(): Uint8Array {
+  return new Uint8Array(randomBytes(SIPHASH_KEY_BYTES));
 }
