@@ -75,7 +75,9 @@ class Swarm {
   pools(seeding: boolean, family: AnswerFamily): (readonly SwarmPeer[])[] {
     const ipv4 = seeding ? this.seeders : this.leechers;
     const ipv6 = (seeding ? this.seeders6 : this.leechers6) ?? NO_PEERS;
-    return family === "ipv4" ? [ipv4] : family === "ipv6" ? [ipv6] : [ipv4, ipv6];
+    if (family === "ipv4") return [ipv4];
+    if (family === "ipv6") return [ipv6];
+    return ipv6.length === 0 ? [ipv4] : [ipv4, ipv6]; // most swarms: one pool less to walk
   }
 
   add(peer: SwarmPeer): void {
