@@ -164,6 +164,13 @@ function unsigned(value: number, bits: 16 | 32, name: string): number {
   return value;
 }
 
+function signed32(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
+    throw new RangeError(`${name} must be a 32-bit signed integer, got ${value}`);
+  }
+  return value;
+}
+
 function hash(bytes: Uint8Array, name: string): Uint8Array {
   if (bytes.length !== HASH_LENGTH) {
     throw new RangeError(`${name} must be ${HASH_LENGTH} bytes, got ${bytes.length}`);
@@ -310,7 +317,7 @@ export function encodeAnnounceRequest(request: UdpAnnounceRequest): Uint8Array {
   view.setUint32(80, event);
   view.setUint32(84, request.ip === undefined ? 0 : ipv4Number(request.ip));
   view.setUint32(88, unsigned(request.key, 32, "key"));
-  view.setInt32(92, Math.max(-1, Math.min(request.numWant, 2 ** 31 - 1)));
+  view.setInt32(92, signed32(request.numWant, "numWant"));
   view.setUint16(96, unsigned(request.port, 16, "port"));
   bytes.set(options, ANNOUNCE_REQUEST_LENGTH);
   return bytes;

@@ -306,6 +306,7 @@ Deno.test("encoders refuse values their fields cannot hold instead of wrapping t
     ["transaction id 2^32", () => encodeConnectRequest(2 ** 32)],
     ["negative transaction id", () => encodeConnectResponse(-1, 1n)],
     ["port 65536", () => encodeAnnounceRequest({ ...announce, port: 65536 })],
+    ["numWant 2^31", () => encodeAnnounceRequest({ ...announce, numWant: 2 ** 31 })],
     [
       "19-byte info hash",
       () => encodeAnnounceRequest({ ...announce, infoHash: new Uint8Array(19) }),
