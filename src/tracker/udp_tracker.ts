@@ -67,6 +67,9 @@ export interface UdpResponderOptions {
   readonly onInternalError: (error: unknown) => void;
 }
 
+/** The answer to one request of a source that showed a valid connection id. */
+type ActionHandler = (datagram: Uint8Array, address: string, family: UdpFamily) => Uint8Array;
+
 /** Answers one datagram from `address`:`port`; null means no answer at all. */
 export type UdpResponder = (
   datagram: Uint8Array,
@@ -135,10 +138,8 @@ export function udpResponder(options: UdpResponderOptions): UdpResponder {
     );
   }
 
-  const actions = new Map<
-    number,
-    (datagram: Uint8Array, address: string, family: UdpFamily) => Uint8Array
-  >([
+  // What a source with a valid connection id may ask, by action.
+  const actions = new Map<number, ActionHandler>([
     [UdpAction.announce, announce],
     [UdpAction.scrape, scrape],
   ]);
