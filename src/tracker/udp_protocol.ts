@@ -138,6 +138,14 @@ export interface UdpErrorResponse {
   readonly message: string;
 }
 
+/**
+ * A copy of `bytes[start, end)` as a plain Uint8Array: a decoded value must
+ * not alias the datagram, and a Node Buffer's `slice` would (it is `subarray`).
+ */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end));
+}
+
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -377,8 +385,8 @@ export function decodeAnnounceRequest(datagram: Uint8Array): UdpAnnounceRequest 
   return {
     connectionId: header.connectionId,
     transactionId: header.transactionId,
-    infoHash: datagram.slice(16, 36),
-    peerId: datagram.slice(36, 56),
+    infoHash: copyOf(datagram, 16, 36),
+    peerId: copyOf(datagram, 36, 56),
     downloaded: readCount(view, 56),
     left: readCount(view, 64),
     uploaded: readCount(view, 72),
@@ -534,7 +542,7 @@ export function decodeScrapeRequest(datagram: Uint8Array): UdpScrapeRequest {
   const infoHashes: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const start = REQUEST_HEADER_LENGTH + i * HASH_LENGTH;
-    infoHashes.push(datagram.slice(start, start + HASH_LENGTH));
+    infoHashes.push(copyOf(datagram, start, start + HASH_LENGTH));
   }
   return { connectionId: header.connectionId, transactionId: header.transactionId, infoHashes };
 }
