@@ -15,8 +15,8 @@ import { benchTracker, benchUdpTracker } from "./bench/tracker.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
   "make-torrent": (dir, sizeMiB, runs) => benchMakeTorrent(dir, sizeMiB, runs),
-  tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
-  "tracker-udp": (dir, _sizeMiB, _runs) => benchUdpTracker(dir, 10),
+  tracker: (dir, _sizeMiB, runs) => benchTracker(dir, 10, runs),
+  "tracker-udp": (dir, _sizeMiB, runs) => benchUdpTracker(dir, 10, runs),
   seed: benchSeed,
   get: benchGet,
   magnet: benchMagnet,

@@ -185,36 +185,75 @@ interface UdpRun {
   cores: number;
 }
 
-/** Each tracker, fresh for each number of sockets: a 2 s warm-up, then `seconds` measured. */
-async function runUdpLoads(dir: string, seconds: number): Promise<UdpRun[]> {
+/** One tracker, fresh: a 2 s warm-up, then `seconds` measured with its CPU. */
+async function udpRun(tracker: Server, sockets: number, seconds: number): Promise<UdpRun> {
+  try {
+    const load = { host: "127.0.0.1", port: tracker.port, sockets, swarms: WRK_SWARMS };
+    await udpLoad({ ...load, seconds: 2 });
+    const before = await cpuSeconds(tracker.pid);
+    const result = await udpLoad({ ...load, seconds });
+    const cores = (await cpuSeconds(tracker.pid) - before) / seconds;
+    return { label: tracker.label, sockets, result, cores };
+  } finally {
+    await tracker.stop();
+  }
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+/** The median of each figure of several runs of one tracker at one number of sockets. */
+function medianRun(runs: UdpRun[]): UdpRun {
+  const of = (figure: (run: UdpRun) => number) => median(runs.map(figure));
+  return {
+    ...runs[0],
+    result: {
+      answered: of((run) => run.result.answered),
+      rate: of((run) => run.result.rate),
+      p50Ms: of((run) => run.result.p50Ms),
+      p99Ms: of((run) => run.result.p99Ms),
+      errors: of((run) => run.result.errors),
+      lost: of((run) => run.result.lost),
+    },
+    cores: of((run) => run.cores),
+  };
+}
+
+/**
+ * Each tracker at each number of sockets, `repeats` times in turn (so that
+ * the shared machine's drift falls on both alike), fresh for every run;
+ * the median of each figure.
+ */
+async function runUdpLoads(dir: string, seconds: number, repeats: number): Promise<UdpRun[]> {
   const runs: UdpRun[] = [];
-  for (const sockets of UDP_SOCKETS) {
-    for (const start of [() => startP2pTracker(dir), () => startOpentracker(dir, MEMORY_SWARMS)]) {
-      const tracker = await start();
-      try {
-        const load = { host: "127.0.0.1", port: tracker.port, sockets, swarms: WRK_SWARMS };
-        await udpLoad({ ...load, seconds: 2 });
-        const before = await cpuSeconds(tracker.pid);
-        const result = await udpLoad({ ...load, seconds });
-        const cores = (await cpuSeconds(tracker.pid) - before) / seconds;
-        runs.push({ label: tracker.label, sockets, result, cores });
-      } finally {
-        await tracker.stop();
-      }
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const sockets of UDP_SOCKETS) {
+      runs.push(await udpRun(await startP2pTracker(dir), sockets, seconds));
+      runs.push(await udpRun(await startOpentracker(dir, MEMORY_SWARMS), sockets, seconds));
     }
   }
-  return runs;
+  return UDP_SOCKETS.flatMap((sockets) =>
+    ["p2p tracker", "opentracker"].map((label) =>
+      medianRun(runs.filter((run) => run.sockets === sockets && run.label === label))
+    )
+  );
 }
 
 /**
  * UDP announces (BEP 15) against p2p tracker's and opentracker's UDP side
  * by side: rate, latency, and the targets at the first number of sockets.
  */
-export async function benchUdpTracker(dir: string, seconds: number): Promise<void> {
-  const runs = await runUdpLoads(dir, seconds);
+export async function benchUdpTracker(
+  dir: string,
+  seconds: number,
+  repeats: number,
+): Promise<void> {
+  const runs = await runUdpLoads(dir, seconds, repeats);
   console.log(
     `\ntracker UDP: ${UDP_SOCKETS.join(" and ")} sockets with one announce in flight each, ` +
-      `${seconds} s of random announces over ${WRK_SWARMS} swarms (udp_load.ts, node:dgram)`,
+      `${seconds} s of random announces over ${WRK_SWARMS} swarms (udp_load.ts, node:dgram), ` +
+      `median of ${repeats} runs`,
   );
   console.log(
     `  ${"tracker".padEnd(16)}${"sockets".padStart(8)}${"announces/s".padStart(13)}${
@@ -376,8 +415,11 @@ async function fillSwarms(port: number): Promise<void> {
   await Promise.all(Array.from({ length: 32 }, worker));
 }
 
-/** Runs the tracker benchmark: wrk for `seconds` per tracker, then the memory fill. */
-export async function benchTracker(dir: string, seconds: number): Promise<void> {
+/**
+ * Runs the tracker benchmark: wrk for `seconds` per tracker, then the
+ * memory fill, then UDP (`repeats` runs each), then the flood.
+ */
+export async function benchTracker(dir: string, seconds: number, repeats: number): Promise<void> {
   const results: [string, WrkResult, number][] = [];
   for (const start of [() => startP2pTracker(dir), () => startOpentracker(dir, MEMORY_SWARMS)]) {
     const loaded = await start();
@@ -431,7 +473,7 @@ export async function benchTracker(dir: string, seconds: number): Promise<void> 
     "  (opentracker closes the connection after every reply: wrk counts those as socket errors)",
   );
 
-  await benchUdpTracker(dir, seconds);
+  await benchUdpTracker(dir, seconds, repeats);
 
   const flooded = await flood(dir);
   console.log(
