@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import {
   Catalog,
@@ -25,6 +25,9 @@ interface TrackerCommandOptions {
   maxPeers: number;
   maxTorrentSize: number;
   maxConnections?: number;
+  udpPort?: number;
+  /** False with --no-udp. */
+  udp: boolean;
   quiet?: boolean;
 }
 
@@ -49,7 +52,7 @@ function sizeOption(text: string): number {
 export const DEFAULT_TRACKER_PORT = 6969;
 
 /**
- * `p2p tracker`: runs the HTTP tracker and catalog until SIGINT or SIGTERM.
+ * `p2p tracker`: runs the HTTP and UDP tracker and the catalog until SIGINT or SIGTERM.
  *
  * @example
  * ```ts
@@ -58,7 +61,9 @@ export const DEFAULT_TRACKER_PORT = 6969;
  */
 export function trackerCommand(env: CliEnv): Command {
   return new Command("tracker")
-    .description("run a BitTorrent HTTP tracker with a catalog of published torrents")
+    .description(
+      "run a BitTorrent tracker (HTTP and UDP) with a catalog of published torrents",
+    )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option(
       "-p, --port <port>",
@@ -102,6 +107,15 @@ export function trackerCommand(env: CliEnv): Command {
       `most connections open at once (default: the descriptor limit less ${RESERVED_DESCRIPTORS})`,
       integerOption(1, MAX_CAP),
     )
+    .addOption(
+      new Option(
+        "--udp-port <port>",
+        "UDP port (default: the HTTP port's number; 0: any free port)",
+      )
+        .argParser(integerOption(0, 65535))
+        .conflicts("udp"),
+    )
+    .option("--no-udp", "answer HTTP only, no UDP (BEP 15)")
     .option("-q, --quiet", "no log lines")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
@@ -135,6 +149,7 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       maxPeers: options.maxPeers,
       maxTorrentBytes: options.maxTorrentSize,
       maxConnections: options.maxConnections,
+      udpPort: options.udp ? options.udpPort : false,
       log,
       signal: stop,
     }).catch((error) => {
@@ -146,7 +161,9 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       }
       throw error;
     });
+    // One URL a line, HTTP's first: scripts that read the first line keep working.
     env.stdout.write(`listening on ${tracker.announceUrl}\n`);
+    if (tracker.udpAnnounceUrl) env.stdout.write(`listening on ${tracker.udpAnnounceUrl}\n`);
     log?.(
       `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
         (options.closed ? " (closed: published torrents only)" : ""),

@@ -52,7 +52,9 @@ export {
   startTracker,
   type TrackerOptions,
 } from "./server.ts";
-export { SwarmRegistry } from "./swarm_registry.ts";
+export { type AnswerFamily, SwarmRegistry } from "./swarm_registry.ts";
+export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection_ids.ts";
+export { UDP_MAX_ANSWER_BYTES, UDP_MAX_NUMWANT_IPV4, UDP_MAX_NUMWANT_IPV6 } from "./udp_tracker.ts";
 export {
   ANNOUNCE_REQUEST_LENGTH,
   ANNOUNCE_RESPONSE_HEADER,

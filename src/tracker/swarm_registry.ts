@@ -1,6 +1,7 @@
 import type { AnnounceAnswer, AnnounceRequest } from "./announce.ts";
 import { TrackerFullError } from "./errors.ts";
 import type { ScrapeCounts } from "./scrape.ts";
+import { COMPACT_IPV4_LENGTH } from "../transport/address.ts";
 
 /** One peer in one swarm, as the tracker remembers it. */
 export interface SwarmPeer {
@@ -30,19 +31,53 @@ export interface SwarmEvent {
 }
 
 /**
+ * Which peers an answer may hold: of both address families (an HTTP answer
+ * has `peers` and `peers6`), or of one (a BEP 15 answer has one address
+ * size, that of the datagram's family).
+ */
+export type AnswerFamily = "any" | "ipv4" | "ipv6";
+
+const NO_PEERS: readonly SwarmPeer[] = [];
+
+/**
  * The peers of one torrent, split into seeders and leechers so that a
- * seeder is handed leechers first and a random pick is O(1) per peer.
+ * seeder is handed leechers first, and by address family so that an answer
+ * of one family picks among its own; a random pick is O(1) per peer.
  */
 class Swarm {
   readonly peers = new Map<string, SwarmPeer>();
+  /** IPv4 seeders and leechers. */
   readonly seeders: SwarmPeer[] = [];
   readonly leechers: SwarmPeer[] = [];
+  /** IPv6 seeders and leechers, made for the first one: most swarms have none. */
+  seeders6: SwarmPeer[] | undefined = undefined;
+  leechers6: SwarmPeer[] | undefined = undefined;
   downloaded = 0;
 
   constructor(readonly infoHash: string) {}
 
+  get seederCount(): number {
+    return this.seeders.length + (this.seeders6?.length ?? 0);
+  }
+
+  get leecherCount(): number {
+    return this.leechers.length + (this.leechers6?.length ?? 0);
+  }
+
   listOf(peer: SwarmPeer): SwarmPeer[] {
-    return peer.left === 0 ? this.seeders : this.leechers;
+    if (peer.compact.length === COMPACT_IPV4_LENGTH) {
+      return peer.left === 0 ? this.seeders : this.leechers;
+    }
+    return peer.left === 0 ? (this.seeders6 ??= []) : (this.leechers6 ??= []);
+  }
+
+  /** The seeders (or the leechers) an answer of `family` may hold. */
+  pools(seeding: boolean, family: AnswerFamily): (readonly SwarmPeer[])[] {
+    const ipv4 = seeding ? this.seeders : this.leechers;
+    const ipv6 = (seeding ? this.seeders6 : this.leechers6) ?? NO_PEERS;
+    if (family === "ipv4") return [ipv4];
+    if (family === "ipv6") return [ipv6];
+    return ipv6.length === 0 ? [ipv4] : [ipv4, ipv6]; // most swarms: one pool less to walk
   }
 
   add(peer: SwarmPeer): void {
@@ -86,7 +121,8 @@ export interface RegistryOptions {
  * only for its completed-download count gives way to a new one.
  *
  * Invariants, kept by every method: a peer is in exactly one of its swarm's
- * `seeders` (left = 0) or `leechers` lists, at index `slot`; an empty swarm
+ * lists, the one `listOf` names for its `left` (0: a seeder) and its
+ * address family, at index `slot`; an empty swarm
  * is deleted unless it has a completed-download count worth keeping, and
  * then it is in `#emptySwarms` (oldest first).
  */
@@ -113,7 +149,7 @@ export class SwarmRegistry {
   /**
    * Records an announce and picks peers for the answer: never the asking
    * peer itself, leechers before seeders for a seeder, a random subset when
-   * there are more than it wants.
+   * there are more than it wants, and only peers of `family`.
    *
    * @throws {TrackerFullError} when the announce would add a swarm or a peer
    *   beyond the registry's limits.
@@ -125,6 +161,7 @@ export class SwarmRegistry {
   announce(
     request: AnnounceRequest,
     compact: string,
+    family: AnswerFamily = "any",
   ): { answer: AnnounceAnswer; events: SwarmEvent[] } {
     let swarm = this.#swarms.get(request.infoHash);
     const events: SwarmEvent[] = [];
@@ -166,9 +203,11 @@ export class SwarmRegistry {
       this.#peerCount++;
       events.push({ kind: "joined", infoHash: swarm.infoHash, peer });
     } else {
-      if ((peer.left === 0) !== (request.left === 0)) {
+      // A peer that became a seeder, or announces from the other address family, changes lists.
+      if ((peer.left === 0) !== (request.left === 0) || peer.compact.length !== compact.length) {
         swarm.remove(peer);
         peer.left = request.left;
+        peer.compact = compact;
         swarm.add(peer);
       }
       peer.left = request.left;
@@ -181,7 +220,10 @@ export class SwarmRegistry {
       swarm.downloaded++;
       events.push({ kind: "completed", infoHash: swarm.infoHash, peer });
     }
-    return { answer: this.#answer(swarm, this.#pick(swarm, peer, request.numwant)), events };
+    return {
+      answer: this.#answer(swarm, this.#pick(swarm, peer, request.numwant, family)),
+      events,
+    };
   }
 
   /**
@@ -196,8 +238,8 @@ export class SwarmRegistry {
   scrape(infoHash: string): ScrapeCounts {
     const swarm = this.#swarms.get(infoHash);
     return {
-      complete: swarm?.seeders.length ?? 0,
-      incomplete: swarm?.leechers.length ?? 0,
+      complete: swarm?.seederCount ?? 0,
+      incomplete: swarm?.leecherCount ?? 0,
       downloaded: swarm?.downloaded ?? 0,
     };
   }
@@ -241,22 +283,28 @@ export class SwarmRegistry {
     return true;
   }
 
-  #pick(swarm: Swarm, asker: SwarmPeer, numwant: number): SwarmPeer[] {
-    if (asker.left !== 0) return this.#pickFrom([swarm.seeders, swarm.leechers], asker, numwant);
+  #pick(swarm: Swarm, asker: SwarmPeer, numwant: number, family: AnswerFamily): SwarmPeer[] {
+    const seeders = swarm.pools(true, family);
+    const leechers = swarm.pools(false, family);
+    if (asker.left !== 0) return this.#pickFrom([...seeders, ...leechers], asker, numwant);
     // A seeder wants leechers; seeders fill what room is left, because a client fetching a
     // magnet link's metadata may announce left=0 (aria2c does) and needs someone to ask.
-    const picked = this.#pickFrom([swarm.leechers, []], asker, numwant);
+    const picked = this.#pickFrom(leechers, asker, numwant);
     if (picked.length < numwant) {
-      picked.push(...this.#pickFrom([swarm.seeders, []], asker, numwant - picked.length));
+      picked.push(...this.#pickFrom(seeders, asker, numwant - picked.length));
     }
     return picked;
   }
 
-  /** Up to `numwant` peers of the two pools but the asker, at random when there are more. */
-  #pickFrom(pools: [SwarmPeer[], SwarmPeer[]], asker: SwarmPeer, numwant: number): SwarmPeer[] {
-    const total = pools.reduce((sum, pool) => sum + pool.length, 0);
-    const at = (index: number) =>
-      index < pools[0].length ? pools[0][index] : pools[1][index - pools[0].length];
+  /** Up to `numwant` peers of the pools but the asker, at random when there are more. */
+  #pickFrom(pools: (readonly SwarmPeer[])[], asker: SwarmPeer, numwant: number): SwarmPeer[] {
+    let total = 0;
+    for (const pool of pools) total += pool.length;
+    const at = (index: number) => {
+      let pool = 0;
+      while (index >= pools[pool].length) index -= pools[pool++].length;
+      return pools[pool][index];
+    };
     const picked: SwarmPeer[] = [];
     if (total <= numwant + 1) {
       for (let i = 0; i < total; i++) if (at(i) !== asker) picked.push(at(i));
@@ -277,8 +325,8 @@ export class SwarmRegistry {
     return {
       interval: this.options.interval,
       minInterval: this.options.minInterval,
-      complete: swarm?.seeders.length ?? 0,
-      incomplete: swarm?.leechers.length ?? 0,
+      complete: swarm?.seederCount ?? 0,
+      incomplete: swarm?.leecherCount ?? 0,
       peers,
     };
   }

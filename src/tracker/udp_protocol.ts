@@ -138,6 +138,14 @@ export interface UdpErrorResponse {
   readonly message: string;
 }
 
+/**
+ * A copy of `bytes[start, end)` as a plain Uint8Array: a decoded value must
+ * not alias the datagram, and a Node Buffer's `slice` would (it is `subarray`).
+ */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end));
+}
+
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -160,6 +168,13 @@ function writeCount(view: DataView, offset: number, value: number, name: string)
 function unsigned(value: number, bits: 16 | 32, name: string): number {
   if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
     throw new RangeError(`${name} must be a ${bits}-bit unsigned integer, got ${value}`);
+  }
+  return value;
+}
+
+function signed32(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
+    throw new RangeError(`${name} must be a 32-bit signed integer, got ${value}`);
   }
   return value;
 }
@@ -310,7 +325,7 @@ export function encodeAnnounceRequest(request: UdpAnnounceRequest): Uint8Array {
   view.setUint32(80, event);
   view.setUint32(84, request.ip === undefined ? 0 : ipv4Number(request.ip));
   view.setUint32(88, unsigned(request.key, 32, "key"));
-  view.setInt32(92, Math.max(-1, Math.min(request.numWant, 2 ** 31 - 1)));
+  view.setInt32(92, signed32(request.numWant, "numWant"));
   view.setUint16(96, unsigned(request.port, 16, "port"));
   bytes.set(options, ANNOUNCE_REQUEST_LENGTH);
   return bytes;
@@ -370,8 +385,8 @@ export function decodeAnnounceRequest(datagram: Uint8Array): UdpAnnounceRequest 
   return {
     connectionId: header.connectionId,
     transactionId: header.transactionId,
-    infoHash: datagram.slice(16, 36),
-    peerId: datagram.slice(36, 56),
+    infoHash: copyOf(datagram, 16, 36),
+    peerId: copyOf(datagram, 36, 56),
     downloaded: readCount(view, 56),
     left: readCount(view, 64),
     uploaded: readCount(view, 72),
@@ -527,7 +542,7 @@ export function decodeScrapeRequest(datagram: Uint8Array): UdpScrapeRequest {
   const infoHashes: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const start = REQUEST_HEADER_LENGTH + i * HASH_LENGTH;
-    infoHashes.push(datagram.slice(start, start + HASH_LENGTH));
+    infoHashes.push(copyOf(datagram, start, start + HASH_LENGTH));
   }
   return { connectionId: header.connectionId, transactionId: header.transactionId, infoHashes };
 }

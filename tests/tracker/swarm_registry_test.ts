@@ -6,6 +6,7 @@ import {
   SwarmRegistry,
   TrackerFullError,
 } from "../../src/tracker/mod.ts";
+import { compactAddress } from "../../src/transport/mod.ts";
 import { id } from "./tracker_helpers.ts";
 
 function compactOf(port: number): string {
@@ -131,4 +132,66 @@ Deno.test("at maxSwarms, a swarm kept only for its download count gives way to a
     TrackerFullError,
     "swarms with peers never give way",
   );
+});
+
+Deno.test("an answer of one address family holds only that family's peers; counts hold both", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  const v6 = (port: number) => bytesToBinaryString(compactPeer("::1", port)!);
+  registry.announce(request(1, { left: 0 }), compactOf(7001));
+  registry.announce(request(2), compactOf(7002));
+  registry.announce(request(3, { left: 0 }), v6(7003));
+  registry.announce(request(4), v6(7004));
+  const ports = (
+    family: "any" | "ipv4" | "ipv6",
+    peer = 5,
+    fields: Partial<AnnounceRequest> = {},
+  ) =>
+    registry.announce(request(peer, fields), compactOf(7000 + peer), family).answer.peers
+      .map((p) => compactAddress(p.compact).port).sort();
+  assert.deepEqual(ports("any"), [7001, 7002, 7003, 7004]);
+  assert.deepEqual(ports("ipv4"), [7001, 7002], "peer 5 itself is never in the answer");
+  assert.deepEqual(ports("ipv6"), [7003, 7004]);
+  assert.deepEqual(
+    ports("ipv6", 6, { left: 0, numwant: 1 }),
+    [7004],
+    "a seeder gets leechers first",
+  );
+  const { answer } = registry.announce(request(7), v6(7007), "ipv6");
+  assert.deepEqual([answer.complete, answer.incomplete], [3, 4]);
+  assert.deepEqual(registry.scrape("\xaa".repeat(20)), {
+    complete: 3,
+    incomplete: 4,
+    downloaded: 0,
+  });
+});
+
+Deno.test("a peer that announces from the other address family moves to that family's answers", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  registry.announce(request(1), compactOf(7001));
+  registry.announce(request(1), bytesToBinaryString(compactPeer("::1", 7001)!));
+  const peersFor = (family: "ipv4" | "ipv6") =>
+    registry.announce(request(2), compactOf(7002), family).answer.peers.length;
+  assert.equal(peersFor("ipv4"), 0);
+  assert.equal(peersFor("ipv6"), 1);
+  assert.deepEqual(registry.size, { swarms: 1, peers: 2 });
+  registry.announce(request(1, { event: "stopped" }), compactOf(7001));
+  assert.equal(peersFor("ipv6"), 0, "and leaves from there");
+});
+
+Deno.test("a random pick from a large swarm of both families stays within the answer's family", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  for (let peer = 1; peer <= 200; peer++) {
+    const ip = peer % 2 === 0 ? "::1" : "127.0.0.1";
+    registry.announce(
+      request(peer, { left: peer % 3 === 0 ? 0 : 100 }),
+      bytesToBinaryString(compactPeer(ip, 7000 + peer)!),
+    );
+  }
+  for (const [family, length] of [["ipv4", 6], ["ipv6", 18]] as const) {
+    const { peers } = registry.announce(request(2, { numwant: 30 }), compactOf(7002), family)
+      .answer;
+    assert.equal(peers.length, 30);
+    assert.ok(peers.every((p) => p.compact.length === length));
+    assert.equal(new Set(peers).size, 30, "no peer twice");
+  }
 });

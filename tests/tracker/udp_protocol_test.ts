@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import {
   bytesToBinaryString,
   compactPeer,
@@ -306,6 +307,7 @@ Deno.test("encoders refuse values their fields cannot hold instead of wrapping t
     ["transaction id 2^32", () => encodeConnectRequest(2 ** 32)],
     ["negative transaction id", () => encodeConnectResponse(-1, 1n)],
     ["port 65536", () => encodeAnnounceRequest({ ...announce, port: 65536 })],
+    ["numWant 2^31", () => encodeAnnounceRequest({ ...announce, numWant: 2 ** 31 })],
     [
       "19-byte info hash",
       () => encodeAnnounceRequest({ ...announce, infoHash: new Uint8Array(19) }),
@@ -326,4 +328,18 @@ Deno.test("encoders refuse values their fields cannot hold instead of wrapping t
       })],
   ];
   for (const [name, encode] of cases) assert.throws(encode, RangeError, name);
+});
+
+Deno.test("decoded hashes are copies, not views of the datagram (a Node Buffer's slice is a view)", () => {
+  const datagram = Buffer.from(encodeAnnounceRequest(announce));
+  const decoded = decodeAnnounceRequest(datagram);
+  datagram.fill(0);
+  assert.deepEqual(decoded.infoHash, id(0xaa));
+  assert.equal(Object.getPrototypeOf(decoded.infoHash), Uint8Array.prototype);
+  const scrape = Buffer.from(
+    encodeScrapeRequest({ connectionId: CONNECTION, transactionId: 1, infoHashes: [id(3)] }),
+  );
+  const hashes = decodeScrapeRequest(scrape).infoHashes;
+  scrape.fill(0);
+  assert.deepEqual(hashes, [id(3)]);
 });
