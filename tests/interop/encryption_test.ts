@@ -21,21 +21,9 @@ import {
   webtorrentLeech,
   webtorrentSeed,
 } from "../real_clients.ts";
-import {
-  assertSameTree,
-  runGet,
-  startSwarm,
-  waitForSeeders,
-  writeLayout,
-} from "../session/swarm_helpers.ts";
+import { assertSameTree, runGet, waitForSeeders, writeLayout } from "../session/swarm_helpers.ts";
+import { albumSwarm, LAYOUT, NAME } from "./album.ts";
 
-const NAME = "album";
-const LAYOUT = {
-  "cd1/track1.bin": 2_500_000,
-  "cd1/empty": 0,
-  "cd2/track2.bin": 1_700_001,
-  "cover.jpg": 55_555,
-};
 /** WebTorrent writes no empty files: the same album without one. */
 const WEBTORRENT_LAYOUT = Object.fromEntries(
   Object.entries(LAYOUT).filter(([, size]) => size > 0),
@@ -103,13 +91,7 @@ Deno.test({
   ignore: !WEBTORRENT_READY,
   async fn() {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: NAME,
-        layout: WEBTORRENT_LAYOUT,
-        pieceLength: "64K",
-        seeds: 1,
-        seedArgs: ["-v"],
-      });
+      const swarm = await albumSwarm(dir, 1, { layout: WEBTORRENT_LAYOUT, seedArgs: ["-v"] });
       try {
         const leech = await run(webtorrentLeech(swarm.torrentPath, join(dir, "webtorrent")));
         const said = new TextDecoder().decode(leech.stdout);
@@ -188,13 +170,7 @@ for (const [kind, client] of Object.entries(FORCED)) {
     ignore: !needsTools(...client.tools),
     async fn() {
       await withTempDir(async (dir) => {
-        const swarm = await startSwarm(dir, {
-          name: NAME,
-          layout: LAYOUT,
-          pieceLength: "64K",
-          seeds: 1,
-          seedArgs: ["-v", "--encryption", "require"],
-        });
+        const swarm = await albumSwarm(dir, 1, { seedArgs: ["-v", "--encryption", "require"] });
         try {
           const leech = await run(client.leech(swarm.torrentPath, join(dir, "leech")));
           const decoder = new TextDecoder();
@@ -214,12 +190,7 @@ for (const [kind, client] of Object.entries(FORCED)) {
     ignore: !needsTools(...client.tools),
     async fn() {
       await withTempDir(async (dir) => {
-        const swarm = await startSwarm(dir, {
-          name: NAME,
-          layout: LAYOUT,
-          pieceLength: "64K",
-          seeds: 0,
-        });
+        const swarm = await albumSwarm(dir, 0);
         const seed = startBackground(client.seed(swarm.torrentPath, join(swarm.dataPath, "..")));
         try {
           await waitForSeeders(swarm.announceUrl, swarm.torrentPath, 1);
@@ -248,13 +219,7 @@ const MISMATCHES = [
 for (const { leech, seed, why } of MISMATCHES) {
   Deno.test(`p2p get --encryption ${leech} fails against p2p seed --encryption ${seed}`, async () => {
     await withTempDir(async (dir) => {
-      const swarm = await startSwarm(dir, {
-        name: NAME,
-        layout: LAYOUT,
-        pieceLength: "64K",
-        seeds: 1,
-        seedArgs: ["-v", "--encryption", seed],
-      });
+      const swarm = await albumSwarm(dir, 1, { seedArgs: ["-v", "--encryption", seed] });
       try {
         const get = spawnP2p(
           dir,

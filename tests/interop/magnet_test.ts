@@ -18,20 +18,8 @@ import {
   spawn,
   SYSTEM_PYTHON,
 } from "../real_clients.ts";
-import { assertSameTree, runGet, startSwarm, waitForSeeders } from "../session/swarm_helpers.ts";
-
-const NAME = "album";
-const LAYOUT = {
-  "cd1/track1.bin": 2_500_000,
-  "cd1/empty": 0,
-  "cd2/track2.bin": 1_700_001,
-  "cover.jpg": 55_555,
-};
-
-/** A tracker, the album's torrent, and `seeds` p2p seeds of it. */
-function albumSwarm(dir: string, seeds: number) {
-  return startSwarm(dir, { name: NAME, layout: LAYOUT, pieceLength: "64K", seeds });
-}
+import { assertSameTree, runGet, waitForSeeders } from "../session/swarm_helpers.ts";
+import { albumSwarm, NAME } from "./album.ts";
 
 /** The magnet link of the torrent at `path`, its trackers in it. */
 async function magnetOfFile(path: string): Promise<string> {
