@@ -61,7 +61,9 @@ function randomUint32(): number {
 /**
  * Binds a socket and gets a connection id, sending the connect again while
  * none comes back (the tracker may still be binding its UDP socket). Every
- * attempt has the same transaction id, so a late answer is as good.
+ * attempt has the same transaction id, so a late answer is as good; any
+ * other datagram is ignored (a port the system hands out again may still
+ * receive answers to the last run's sockets).
  */
 async function openClient(options: UdpLoadOptions): Promise<Client> {
   const socket = dgram.createSocket(options.host.includes(":") ? "udp6" : "udp4");
@@ -70,6 +72,9 @@ async function openClient(options: UdpLoadOptions): Promise<Client> {
   for (let attempt = 1;; attempt++) {
     const answer = new Promise<Uint8Array | null>((resolve) => {
       const onMessage = (datagram: Uint8Array) => {
+        const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+        if (datagram.length !== 16 || view.getUint32(4) !== transactionId) return;
+        socket.off("message", onMessage);
         clearTimeout(timer);
         resolve(new Uint8Array(datagram));
       };
@@ -77,7 +82,7 @@ async function openClient(options: UdpLoadOptions): Promise<Client> {
         socket.off("message", onMessage);
         resolve(null);
       }, LOST_MS);
-      socket.once("message", onMessage);
+      socket.on("message", onMessage);
     });
     socket.send(encodeConnectRequest(transactionId), options.port, options.host);
     const datagram = await answer;
