@@ -7,18 +7,21 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { benchEncryption } from "./bench/encryption.ts";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
 import { benchManyTorrents } from "./bench/many_torrents.ts";
 import { benchFlood } from "./bench/flood.ts";
 import { benchGet, benchMagnet, benchSeed } from "./bench/peers.ts";
-import { benchTracker } from "./bench/tracker.ts";
+import { benchTracker, benchUdpTracker } from "./bench/tracker.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
   "make-torrent": (dir, sizeMiB, runs) => benchMakeTorrent(dir, sizeMiB, runs),
-  tracker: (dir, _sizeMiB, _runs) => benchTracker(dir, 10),
+  tracker: (dir, _sizeMiB, runs) => benchTracker(dir, 10, runs),
+  "tracker-udp": (dir, _sizeMiB, runs) => benchUdpTracker(dir, 10, runs),
   seed: benchSeed,
   get: benchGet,
   magnet: benchMagnet,
+  encryption: benchEncryption,
   flood: (dir, sizeMiB, _runs) => benchFlood(dir, Math.min(sizeMiB, 256)),
   many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
 };

@@ -9,15 +9,23 @@ import { freePort } from "./helpers.ts";
 /** Debian's python3-libtorrent is built for the system Python, not any other on the PATH. */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 /**
+ * Transmission's `encryption` setting: 0 tolerates plaintext (its name:
+ * "allow"), 1 prefers encryption (its default), 2 requires it.
+ */
+export type TransmissionEncryption = 0 | 1 | 2;
+
+/**
  * transmission-cli (3.00) downloading `torrent` into `dir`, then seeding
  * until killed (with the data already there it checks it and seeds). Its
  * settings, written into `configDir`, leave out µTP (it would try that
- * first, and p2p speaks TCP only), DHT, LPD, PEX and port mapping.
+ * first, and p2p speaks TCP only), DHT, LPD, PEX and port mapping; its
+ * encryption setting is its default unless `options.encryption` is given.
  */
 export async function transmissionCli(
   torrent: string,
   dir: string,
   configDir: string,
+  options: { encryption?: TransmissionEncryption } = {},
 ): Promise<string[]> {
   await Deno.mkdir(configDir, { recursive: true });
   await Deno.writeTextFile(
@@ -28,6 +36,7 @@ export async function transmissionCli(
       "lpd-enabled": false,
       "pex-enabled": false,
       "port-forwarding-enabled": false,
+      ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
     }),
   );
   return ["transmission-cli", "-g", configDir, "-w", dir, "-M", "-p", "51413", torrent];
@@ -45,8 +54,18 @@ const ARIA2C_LOOPBACK = [
   "--console-log-level=warn",
 ];
 
+/** aria2c's options for encryption (MSE): RC4 only, both ways, when `require` is set. */
+export interface Aria2cOptions {
+  /** `--bt-require-crypto=true --bt-min-crypto-level=arc4` (by default it starts plaintext). */
+  requireCrypto?: boolean;
+}
+
+function aria2cCrypto(options: Aria2cOptions): string[] {
+  return options.requireCrypto ? ["--bt-require-crypto=true", "--bt-min-crypto-level=arc4"] : [];
+}
+
 /** aria2c downloading `torrent` into `dir`, exiting 0 once complete. */
-export function aria2cLeech(torrent: string, dir: string): string[] {
+export function aria2cLeech(torrent: string, dir: string, options: Aria2cOptions = {}): string[] {
   return [
     "aria2c",
     `--dir=${dir}`,
@@ -55,12 +74,13 @@ export function aria2cLeech(torrent: string, dir: string): string[] {
     "--bt-stop-timeout=60",
     `--listen-port=${freePort()}`,
     ...ARIA2C_LOOPBACK,
+    ...aria2cCrypto(options),
     torrent,
   ];
 }
 
 /** aria2c checking the data in `dir` and seeding it until killed. */
-export function aria2cSeed(torrent: string, dir: string): string[] {
+export function aria2cSeed(torrent: string, dir: string, options: Aria2cOptions = {}): string[] {
   return [
     "aria2c",
     "-V",
@@ -68,6 +88,7 @@ export function aria2cSeed(torrent: string, dir: string): string[] {
     `--dir=${dir}`,
     `--listen-port=${freePort()}`,
     ...ARIA2C_LOOPBACK,
+    ...aria2cCrypto(options),
     torrent,
   ];
 }
@@ -75,18 +96,67 @@ export function aria2cSeed(torrent: string, dir: string): string[] {
 /**
  * A libtorrent peer: `seed` (until `seconds` pass) or `leech` (until done)
  * of a .torrent or a magnet link, on `port` (a free one unless given),
- * with `rateLimit` bytes per second up (seed) or down (leech) if given.
+ * with `rateLimit` bytes per second up (seed) or down (leech) if given;
+ * `encryption: "forced"` makes it speak RC4-encrypted (MSE) only, both ways,
+ * and `"disabled"` plaintext only (libtorrent's default accepts both).
  */
 export function libtorrentPeer(
   mode: "seed" | "leech",
   torrent: string,
   dir: string,
   seconds = 60,
-  options: { port?: number; rateLimit?: number } = {},
+  options: { port?: number; rateLimit?: number; encryption?: "forced" | "disabled" } = {},
 ): string[] {
   const port = String(options.port ?? freePort());
   const limit = options.rateLimit ? [String(options.rateLimit)] : [];
-  return [SYSTEM_PYTHON, LT_PEER, mode, torrent, dir, port, String(seconds), ...limit];
+  const encryption = options.encryption ? [`--encryption=${options.encryption}`] : [];
+  return [
+    SYSTEM_PYTHON,
+    LT_PEER,
+    mode,
+    torrent,
+    dir,
+    port,
+    String(seconds),
+    ...limit,
+    ...encryption,
+  ];
+}
+
+/** Our WebTorrent peer (`seed` or `leech`), run by node. */
+export const WEBTORRENT_PEER = new URL("./interop/tools/webtorrent_peer.mjs", import.meta.url)
+  .pathname;
+
+/** The WebTorrent it loads: `npm install --ignore-scripts` in tests/interop/webtorrent (.ci/run does). */
+const WEBTORRENT_MODULE =
+  new URL("./interop/webtorrent/node_modules/webtorrent/package.json", import.meta.url).pathname;
+
+/** True when WebTorrent is installed for {@link WEBTORRENT_PEER}. */
+export function hasWebTorrent(): boolean {
+  try {
+    return Deno.statSync(WEBTORRENT_MODULE).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A WebTorrent seed of `input` (a file or folder): it makes a torrent
+ * announcing to `announceUrl`, writes it to `torrentOut`, listens on `port`
+ * and prints `seeding INFOHASH PORT`.
+ */
+export function webtorrentSeed(
+  input: string,
+  announceUrl: string,
+  torrentOut: string,
+  port = 0,
+): string[] {
+  return ["node", WEBTORRENT_PEER, "seed", input, announceUrl, String(port), torrentOut];
+}
+
+/** A WebTorrent leech of `torrent` into `dir`, printing `done S` and exiting 0 once complete. */
+export function webtorrentLeech(torrent: string, dir: string): string[] {
+  return ["node", WEBTORRENT_PEER, "leech", torrent, dir];
 }
 
 /** Runs a command line to completion with its output captured. */

@@ -5,9 +5,11 @@
  * and memory holding 100,000 peers in 10,000 swarms. Targets (issue #3): at
  * least half of opentracker's rate, p99 under 10 ms, under 150 MB. Then both
  * holding 1,000,000 peers in 10,000 swarms (issue #13: under 100 MB for the
- * whole p2p tracker process). Then p2p tracker alone under a flood of
- * 1,000,000 announces for fresh random info hashes (issue #18): its memory
- * must stay bounded by --max-swarms and --max-peers.
+ * whole p2p tracker process). Then the same announces as wrk's over UDP
+ * (BEP 15, `udp_load.ts`), targets (issue #13): at least half of
+ * opentracker's rate, p99 under 5 ms. Then p2p tracker alone under a flood
+ * of 1,000,000 announces for fresh random info hashes (issue #18): its
+ * memory must stay bounded by --max-swarms and --max-peers.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import { freePort } from "../../tests/helpers.ts";
 import { startOpentracker as startOpentrackerProcess } from "../../tests/real_clients.ts";
 import { P2P_COMMAND } from "../p2p_runtime.ts";
 import { formatMemory, printTarget } from "./measure.ts";
+import { udpLoad, type UdpLoadResult } from "./udp_load.ts";
 
 const LUA = new URL("./announce.lua", import.meta.url).pathname;
 const WRK_SWARMS = 1000;
@@ -37,6 +40,13 @@ const REST_MS = 10_000;
 /** Announces in the flood, and the longest it may take. */
 const FLOOD_ANNOUNCES = 1_000_000;
 const FLOOD_SECONDS = 180;
+/**
+ * Clients of the UDP runs, each with one announce in flight. The targets are
+ * read at the first: enough to keep either tracker busy, few enough that the
+ * load generator's own queueing (one JavaScript thread sharing the two cores)
+ * does not make the latency; the second is wrk's 64, for comparison.
+ */
+const UDP_SOCKETS = [8, 64];
 
 /**
  * wrk script for the flood: three in four announces are `started` for a
@@ -220,6 +230,128 @@ async function startOpentracker(dir: string, swarms: number): Promise<Server> {
       await child.status;
     },
   };
+}
+
+/** CPU seconds a process has used, user and system (from /proc). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+}
+
+interface UdpRun {
+  label: string;
+  sockets: number;
+  result: UdpLoadResult;
+  /** Cores the tracker kept busy on average during the run. */
+  cores: number;
+}
+
+/** One tracker, fresh: a 2 s warm-up, then `seconds` measured with its CPU. */
+async function udpRun(tracker: Server, sockets: number, seconds: number): Promise<UdpRun> {
+  try {
+    const load = { host: "127.0.0.1", port: tracker.port, sockets, swarms: WRK_SWARMS };
+    await udpLoad({ ...load, seconds: 2 });
+    const before = await cpuSeconds(tracker.pid);
+    const result = await udpLoad({ ...load, seconds });
+    const cores = (await cpuSeconds(tracker.pid) - before) / seconds;
+    return { label: tracker.label, sockets, result, cores };
+  } finally {
+    await tracker.stop();
+  }
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+/** The median of each figure of several runs of one tracker at one number of sockets. */
+function medianRun(runs: UdpRun[]): UdpRun {
+  const of = (figure: (run: UdpRun) => number) => median(runs.map(figure));
+  return {
+    ...runs[0],
+    result: {
+      answered: of((run) => run.result.answered),
+      rate: of((run) => run.result.rate),
+      p50Ms: of((run) => run.result.p50Ms),
+      p99Ms: of((run) => run.result.p99Ms),
+      errors: of((run) => run.result.errors),
+      lost: of((run) => run.result.lost),
+    },
+    cores: of((run) => run.cores),
+  };
+}
+
+/**
+ * Each tracker at each number of sockets, `repeats` times in turn (so that
+ * the shared machine's drift falls on both alike), fresh for every run;
+ * the median of each figure.
+ */
+async function runUdpLoads(dir: string, seconds: number, repeats: number): Promise<UdpRun[]> {
+  const runs: UdpRun[] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const sockets of UDP_SOCKETS) {
+      runs.push(await udpRun(await startP2pTracker(dir), sockets, seconds));
+      runs.push(await udpRun(await startOpentracker(dir, MEMORY_SWARMS), sockets, seconds));
+    }
+  }
+  return UDP_SOCKETS.flatMap((sockets) =>
+    ["p2p tracker", "opentracker"].map((label) =>
+      medianRun(runs.filter((run) => run.sockets === sockets && run.label === label))
+    )
+  );
+}
+
+/**
+ * UDP announces (BEP 15) against p2p tracker's and opentracker's UDP side
+ * by side: rate, latency, and the targets at the first number of sockets.
+ */
+export async function benchUdpTracker(
+  dir: string,
+  seconds: number,
+  repeats: number,
+): Promise<void> {
+  const runs = await runUdpLoads(dir, seconds, repeats);
+  console.log(
+    `\ntracker UDP: ${UDP_SOCKETS.join(" and ")} sockets with one announce in flight each, ` +
+      `${seconds} s of random announces over ${WRK_SWARMS} swarms (udp_load.ts, node:dgram), ` +
+      `median of ${repeats} runs`,
+  );
+  console.log(
+    `  ${"tracker".padEnd(16)}${"sockets".padStart(8)}${"announces/s".padStart(13)}${
+      "ratio".padStart(8)
+    }${"p50".padStart(9)}${"p99".padStart(9)}${"lost".padStart(6)}${
+      "errors".padStart(8)
+    }  tracker CPU`,
+  );
+  for (const run of runs) {
+    const theirs = runs.find((r) => r.sockets === run.sockets && r.label === "opentracker")!;
+    const r = run.result;
+    console.log(
+      `  ${run.label.padEnd(16)}${String(run.sockets).padStart(8)}${
+        r.rate.toFixed(0).padStart(13)
+      }${(r.rate / theirs.result.rate).toFixed(2).padStart(8)}${r.p50Ms.toFixed(2).padStart(7)}ms${
+        r.p99Ms.toFixed(2).padStart(7)
+      }ms${String(r.lost).padStart(6)}${String(r.errors).padStart(8)}  ${
+        run.cores.toFixed(2)
+      } cores`,
+    );
+  }
+  const [ours, theirs] = runs.filter((run) => run.sockets === UDP_SOCKETS[0]);
+  const ratio = ours.result.rate / theirs.result.rate;
+  printTarget(
+    `UDP at least half of opentracker's rate (${UDP_SOCKETS[0]} sockets)`,
+    ratio >= 0.5,
+    `${ratio.toFixed(2)}×`,
+  );
+  printTarget(
+    `UDP p99 under 5 ms (${UDP_SOCKETS[0]} sockets)`,
+    ours.result.p99Ms < 5,
+    `${ours.result.p99Ms.toFixed(2)} ms`,
+  );
+  console.log(
+    "  (the generator is JavaScript on the same two cores: a tracker that uses little CPU " +
+      "is measured at the generator's own limit)",
+  );
 }
 
 async function rssBytes(pid: number, field = "VmRSS"): Promise<number> {
@@ -422,8 +554,11 @@ async function fillSwarms(port: number): Promise<void> {
   await Promise.all(Array.from({ length: 32 }, worker));
 }
 
-/** Runs the tracker benchmark: wrk for `seconds` per tracker, then the memory fill. */
-export async function benchTracker(dir: string, seconds: number): Promise<void> {
+/**
+ * Runs the tracker benchmark: wrk for `seconds` per tracker, then the
+ * memory fill, then UDP (`repeats` runs each), then the flood.
+ */
+export async function benchTracker(dir: string, seconds: number, repeats: number): Promise<void> {
   const results: [string, WrkResult, number][] = [];
   for (const start of [() => startP2pTracker(dir), () => startOpentracker(dir, MEMORY_SWARMS)]) {
     const loaded = await start();
@@ -505,6 +640,8 @@ export async function benchTracker(dir: string, seconds: number): Promise<void> 
     `${formatMemory(million[0].rested)} (${formatMemory(million[0].rss)} as the fill ends; ` +
       `opentracker ${formatMemory(million[1].rested)})`,
   );
+
+  await benchUdpTracker(dir, seconds, repeats);
 
   const flooded = await flood(dir);
   console.log(

@@ -23,8 +23,15 @@ import {
   buildAnnounceUrl,
   compactPeer,
   encodeAnnounceAnswer,
+  encodeAnnounceRequest,
+  encodeAnnounceResponse,
+  encodeConnectRequest,
+  encodeConnectResponse,
+  encodeErrorResponse,
   encodeFailure,
   encodeScrapeAnswer,
+  encodeScrapeRequest,
+  encodeScrapeResponse,
 } from "../../src/tracker/mod.ts";
 import {
   Bitfield,
@@ -360,6 +367,60 @@ seed(
   ]),
 );
 seed("scrape-response", "failure.bencode", encodeFailure("scrape is off"));
+
+// --- UDP tracker datagrams (BEP 15, BEP 41) ---------------------------------
+
+const CONNECTION_ID = 0x1122334455667788n;
+const udpAnnounce = {
+  connectionId: CONNECTION_ID,
+  transactionId: 0x01020304,
+  infoHash: infoHash.bytes,
+  peerId: PEER_ID,
+  downloaded: 0,
+  left: 23616,
+  uploaded: 0,
+  event: "started" as const,
+  key: 0xabcdef01,
+  numWant: -1,
+  port: 6881,
+};
+seed("udp-request", "connect.bin", encodeConnectRequest(0x01020304));
+seed("udp-request", "announce.bin", encodeAnnounceRequest(udpAnnounce));
+seed(
+  "udp-request",
+  "announce_url_data.bin",
+  encodeAnnounceRequest({ ...udpAnnounce, ip: "10.0.0.1", urlData: "/announce?name=client1" }),
+);
+seed(
+  "udp-request",
+  "scrape.bin",
+  encodeScrapeRequest({
+    connectionId: CONNECTION_ID,
+    transactionId: 7,
+    infoHashes: [infoHash.bytes, testBytes(20, 17)],
+  }),
+);
+const udpAnswer = { transactionId: 0x01020304, interval: 1800, leechers: 1, seeders: 1 };
+seed("udp-response", "connect.bin", encodeConnectResponse(0x01020304, CONNECTION_ID));
+seed(
+  "udp-response",
+  "announce_ipv4.bin",
+  encodeAnnounceResponse({ ...udpAnswer, peers: answer.peers }, "ipv4"),
+);
+seed(
+  "udp-response",
+  "announce_ipv6.bin",
+  encodeAnnounceResponse({ ...udpAnswer, peers: answer.peers6 }, "ipv6"),
+);
+seed(
+  "udp-response",
+  "scrape.bin",
+  encodeScrapeResponse(7, [
+    { complete: 3, incomplete: 1, downloaded: 7 },
+    { complete: 0, incomplete: 0, downloaded: 0 },
+  ]),
+);
+seed("udp-response", "error.bin", encodeErrorResponse(7, "unknown torrent"));
 
 if (hasCommand("opentracker")) {
   const home = await Deno.makeTempDir({ prefix: "p2p-fuzz-opentracker-" });

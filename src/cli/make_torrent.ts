@@ -35,7 +35,20 @@ export function pieceLengthOption(text: string): number {
   return parsed.bytes;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+/** Trackers a torrent may name: the kinds BitTorrent clients announce to. */
+const TRACKER_SCHEMES = new Set(["http:", "https:", "udp:"]);
+
+/** Collects `-t` URLs, refusing what no client could announce to. */
+function collectTracker(value: string, previous: string[] = []): string[] {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || !TRACKER_SCHEMES.has(url.protocol) || url.hostname === "") {
+    throw new InvalidArgumentError("must be an http, https or udp URL with a host");
+  }
   return [...previous, value];
 }
 
@@ -51,7 +64,11 @@ export function makeTorrentCommand(env: CliEnv): Command {
   return new Command("make-torrent")
     .description("create a .torrent (BEP 3) for a file or a directory")
     .argument("<path>", "file or directory to share")
-    .option("-t, --tracker <url>", "tracker announce URL (repeatable; BEP 12 tiers)", collect)
+    .option(
+      "-t, --tracker <url>",
+      "tracker announce URL, http, https or udp (repeatable; BEP 12 tiers)",
+      collectTracker,
+    )
     .option(
       "-l, --piece-length <size>",
       "piece length: 256K, 1M, or 18 for 2^18 (default: 1,000-2,000 pieces)",

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { join, resolve } from "node:path";
 import {
   Catalog,
@@ -28,6 +28,9 @@ interface TrackerCommandOptions {
   maxTorrentSize: number;
   maxConnections?: number;
   saveInterval: number;
+  udpPort?: number;
+  /** False with --no-udp. */
+  udp: boolean;
   quiet?: boolean;
 }
 
@@ -52,7 +55,7 @@ function sizeOption(text: string): number {
 export const DEFAULT_TRACKER_PORT = 6969;
 
 /**
- * `p2p tracker`: runs the HTTP tracker and catalog until SIGINT or SIGTERM.
+ * `p2p tracker`: runs the HTTP and UDP tracker and the catalog until SIGINT or SIGTERM.
  *
  * @example
  * ```ts
@@ -61,7 +64,9 @@ export const DEFAULT_TRACKER_PORT = 6969;
  */
 export function trackerCommand(env: CliEnv): Command {
   return new Command("tracker")
-    .description("run a BitTorrent HTTP tracker with a catalog of published torrents")
+    .description(
+      "run a BitTorrent tracker (HTTP and UDP) with a catalog of published torrents",
+    )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option(
       "-p, --port <port>",
@@ -111,6 +116,15 @@ export function trackerCommand(env: CliEnv): Command {
       integerOption(1, 86400),
       DEFAULT_SAVE_INTERVAL,
     )
+    .addOption(
+      new Option(
+        "--udp-port <port>",
+        "UDP port (default: the HTTP port's number; 0: any free port)",
+      )
+        .argParser(integerOption(0, 65535))
+        .conflicts("udp"),
+    )
+    .option("--no-udp", "answer HTTP only, no UDP (BEP 15)")
     .option("-q, --quiet", "no log lines")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
@@ -146,6 +160,7 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       maxConnections: options.maxConnections,
       swarmFile: join(dataDirectory, SWARM_FILE_NAME),
       saveInterval: options.saveInterval,
+      udpPort: options.udp ? options.udpPort : false,
       log,
       signal: stop,
     }).catch((error) => {
@@ -157,7 +172,9 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       }
       throw error;
     });
+    // One URL a line, HTTP's first: scripts that read the first line keep working.
     env.stdout.write(`listening on ${tracker.announceUrl}\n`);
+    if (tracker.udpAnnounceUrl) env.stdout.write(`listening on ${tracker.udpAnnounceUrl}\n`);
     log?.(
       `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
         (options.closed ? " (closed: published torrents only)" : ""),

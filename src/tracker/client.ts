@@ -12,6 +12,7 @@ import { readAtMost } from "./bytes.ts";
 import { TrackerError } from "./errors.ts";
 import { percentEncode } from "./query.ts";
 import type { ScrapeCounts } from "./scrape.ts";
+import { udpAnnounce, udpScrape } from "./udp_client.ts";
 
 /** How long one tracker request may take before it counts as failed. */
 export const DEFAULT_TRACKER_TIMEOUT_MS = 10_000;
@@ -86,8 +87,11 @@ async function request(
   }
 }
 
+/** `udp://` URLs go to BEP 15; every other is HTTP. */
+const isUdp = (url: string) => /^udp:\/\//i.test(url);
+
 /**
- * Announces to one tracker URL.
+ * Announces to one tracker URL, HTTP(S) or UDP (BEP 15).
  *
  * @throws {TrackerError} when it cannot be reached or refuses (its `failure reason`).
  * @example
@@ -100,6 +104,7 @@ export async function announce(
   parameters: AnnounceParameters,
   options: TrackerRequestOptions = {},
 ): Promise<AnnounceResponse> {
+  if (isUdp(announceUrl)) return await udpAnnounce(announceUrl, parameters);
   const { body } = await request(buildAnnounceUrl(announceUrl, parameters), {}, options);
   try {
     return parseAnnounceResponse(body);
@@ -153,7 +158,7 @@ export class TieredAnnouncer {
 }
 
 /**
- * Scrapes one tracker (BEP 48) for several torrents.
+ * Scrapes one tracker (BEP 48, or BEP 15 for `udp://`) for several torrents.
  *
  * @example
  * ```ts
@@ -165,6 +170,7 @@ export async function scrape(
   infoHashes: readonly InfoHash[],
   options: TrackerRequestOptions = {},
 ): Promise<Map<string, ScrapeCounts>> {
+  if (isUdp(announceUrl)) return await udpScrape(announceUrl, infoHashes);
   const base = scrapeUrlOf(announceUrl);
   if (!base) throw new TrackerError(`tracker ${announceUrl} has no scrape URL`);
   const query = infoHashes.map((hash) => `info_hash=${percentEncode(hash.bytes)}`).join("&");

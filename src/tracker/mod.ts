@@ -1,7 +1,8 @@
 /**
- * The BitTorrent HTTP tracker: pure announce and scrape codecs (BEP 3, 7,
- * 23, 48), the server with its swarm registry and persistent catalog, and
- * the client that seed, get, publish and fetch use.
+ * The BitTorrent tracker: pure announce and scrape codecs (HTTP: BEP 3, 7,
+ * 23, 48; UDP: BEP 15 with BEP 41's options, both directions), the server
+ * with its swarm registry and persistent catalog, and the client that seed,
+ * get, publish and fetch use.
  *
  * @module
  */
@@ -66,6 +67,7 @@ export {
   SwarmSaver,
 } from "./swarm_saver.ts";
 export {
+  type AnswerFamily,
   MIN_PEER_LIFETIME,
   peerLifetime,
   type RegistrySnapshot,
@@ -74,6 +76,40 @@ export {
   type SwarmEventPeer,
   SwarmRegistry,
 } from "./swarm_registry.ts";
+export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection_ids.ts";
+export { UDP_MAX_ANSWER_BYTES, UDP_MAX_NUMWANT_IPV4, UDP_MAX_NUMWANT_IPV6 } from "./udp_tracker.ts";
+export {
+  ANNOUNCE_REQUEST_LENGTH,
+  ANNOUNCE_RESPONSE_HEADER,
+  CONNECT_LENGTH,
+  decodeAnnounceRequest,
+  decodeAnnounceResponse,
+  decodeConnectRequest,
+  decodeConnectResponse,
+  decodeErrorResponse,
+  decodeScrapeRequest,
+  decodeScrapeResponse,
+  encodeAnnounceRequest,
+  encodeAnnounceResponse,
+  encodeConnectRequest,
+  encodeConnectResponse,
+  encodeErrorResponse,
+  encodeScrapeRequest,
+  encodeScrapeResponse,
+  MAX_UDP_SCRAPE_HASHES,
+  readUdpRequestHeader,
+  UDP_PROTOCOL_ID,
+  UdpAction,
+  type UdpAnnounceAnswer,
+  type UdpAnnounceRequest,
+  type UdpAnnounceResponse,
+  type UdpConnectRequest,
+  type UdpErrorResponse,
+  type UdpEvent,
+  type UdpFamily,
+  type UdpRequestHeader,
+  type UdpScrapeRequest,
+} from "./udp_protocol.ts";
 export { binaryStringToBytes, binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 export {
   announce,

@@ -1,5 +1,6 @@
 import { InfoHash, magnetOf, MetainfoError } from "../metainfo/mod.ts";
 import {
+  type AnnounceAnswer,
   type AnnounceRequest,
   DEFAULT_NUMWANT,
   encodeAnnounceAnswer,
@@ -12,13 +13,21 @@ import { readAtMost } from "./bytes.ts";
 import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 import { defaultMaxConnections, openFileLimit } from "./descriptors.ts";
-import { listenHttp } from "./http_listener.ts";
-import { compactAddress, compactPeer } from "../transport/address.ts";
+import { type HttpListener, type HttpListenerOptions, listenHttp } from "./http_listener.ts";
+import { compactAddress, compactPeer, unmapIpv4 } from "../transport/address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
-import { peerLifetime, type SwarmEvent, SwarmRegistry } from "./swarm_registry.ts";
+import {
+  type AnswerFamily,
+  peerLifetime,
+  type SwarmEvent,
+  SwarmRegistry,
+} from "./swarm_registry.ts";
 import { OffThreadSummarizer } from "./summarizer.ts";
 import { DEFAULT_SAVE_INTERVAL, restoreSwarms, SwarmSaver } from "./swarm_saver.ts";
+import { ConnectionIds } from "./connection_ids.ts";
+import { listenUdp, type UdpListener, type UdpListenerOptions } from "./udp_listener.ts";
+import { udpResponder } from "./udp_tracker.ts";
 
 /**
  * Default largest .torrent accepted by POST /torrents: far above real
@@ -55,6 +64,11 @@ const EXPIRY_TICK_MS = 1000;
 const EXPIRY_ROUND_TICKS = 30;
 /** A cap's refusals are logged again only once the count falls below this share of it. */
 const FULL_LOG_REARM = 0.9;
+/**
+ * Tries at a port free for both TCP and UDP when any will do: the system
+ * picks a free UDP port, whose TCP twin is almost always free too.
+ */
+const SHARED_PORT_ATTEMPTS = 8;
 
 /** How a tracker is run. */
 export interface TrackerOptions {
@@ -85,6 +99,13 @@ export interface TrackerOptions {
   readonly saveInterval?: number;
   /** One line per event, for people; without it events are not even described. */
   readonly log?: (line: string) => void;
+  /**
+   * The UDP port of BEP 15 (0: any free port); by default the HTTP port's
+   * number, as opentracker does; false for no UDP.
+   */
+  readonly udpPort?: number | false;
+  /** The tracker's clock in milliseconds, for connection ids and expiry (tests move it). */
+  readonly now?: () => number;
   /** Aborting it shuts the tracker down. */
   readonly signal: AbortSignal;
 }
@@ -93,6 +114,8 @@ export interface TrackerOptions {
 export interface RunningTracker {
   /** The announce URL, with the port actually bound. */
   readonly announceUrl: string;
+  /** The UDP announce URL (BEP 15), with the port actually bound; absent without UDP. */
+  readonly udpAnnounceUrl?: string;
   readonly registry: SwarmRegistry;
   /** Settles when the server has shut down. */
   readonly finished: Promise<void>;
@@ -111,11 +134,6 @@ function json(value: unknown, status = 200): Response {
 
 function plain(text: string, status: number): Response {
   return new Response(text + "\n", { status, headers: { "content-type": "text/plain" } });
-}
-
-/** "::ffff:1.2.3.4" (an IPv4 peer on a dual-stack socket) is the IPv4 peer 1.2.3.4. */
-function normalizeIp(ip: string): string {
-  return ip.toLowerCase().startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }
 
 function timingSafeEqual(a: string, b: string): boolean {
@@ -154,7 +172,8 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array>
 /**
  * Starts `p2p tracker`'s HTTP server: BEP 3 announce (BEP 23 compact, BEP 7
  * peers6), BEP 48 scrape, and the catalog (`POST /torrents`,
- * `GET /torrents?q=`, `GET /torrents/<hash>.torrent`).
+ * `GET /torrents?q=`, `GET /torrents/<hash>.torrent`); and BEP 15 over UDP
+ * beside it, with the same rules through the same swarm registry.
  *
  * @example
  * ```ts
@@ -174,6 +193,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       minInterval: Math.min(MAX_MIN_INTERVAL, options.interval),
       maxSwarms: caps.swarms,
       maxPeers: caps.peers,
+      now: options.now,
     });
   // Restored before the first announce, so that a restarted tracker answers with its seeders.
   const registry = swarmFile ? await restoreSwarms(swarmFile, makeRegistry, log) : makeRegistry();
@@ -224,21 +244,30 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     }
   };
 
-  function announce(query: string, remoteIp: string, headers: Headers): Response {
-    const request: AnnounceRequest = parseAnnounce(parseQuery(query), limits);
+  /** An announce from `ip` by the tracker's rules, whether it came over HTTP or UDP. */
+  function record(request: AnnounceRequest, ip: string, family: AnswerFamily): AnnounceAnswer {
     if (options.closed && !catalog.has(binaryStringToHex(request.infoHash))) {
       throw new TrackerError("unknown torrent: this tracker serves only published torrents");
     }
+    const compact = compactPeer(ip, request.port);
+    if (!compact) throw new TrackerError(`cannot use the address "${ip}"`);
+    try {
+      const { answer, events } = registry.announce(request, bytesToBinaryString(compact), family);
+      if (events.length > 0) logEvents(events);
+      return answer;
+    } catch (error) {
+      if (error instanceof TrackerFullError) logFull(error);
+      throw error;
+    }
+  }
+
+  function announce(query: string, remoteIp: string, headers: Headers): Response {
+    const request: AnnounceRequest = parseAnnounce(parseQuery(query), limits);
     let ip = remoteIp;
     if (options.trustProxy) {
       ip = headers.get("x-forwarded-for")?.split(",")[0].trim() || request.ip || remoteIp;
     }
-    ip = normalizeIp(ip);
-    const compact = compactPeer(ip, request.port);
-    if (!compact) throw new TrackerError(`cannot use the address "${ip}"`);
-    const { answer, events } = registry.announce(request, bytesToBinaryString(compact));
-    if (events.length > 0) logEvents(events);
-    return bencoded(encodeAnnounceAnswer(answer, request));
+    return bencoded(encodeAnnounceAnswer(record(request, unmapIpv4(ip), "any"), request));
   }
 
   function scrape(query: string): Response {
@@ -308,7 +337,6 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
 
   /** The answer to a request that threw: its reason if ours, a logged internal error if not. */
   function failure(error: unknown, path: string): Response {
-    if (error instanceof TrackerFullError) logFull(error);
     if (error instanceof TrackerError) return bencoded(encodeFailure(error.message));
     log?.(
       `internal error on ${path.slice(0, 100)}: ${error instanceof Error ? error.message : error}`,
@@ -351,10 +379,12 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     }
   }
 
-  const server = await listenHttp({
+  // Aborted by the caller, or by a failure to bind UDP after HTTP is up.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const http: Omit<HttpListenerOptions, "port"> = {
     hostname: options.hostname,
-    port: options.port,
-    signal: options.signal,
+    signal,
     maxConnections: options.maxConnections ?? defaultMaxConnections(openFileLimit()),
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     handler: handle,
@@ -363,21 +393,79 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       return bencoded(encodeFailure("internal tracker error"), 500);
     },
     log,
-  });
-  const address = server.addr;
+  };
+  const udp: UdpPlan | undefined = options.udpPort === false ? undefined : {
+    hostname: options.hostname,
+    port: options.udpPort,
+    signal,
+    respond: udpResponder({
+      rules: { announce: record, scrape: (hash) => registry.scrape(hash) },
+      connectionIds: new ConnectionIds(options.now),
+      trustProxy: options.trustProxy,
+      onInternalError: (error) =>
+        log?.(`internal error on UDP: ${error instanceof Error ? error.message : error}`),
+    }),
+    log,
+  };
+  const listeners = await listenBoth(options.port, http, udp, stop);
+  const address = listeners.http.addr;
   const expiry = setInterval(() => {
     logEvents(registry.expire(Math.ceil(registry.size.peers / EXPIRY_ROUND_TICKS)));
     rearmFullLog();
   }, EXPIRY_TICK_MS);
   saver?.start((options.saveInterval ?? DEFAULT_SAVE_INTERVAL) * 1000);
-  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  return {
-    announceUrl: `http://${host}:${address.port}/announce`,
-    registry,
-    finished: server.finished.finally(async () => {
+  const finished = Promise.all([listeners.http.finished, listeners.udp?.finished]).finally(
+    async () => {
       clearInterval(expiry);
       summarizer.close();
       await saver?.stop();
-    }),
+    },
+  );
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return {
+    announceUrl: `http://${host}:${address.port}/announce`,
+    udpAnnounceUrl: listeners.udp && `udp://${host}:${listeners.udp.port}/announce`,
+    registry,
+    finished: finished.then(() => {}),
   };
+}
+
+/** How UDP is to be bound: its port undefined means the HTTP port's number. */
+type UdpPlan = Omit<UdpListenerOptions, "port"> & { readonly port?: number };
+
+/**
+ * Binds HTTP on `port` and, if asked, UDP on `udp.port` (the HTTP port's
+ * number when undefined). When both may take any port, the UDP socket is
+ * bound first and HTTP on its number, tried again on another if that TCP
+ * port is taken. If UDP cannot be bound, HTTP is closed (`stop`) first.
+ */
+async function listenBoth(
+  port: number,
+  http: Omit<HttpListenerOptions, "port">,
+  udp: UdpPlan | undefined,
+  stop: AbortController,
+): Promise<{ http: HttpListener; udp?: UdpListener }> {
+  if (!udp) return { http: await listenHttp({ ...http, port }) };
+  if (port === 0 && udp.port === undefined) {
+    for (let attempt = 1;; attempt++) {
+      const bound = await listenUdp({ ...udp, port: 0 });
+      try {
+        return { http: await listenHttp({ ...http, port: bound.port }), udp: bound };
+      } catch (error) {
+        bound.close();
+        await bound.finished;
+        if (!(error instanceof Deno.errors.AddrInUse) || attempt === SHARED_PORT_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
+  }
+  const bound = await listenHttp({ ...http, port });
+  try {
+    return { http: bound, udp: await listenUdp({ ...udp, port: udp.port ?? bound.addr.port }) };
+  } catch (error) {
+    stop.abort();
+    await bound.finished;
+    throw error;
+  }
 }

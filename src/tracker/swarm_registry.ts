@@ -29,6 +29,13 @@ export function peerLifetime(interval: number): number {
   return Math.max(2 * interval, MIN_PEER_LIFETIME);
 }
 
+/**
+ * Which peers an answer may hold: of both address families (an HTTP answer
+ * has `peers` and `peers6`), or of one (a BEP 15 answer has one address
+ * size, that of the datagram's family).
+ */
+export type AnswerFamily = "any" | "ipv4" | "ipv6";
+
 /** A peer as an event names it. */
 export interface SwarmEventPeer {
   /** Compact form (6 bytes IPv4, 18 bytes IPv6) as a binary string. */
@@ -166,9 +173,9 @@ export class SwarmRegistry {
   /**
    * Records an announce and picks peers for the answer, in compact form:
    * never the asking peer itself, leechers before seeders for a seeder, a
-   * random subset when there are more than it wants. The answer's `peers`
-   * and `peers6` are views of buffers the next announce reuses: encode
-   * them before that.
+   * random subset when there are more than it wants, and only peers of
+   * `family`. The answer's `peers` and `peers6` are views of buffers the
+   * next announce reuses: encode them before that.
    *
    * @param compact the peer's compact form (address and port) as a binary string
    * @throws {TrackerFullError} when the announce would add a swarm or a peer
@@ -181,6 +188,7 @@ export class SwarmRegistry {
   announce(
     request: AnnounceRequest,
     compact: string,
+    family: AnswerFamily = "any",
   ): { answer: AnnounceAnswer; events: SwarmEvent[] } {
     const ipv6 = compact.length === COMPACT_IPV6_LENGTH;
     let swarm = this.#swarms.get(request.infoHash);
@@ -240,7 +248,7 @@ export class SwarmRegistry {
       });
     }
     this.#changes++;
-    const picked = this.#pick(swarm, list, slot, seeder, request.numwant);
+    const picked = this.#pick(swarm, list, slot, seeder, request.numwant, family);
     return { answer: this.#answer(swarm, ...picked), events };
   }
 
@@ -440,6 +448,7 @@ export class SwarmRegistry {
     slot: number,
     seeder: boolean,
     numwant: number,
+    family: AnswerFamily,
   ): [Uint8Array, Uint8Array] {
     const wanted = Math.min(numwant, swarm.peers - 1);
     if (wanted <= 0) return [NO_PEERS, NO_PEERS];
@@ -450,9 +459,11 @@ export class SwarmRegistry {
     }
     // A seeder wants leechers; seeders fill what room is left, because a client fetching a
     // magnet link's metadata may announce left=0 (aria2c does) and needs someone to ask.
-    let count = this.#sample(swarm, seeder ? "leechers" : "all", wanted, list, slot, 0);
+    const ipv4 = family === "ipv6" ? undefined : swarm.ipv4;
+    const ipv6 = family === "ipv4" ? undefined : swarm.ipv6;
+    let count = this.#sample(ipv4, ipv6, seeder ? "leechers" : "all", wanted, list, slot, 0);
     if (seeder && count < wanted) {
-      count = this.#sample(swarm, "seeders", wanted - count, list, slot, count);
+      count = this.#sample(ipv4, ipv6, "seeders", wanted - count, list, slot, count);
     }
     let v4End = 0;
     let v6End = 0;
@@ -465,19 +476,19 @@ export class SwarmRegistry {
   }
 
   /**
-   * Picks up to `wanted` peers of a pool at random, never the asker, into
-   * `#picked` from `start` (as slot × 2, plus 1 for IPv6); returns the new
-   * end.
+   * Picks up to `wanted` peers of a pool of the lists given at random,
+   * never the asker, into `#picked` from `start` (as slot × 2, plus 1 for
+   * IPv6); returns the new end.
    */
   #sample(
-    swarm: Swarm,
+    ipv4: PeerList | undefined,
+    ipv6: PeerList | undefined,
     pool: Pool,
     wanted: number,
     asker: PeerList,
     askerSlot: number,
     start: number,
   ): number {
-    const { ipv4, ipv6 } = swarm;
     const from4 = ipv4 && pool === "leechers" ? ipv4.seeders : 0;
     const to4 = !ipv4 ? 0 : pool === "seeders" ? ipv4.seeders : ipv4.count;
     const from6 = ipv6 && pool === "leechers" ? ipv6.seeders : 0;

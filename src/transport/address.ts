@@ -11,6 +11,19 @@ export const COMPACT_IPV4_LENGTH = 6;
 /** Bytes of one compact IPv6 peer (BEP 7): sixteen address bytes, two port bytes. */
 export const COMPACT_IPV6_LENGTH = 18;
 
+/**
+ * An IPv4 address seen through a dual-stack socket ("::ffff:1.2.3.4") as
+ * the IPv4 address it is; any other address unchanged.
+ *
+ * @example
+ * ```ts
+ * unmapIpv4("::ffff:10.0.0.1"); // "10.0.0.1"
+ * ```
+ */
+export function unmapIpv4(ip: string): string {
+  return ip.toLowerCase().startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+}
+
 /** The four bytes of a dotted IPv4 address, or null if it is not one. */
 export function parseIpv4(ip: string): Uint8Array | null {
   const parts = ip.split(".");

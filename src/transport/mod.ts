@@ -27,6 +27,7 @@ export {
   parseIpv4,
   parseIpv6,
   type PeerAddress,
+  unmapIpv4,
 } from "./address.ts";
 export { describeSocketError, tcpTransport } from "./tcp.ts";
 export {

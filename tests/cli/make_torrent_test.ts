@@ -213,3 +213,26 @@ Deno.test({
     });
   },
 });
+
+Deno.test("make-torrent takes http, https and udp trackers and refuses anything else in one line", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "f.txt"), "x".repeat(5000));
+    const trackers = ["udp://127.0.0.1:6969/announce", "https://127.0.0.1/announce"];
+    const made = await runP2p(
+      dir,
+      "make-torrent",
+      "f.txt",
+      "-q",
+      ...trackers.flatMap((t) => ["-t", t]),
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const torrent = parseMetainfo(await Deno.readFile(join(dir, "f.txt.torrent")));
+    assert.deepEqual(torrent.trackerTiers, trackers.map((url) => [url]));
+    for (const bad of ["wss://tracker.example/announce", "tracker.example", "udp://"]) {
+      const refused = await runP2p(dir, "make-torrent", "f.txt", "-o", "g.torrent", "-t", bad);
+      assert.equal(refused.code, 2, bad);
+      assert.match(refused.stderr, /argument '.*' is invalid\. must be an http, https or udp URL/);
+      await assert.rejects(() => Deno.stat(join(dir, "g.torrent")));
+    }
+  });
+});

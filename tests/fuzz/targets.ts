@@ -27,14 +27,33 @@ import {
   type TorrentInfo,
 } from "../../src/metainfo/mod.ts";
 import {
+  compactPeer,
+  concat,
+  decodeAnnounceRequest,
+  decodeAnnounceResponse,
+  decodeConnectRequest,
+  decodeConnectResponse,
+  decodeErrorResponse,
+  decodeScrapeRequest,
+  decodeScrapeResponse,
   DEFAULT_NUMWANT,
+  encodeAnnounceRequest,
+  encodeAnnounceResponse,
+  encodeConnectRequest,
+  encodeConnectResponse,
+  encodeScrapeRequest,
+  encodeScrapeResponse,
   MAX_NUMWANT,
   parseAnnounce,
   parseAnnounceResponse,
   parseQuery,
   parseScrape,
   parseScrapeResponse,
+  readUdpRequestHeader,
   TrackerError,
+  UDP_PROTOCOL_ID,
+  UdpAction,
+  type UdpFamily,
 } from "../../src/tracker/mod.ts";
 import {
   Bitfield,
@@ -408,6 +427,64 @@ function scrapeResponse(input: Uint8Array): void {
 }
 
 // ---------------------------------------------------------------------------
+// UDP tracker (BEP 15): a datagram as the tracker reads it, an answer as a
+// client does; what decodes encodes back to the same bytes (or, for an
+// announce, whose 64-bit counts are held at 2^53 - 1, to the same request).
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** A decoded packet as text, bytes as hex and bigints as decimal, to compare two. */
+function describePacket(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_, item) =>
+      typeof item === "bigint"
+        ? item.toString()
+        : item instanceof Uint8Array
+        ? Array.from(item, (byte) => byte.toString(16).padStart(2, "0")).join("")
+        : item,
+  );
+}
+
+function udpRequest(input: Uint8Array): void {
+  const header = readUdpRequestHeader(input);
+  if (!header) return;
+  if (header.connectionId === UDP_PROTOCOL_ID) {
+    const { transactionId } = decodeConnectRequest(input);
+    invariant(sameBytes(encodeConnectRequest(transactionId), input), "connect round trip");
+  } else if (header.action === UdpAction.announce) {
+    const request = decodeAnnounceRequest(input);
+    const again = decodeAnnounceRequest(encodeAnnounceRequest(request));
+    invariant(describePacket(again) === describePacket(request), "announce round trip");
+  } else if (header.action === UdpAction.scrape) {
+    const request = decodeScrapeRequest(input);
+    invariant(sameBytes(encodeScrapeRequest(request), input), "scrape round trip");
+  }
+}
+
+function udpResponse(input: Uint8Array): void {
+  if (input.length < 8) return;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const [action, transactionId] = [view.getUint32(0), view.getUint32(4)];
+  if (action === UdpAction.connect) {
+    const connectionId = decodeConnectResponse(input, transactionId);
+    invariant(sameBytes(encodeConnectResponse(transactionId, connectionId), input), "connect");
+  } else if (action === UdpAction.announce) {
+    const family: UdpFamily = (input.length - 20) % 18 === 0 ? "ipv6" : "ipv4";
+    const answer = decodeAnnounceResponse(input, transactionId, family);
+    const peers = concat(answer.peers.map((peer) => compactPeer(peer.ip, peer.port)!));
+    invariant(sameBytes(encodeAnnounceResponse({ ...answer, peers }, family), input), "announce");
+  } else if (action === UdpAction.scrape) {
+    const counts = decodeScrapeResponse(input, transactionId, Math.floor((input.length - 8) / 12));
+    invariant(sameBytes(encodeScrapeResponse(transactionId, counts), input), "scrape");
+  } else {
+    decodeErrorResponse(input);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Where the values are, for the mutator to swap whole ones.
 
 /** Every dictionary value of a bencoded input (none when it does not decode). */
@@ -618,4 +695,6 @@ export const TARGETS: readonly FuzzTarget[] = [
   target("scrape-query", scrapeQuery, [TrackerError], query),
   target("announce-response", announceResponse, [TrackerError], bencoded),
   target("scrape-response", scrapeResponse, [TrackerError], bencoded),
+  target("udp-request", udpRequest, [TrackerError]),
+  target("udp-response", udpResponse, [TrackerError]),
 ];

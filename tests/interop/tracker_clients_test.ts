@@ -1,7 +1,7 @@
 /**
  * Interop of `p2p tracker` with real clients: aria2c and python3-libtorrent
  * find each other through it and complete a download; and our tracker
- * client announces to Debian's opentracker.
+ * client announces to Debian's opentracker, over HTTP and UDP.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -16,7 +16,8 @@ import {
   startOpentracker,
   SYSTEM_PYTHON,
 } from "../real_clients.ts";
-import { spawnTracker } from "../process_helpers.ts";
+import { spawnP2p, spawnTracker } from "../process_helpers.ts";
+import { runGet } from "../session/swarm_helpers.ts";
 
 Deno.test({
   name: "interop: a libtorrent seed and an aria2c leech find each other through p2p tracker",
@@ -135,6 +136,61 @@ Deno.test({
           /tracker refused/,
         );
       } finally {
+        opentracker.kill("SIGTERM");
+        await opentracker.status;
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "interop: p2p seed and get announce over UDP to opentracker; a dead UDP tier before a live one costs seconds",
+  ignore: !needsTools("opentracker"),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const data = testBytes(1_500_000, 8);
+      await Deno.writeFile(join(dir, "payload.bin"), data);
+      const port = freePort();
+      const live = `udp://127.0.0.1:${port}/announce`;
+      const dead = `udp://127.0.0.1:${freePort()}/announce`;
+      const make = async (out: string, trackers: string[]) => {
+        const made = await runP2p(
+          dir,
+          "make-torrent",
+          "payload.bin",
+          ...trackers.flatMap((url) => ["-t", url]),
+          "-o",
+          out,
+          "-q",
+        );
+        assert.equal(made.code, 0, made.stderr);
+        return parseMetainfo(await Deno.readFile(join(dir, out)));
+      };
+      const torrent = await make("live.torrent", [live]);
+      // The same info dictionary, so the same swarm, with a dead UDP tracker in the first tier.
+      await make("tiers.torrent", [dead, `http://127.0.0.1:${port}/announce`]);
+      const opentracker = await startOpentracker(join(dir, "ot"), port, [torrent.infoHash.hex]);
+      const seed = spawnP2p(dir, "seed", "live.torrent", "-d", dir, "-p", "0", "-v");
+      try {
+        await seed.waitForLine(/^seeding /);
+        // The seed's first announce went over UDP once opentracker was up.
+        for (let i = 0; i < 100; i++) {
+          const counts = await scrape(live, [torrent.infoHash]).catch(() => undefined);
+          if ((counts?.get(torrent.infoHash.hex)?.complete ?? 0) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        const viaUdp = await runGet(dir, join(dir, "live.torrent"), join(dir, "udp"));
+        assert.equal(viaUdp.code, 0, viaUdp.stderr);
+        assert.deepEqual(await Deno.readFile(join(dir, "udp", "payload.bin")), data);
+        const started = performance.now();
+        const tiered = await runGet(dir, join(dir, "tiers.torrent"), join(dir, "tiered"));
+        const seconds = (performance.now() - started) / 1000;
+        assert.equal(tiered.code, 0, tiered.stderr);
+        assert.deepEqual(await Deno.readFile(join(dir, "tiered", "payload.bin")), data);
+        assert.ok(seconds < 15, `${seconds.toFixed(1)} s past a dead UDP tracker`);
+      } finally {
+        await seed.stop();
         opentracker.kill("SIGTERM");
         await opentracker.status;
       }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools, runP2p, withTempDir } from "../helpers.ts";
 import { type P2pProcess, spawnP2p, spawnTracker } from "../process_helpers.ts";
-import { transmissionCli } from "../real_clients.ts";
+import { transmissionCli, type TransmissionEncryption } from "../real_clients.ts";
 import { runGet, writeLayout } from "../session/swarm_helpers.ts";
 import { canMakeNetworkNamespaces, createGuestHost, type GuestHost } from "./network_namespace.ts";
 
@@ -45,14 +45,23 @@ interface TransmissionSwarm {
   readonly torrent: string;
   /** The file's bytes; the file itself is `original/film.bin` under `dir`. */
   readonly original: Uint8Array;
-  /** Starts `p2p seed -v` of the torrent on our end of the link; stopped when the test ends. */
-  startSeed(): Promise<P2pProcess>;
+  /**
+   * Starts `p2p seed -v` of the torrent on our end of the link, with `extra`
+   * options; stopped when the test ends.
+   */
+  startSeed(...extra: string[]): Promise<P2pProcess>;
   /**
    * Starts transmission-cli inside the namespace on `torrent` (a .torrent or
    * a magnet link), downloading into the folder `download` under `dir` with
-   * its settings in the folder `config`; killed when the test ends.
+   * its settings in the folder `config` (its encryption setting as given);
+   * killed when the test ends.
    */
-  startTransmission(torrent: string, download: string, config: string): Promise<Deno.ChildProcess>;
+  startTransmission(
+    torrent: string,
+    download: string,
+    config: string,
+    options?: { encryption?: TransmissionEncryption },
+  ): Promise<Deno.ChildProcess>;
 }
 
 /** Runs `test` with a fresh namespace, tracker and torrent, and stops everything it started. */
@@ -89,7 +98,7 @@ async function withTransmissionSwarm(test: (swarm: TransmissionSwarm) => Promise
         guest,
         torrent,
         original: await Deno.readFile(join(dir, "original", "film.bin")),
-        async startSeed() {
+        async startSeed(...extra) {
           const seed = spawnP2p(
             dir,
             "seed",
@@ -101,14 +110,15 @@ async function withTransmissionSwarm(test: (swarm: TransmissionSwarm) => Promise
             "-p",
             "0",
             "-v",
+            ...extra,
           );
           p2p.push(seed);
           await seed.waitForLine(/^seeding /);
           return seed;
         },
-        async startTransmission(torrent, download, config) {
+        async startTransmission(torrent, download, config, options = {}) {
           const [program, ...args] = guest.inside(
-            await transmissionCli(torrent, join(dir, download), join(dir, config)),
+            await transmissionCli(torrent, join(dir, download), join(dir, config), options),
           );
           // Its progress line is rewritten many times a second: nobody reads it.
           const child = new Deno.Command(program, { args, stdout: "null", stderr: "null" }).spawn();
@@ -163,6 +173,52 @@ Deno.test({
         assert.deepEqual(Object.keys(got.summary!.peers).map((peer) => peer.split(":")[0]), [
           guest.guestAddress,
         ]);
+      },
+    ),
+});
+
+Deno.test({
+  name:
+    "interop: Transmission requiring encryption downloads from p2p seed --encryption require, and p2p get --encryption require from it",
+  ignore: !needsTools("transmission-cli") || !canMakeNetworkNamespaces(),
+  fn: () =>
+    withTransmissionSwarm(
+      async ({ dir, guest, torrent, original, startSeed, startTransmission }) => {
+        const required = { encryption: 2 } as const;
+        const encrypted = (direction: string) =>
+          new RegExp(
+            `^${
+              guest.guestAddress.replaceAll(".", "\\.")
+            }:\\d+: connected ${direction}, encrypted \\(RC4\\)$`,
+            "m",
+          );
+        const seed = await startSeed("--encryption", "require");
+        const leecher = await startTransmission(torrent, "tr-leech", "tr1", required);
+        await waitForSameBytes(original, join(dir, "tr-leech", "film.bin"));
+        assert.match(seed.stderr(), encrypted("(from|to)"));
+        assert.doesNotMatch(seed.stderr(), /: connected (from|to), plaintext$/m);
+        await stopProcess(leecher);
+        await seed.stop();
+
+        await startTransmission(torrent, "tr-leech", "tr2", required);
+        const got = await runGet(
+          dir,
+          torrent,
+          join(dir, "got"),
+          "--host",
+          guest.hostAddress,
+          "-p",
+          "0",
+          "--encryption",
+          "require",
+          "-v",
+          "--timeout",
+          String(TRANSMISSION_DEADLINE_MS / 1000),
+        );
+        assert.equal(got.code, 0, got.stderr);
+        assert.deepEqual(await Deno.readFile(join(dir, "got", "film.bin")), original);
+        assert.match(got.stderr, encrypted("(from|to)"));
+        assert.doesNotMatch(got.stderr, /: connected (from|to), plaintext$/m);
       },
     ),
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   type AnnounceRequest,
+  type AnswerFamily,
   bytesToBinaryString,
   compactPeer,
   EXPIRY_TICK_SECONDS,
@@ -371,4 +372,45 @@ Deno.test("names given in announces are kept for the log, and only for the peers
   now = 700_000;
   const expired = registry.expire().map((e) => [e.peer.compact, e.peer.name]);
   assert.deepEqual(expired.sort(), [[compactOf(7001), "client2"], [compactOf(7002), undefined]]);
+});
+
+Deno.test("an answer of one address family holds only that family's peers; counts hold both", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  const v6 = (port: number) => compactOf(port, "::1");
+  registry.announce(request(1, { left: 0 }), compactOf(7001));
+  registry.announce(request(2), compactOf(7002));
+  registry.announce(request(3, { left: 0 }), v6(7003));
+  registry.announce(request(4), v6(7004));
+  const ports = (family: AnswerFamily, peer = 5, fields: Partial<AnnounceRequest> = {}) => {
+    const { answer } = registry.announce(request(peer, fields), compactOf(7000 + peer), family);
+    return [...parseCompactPeers(answer.peers, 6)!, ...parseCompactPeers(answer.peers6, 18)!]
+      .map((p) => p.port).sort();
+  };
+  assert.deepEqual(ports("any"), [7001, 7002, 7003, 7004]);
+  assert.deepEqual(ports("ipv4"), [7001, 7002], "peer 5 itself is never in the answer");
+  assert.deepEqual(ports("ipv6"), [7003, 7004]);
+  assert.deepEqual(ports("ipv6", 6, { left: 0, numwant: 1 }), [7004], "leechers first");
+  const { answer } = registry.announce(request(7), v6(7007), "ipv6");
+  assert.deepEqual([answer.complete, answer.incomplete], [3, 4]);
+  assert.deepEqual(registry.scrape(HASH), { complete: 3, incomplete: 4, downloaded: 0 });
+});
+
+Deno.test("a random pick from a large swarm of both families stays within the answer's family", () => {
+  const registry = new SwarmRegistry({ interval: 60, minInterval: 30 });
+  for (let peer = 1; peer <= 200; peer++) {
+    const ip = peer % 2 === 0 ? "::1" : "127.0.0.1";
+    registry.announce(
+      request(peer, { left: peer % 3 === 0 ? 0 : 100 }),
+      compactOf(7000 + peer, ip),
+    );
+  }
+  for (const family of ["ipv4", "ipv6"] as const) {
+    const { answer } = registry.announce(request(2, { numwant: 30 }), compactOf(7002), family);
+    const [mine, other] = family === "ipv4"
+      ? [parseCompactPeers(answer.peers, 6)!, answer.peers6]
+      : [parseCompactPeers(answer.peers6, 18)!, answer.peers];
+    assert.equal(mine.length, 30);
+    assert.equal(other.length, 0);
+    assert.equal(new Set(mine.map((p) => p.port)).size, 30, "no peer twice");
+  }
 });

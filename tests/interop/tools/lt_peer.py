@@ -2,6 +2,8 @@
 
   lt_peer.py seed TORRENT SAVE_PATH PORT SECONDS [UPLOAD_LIMIT]   check the data, print "seeding", serve
   lt_peer.py leech TORRENT SAVE_PATH PORT SECONDS [DOWNLOAD_LIMIT] download, print "done S" when complete
+  either with --encryption=forced anywhere: RC4-encrypted (MSE) connections only, both ways;
+  --encryption=disabled: plaintext only (the default accepts both)
 
 TORRENT is a .torrent file or a magnet link (its trackers and x.pe peers are used); a leech
 prints "metadata S" once it has the metadata (S: seconds since it started). A leech also
@@ -16,9 +18,31 @@ import time
 import libtorrent as lt
 
 
+def encryption_settings(policy):
+    """libtorrent's settings for --encryption=POLICY: forced, disabled, or (None) its default."""
+    if policy is None:
+        return {}
+    levels = {"forced": lt.enc_level.rc4, "disabled": lt.enc_level.plaintext}
+    if policy not in levels:
+        raise SystemExit(f"lt_peer.py: unknown encryption {policy!r} (forced or disabled)")
+    return {
+        "out_enc_policy": int(getattr(lt.enc_policy, policy)),
+        "in_enc_policy": int(getattr(lt.enc_policy, policy)),
+        "allowed_enc_level": int(levels[policy]),
+    }
+
+
 def main():
-    mode, torrent, save_path, port, seconds = sys.argv[1:6]
-    limit = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+    options = [arg for arg in sys.argv[1:] if arg.startswith("--")]
+    args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    encryption = None
+    for option in options:
+        name, _, value = option.partition("=")
+        if name != "--encryption":
+            raise SystemExit(f"lt_peer.py: unknown option {option}")
+        encryption = value
+    mode, torrent, save_path, port, seconds = args[0:5]
+    limit = int(args[5]) if len(args) > 5 else 0
     started = time.time()
     session = lt.session({
         "upload_rate_limit": limit if mode == "seed" else 0,
@@ -32,6 +56,7 @@ def main():
         "enable_outgoing_utp": False,
         "enable_incoming_utp": False,
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.tracker_notification,
+        **encryption_settings(encryption),
     })
     if limit:
         # libtorrent exempts local peers from rate limits; on loopback every peer is local.

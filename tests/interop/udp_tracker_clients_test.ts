@@ -1,0 +1,78 @@
+/**
+ * Interop of `p2p tracker`'s UDP side (BEP 15) with a real client:
+ * python3-libtorrent peers announce over UDP only, with the BEP 41 URLData
+ * option libtorrent appends, and find each other. (aria2c speaks UDP to
+ * trackers only through its DHT socket, which the loopback settings turn off.)
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { scrape } from "../../src/tracker/mod.ts";
+import { needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { libtorrentPeer, run, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
+import { spawnTracker } from "../process_helpers.ts";
+
+Deno.test({
+  name:
+    "interop: a libtorrent seed and a libtorrent leech find each other through p2p tracker over UDP",
+  ignore: !needsTools(SYSTEM_PYTHON),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const { tracker, announceUrl } = await spawnTracker(dir, join(dir, "tracker"));
+      const [, udpUrl] = await tracker.waitForLine(/^listening on (udp:\S+)$/);
+      const seedDir = join(dir, "seed");
+      const leechDir = join(dir, "leech");
+      await Deno.mkdir(seedDir);
+      await Deno.mkdir(leechDir);
+      const data = testBytes(2_000_000, 15);
+      await Deno.writeFile(join(seedDir, "payload.bin"), data);
+      const torrent = join(dir, "p.torrent");
+      const made = await runP2p(
+        seedDir,
+        "make-torrent",
+        "payload.bin",
+        "-t",
+        udpUrl,
+        "-o",
+        torrent,
+        "-q",
+      );
+      assert.equal(made.code, 0, made.stderr);
+      const seed = spawn(libtorrentPeer("seed", torrent, seedDir));
+      try {
+        const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let said = "";
+        while (!said.includes("announced")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`libtorrent seed ended: ${said}`);
+          said += value;
+        }
+        reader.releaseLock();
+        const leech = await run(libtorrentPeer("leech", torrent, leechDir));
+        assert.equal(leech.code, 0, new TextDecoder().decode(leech.stderr));
+        assert.deepEqual(await Deno.readFile(join(leechDir, "payload.bin")), data);
+        assert.match(tracker.stderr(), /joined \[[0-9a-f]{8}\] as seeder/);
+        assert.match(tracker.stderr(), /joined \[[0-9a-f]{8}\] as leecher/);
+        // The leech's `completed` came over UDP; HTTP's scrape reads the same registry.
+        const infoHash = parseMetainfo(await Deno.readFile(torrent)).infoHash;
+        for (let attempt = 0; attempt < 50; attempt++) {
+          const [counts] = (await scrape(announceUrl, [infoHash])).values();
+          if (counts.downloaded === 1) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const [counts] = (await scrape(announceUrl, [infoHash])).values();
+        assert.equal(counts.downloaded, 1);
+        assert.doesNotMatch(tracker.stderr(), /internal error/);
+      } finally {
+        try {
+          seed.kill("SIGKILL");
+        } catch {
+          // already exited
+        }
+        await seed.status;
+        await seed.stderr.cancel();
+        await tracker.stop();
+      }
+    });
+  },
+});
