@@ -1,4 +1,11 @@
-import type { Extension, ExtensionFactory, ExtensionHost, Peer, Timer } from "../session/mod.ts";
+import {
+  type Extension,
+  type ExtensionFactory,
+  type ExtensionHost,
+  isLoopback,
+  type Peer,
+  type Timer,
+} from "../session/mod.ts";
 import { type Endpoint, formatEndpoint, formatIp } from "../transport/mod.ts";
 import { decodePex, encodePex, PexFlag, type PexPeer, WireError } from "../wire/mod.ts";
 
@@ -80,8 +87,7 @@ class UtPex implements Extension {
 
   #isUs(endpoint: Endpoint): boolean {
     if (endpoint.port !== this.#host.listenPort) return false;
-    return endpoint.ip.startsWith("127.") || endpoint.ip === "::1" ||
-      this.#ourIps.has(endpoint.ip);
+    return isLoopback(endpoint.ip) || this.#ourIps.has(endpoint.ip);
   }
 
   #tellAll(): void {

@@ -22,7 +22,7 @@ export {
   MAX_UNASKED_REJECTS,
   MIN_PIECES_FOR_ALLOWED_FAST,
 } from "./fast.ts";
-export { Peer, peerIdentity } from "./peer.ts";
+export { isLoopback, Peer, peerIdentity } from "./peer.ts";
 export { PeerConnection } from "./peer_connection.ts";
 export {
   type BlockRequest,
