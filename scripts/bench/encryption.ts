@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { aria2cLeech, libtorrentPeer } from "../../tests/real_clients.ts";
 import { P2P_COMMAND } from "../p2p_runtime.ts";
 import { formatMemory, measure, type Measurement, printTable, printTarget } from "./measure.ts";
-import { peakRss, prepareSwarm, startUntil, stopAll } from "./peers.ts";
+import { eightLeechers, peakRss, prepareSwarm, startUntil, stopAll } from "./peers.ts";
 
 /** The time ratio that 0.8× the throughput allows. */
 const MAX_ENCRYPTED_TIME_RATIO = 1.25;
@@ -199,18 +199,9 @@ async function benchEncryptedSeed(dir: string, sizeMiB: number, runs: number): P
 
     const seed = await startUntil(p2pSeed("require"), /seeding/);
     try {
-      const leechers = Array.from({ length: 8 }, (_, i) => {
-        const [command, ...args] = aria2cLeech(torrent, join(target, String(i)), {
-          requireCrypto: true,
-        });
-        return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).output();
+      const { peak, seconds, failed } = await eightLeechers(seed.child.pid, torrent, target, {
+        requireCrypto: true,
       });
-      const started = performance.now();
-      const all = Promise.all(leechers);
-      const peak = await peakRss(seed.child.pid, all);
-      const results = await all;
-      const seconds = (performance.now() - started) / 1000;
-      const failed = results.filter((result) => !result.success).length;
       console.log(
         `\nencryption, seed: ${sizeMiB} MiB to eight aria2c leechers requiring RC4 at once: ${
           seconds.toFixed(1)

@@ -257,6 +257,29 @@ export async function peakRss(pid: number, until: Promise<unknown>): Promise<num
 }
 
 /** One aria2c leecher fed by `p2p seed`, then by a libtorrent seed; then eight leechers on `p2p seed`. */
+/**
+ * Eight aria2c leechers fetching `torrent` into `target` at once from the
+ * seed with process id `seedPid`: the seed's peak memory, the time, and
+ * how many leechers failed.
+ */
+export async function eightLeechers(
+  seedPid: number,
+  torrent: string,
+  target: string,
+  options: { requireCrypto?: boolean } = {},
+): Promise<{ peak: number; seconds: number; failed: number }> {
+  const leechers = Array.from({ length: 8 }, (_, i) => {
+    const [command, ...args] = aria2cLeech(torrent, join(target, String(i)), options);
+    return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).output();
+  });
+  const started = performance.now();
+  const all = Promise.all(leechers);
+  const peak = await peakRss(seedPid, all);
+  const results = await all;
+  const seconds = (performance.now() - started) / 1000;
+  return { peak, seconds, failed: results.filter((result) => !result.success).length };
+}
+
 export async function benchSeed(dir: string, sizeMiB: number, runs: number): Promise<void> {
   const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
   const target = join(dir, "leech");
@@ -300,16 +323,7 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
       /seeding/,
     );
     try {
-      const leechers = Array.from({ length: 8 }, (_, i) => {
-        const [command, ...args] = aria2cLeech(torrent, join(target, String(i)));
-        return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).output();
-      });
-      const started = performance.now();
-      const all = Promise.all(leechers);
-      const peak = await peakRss(seed.child.pid, all);
-      const results = await all;
-      const seconds = (performance.now() - started) / 1000;
-      const failed = results.filter((result) => !result.success).length;
+      const { peak, seconds, failed } = await eightLeechers(seed.child.pid, torrent, target);
       console.log(
         `\nseed: ${sizeMiB} MiB to eight aria2c leechers at once: ${
           seconds.toFixed(1)
