@@ -10,7 +10,10 @@ import {
 } from "../session/mod.ts";
 import { type PieceStore, type StorageMode, TorrentStorage } from "../storage/mod.ts";
 import {
+  bindUdp,
   closeQuietly,
+  DatagramRouter,
+  type DatagramSocket,
   type Endpoint,
   formatEndpoint,
   type PeerStream,
@@ -60,6 +63,12 @@ export const openFiles: StoreOpener = async (info, directory, mode, check) => {
   }
 };
 
+/** Binds the Client's UDP socket (uTP and the DHT) on `host:port`; tests pass an in-memory one. */
+export type DatagramOpener = (host: string, port: number) => DatagramSocket;
+
+/** Tries at binding TCP and UDP on one free port number before giving up. */
+const PORT_PAIR_ATTEMPTS = 20;
+
 /** How a Client runs. Everything has a default; tests replace the transport, clock and storage. */
 export interface ClientOptions {
   /** Address to listen on for peers (default every address). */
@@ -67,6 +76,11 @@ export interface ClientOptions {
   /** Port to listen on (0, the default: any free port). */
   readonly port?: number;
   readonly transport?: Transport;
+  /**
+   * The UDP socket on the listener's port number, shared by uTP and the
+   * DHT (default: a real one); `false` binds none.
+   */
+  readonly datagrams?: DatagramOpener | false;
   readonly clock?: Clock;
   readonly peerId?: Uint8Array;
   /** Our client name and version (`p2p/0.1.0`), told to peers (`v`). */
@@ -215,6 +229,8 @@ export class Client {
   readonly peerId: Uint8Array;
   readonly #torrents = new Map<string, ClientTorrent>();
   readonly #listener: StreamListener;
+  /** The UDP socket's datagrams, shared out to uTP and the DHT; none when turned off. */
+  readonly datagrams: DatagramRouter | undefined;
   readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #uploadLimiter: RateLimiter | undefined;
@@ -225,9 +241,14 @@ export class Client {
   readonly #openings = new OpeningMemory();
   #closed = false;
 
-  private constructor(readonly options: ClientOptions, listener: StreamListener) {
+  private constructor(
+    readonly options: ClientOptions,
+    listener: StreamListener,
+    udp: DatagramSocket | undefined,
+  ) {
     this.peerId = options.peerId ?? generatePeerId(options.clientName.split(/[ /]/).at(-1) ?? "0");
     this.#listener = listener;
+    this.datagrams = udp && new DatagramRouter(udp);
     this.#transport = options.transport ?? tcpTransport;
     this.#clock = options.clock ?? systemClock;
     if (options.maxUploadRate) {
@@ -253,7 +274,22 @@ export class Client {
    */
   static listen(options: ClientOptions): Client {
     const transport = options.transport ?? tcpTransport;
-    return new Client(options, transport.listen(options.host ?? "0.0.0.0", options.port ?? 0));
+    const host = options.host ?? "0.0.0.0";
+    const openDatagrams = options.datagrams ?? bindUdp;
+    if (openDatagrams === false) {
+      return new Client(options, transport.listen(host, options.port ?? 0), undefined);
+    }
+    // One port number for TCP and UDP, as peers and trackers know only one:
+    // a free TCP port may have its UDP twin taken, then another is tried.
+    for (let attempt = 1;; attempt++) {
+      const listener = transport.listen(host, options.port ?? 0);
+      try {
+        return new Client(options, listener, openDatagrams(host, listener.port));
+      } catch (error) {
+        listener.close();
+        if (options.port || attempt >= PORT_PAIR_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** The port peers reach us on. */
@@ -427,6 +463,7 @@ export class Client {
     if (this.#closed) return;
     this.#closed = true;
     this.#listener.close();
+    this.datagrams?.socket.close();
     const torrents = [...this.#torrents.values()];
     this.#torrents.clear();
     await Promise.all(torrents.map((torrent) => torrent.stop()));

@@ -10,6 +10,7 @@ export {
   Client,
   type ClientOptions,
   ClientTorrent,
+  type DatagramOpener,
   type InfoHashOnly,
   MAX_PENDING_HANDSHAKES,
   type OpenedStore,

@@ -31,6 +31,13 @@ export {
 } from "./address.ts";
 export { describeSocketError, tcpTransport } from "./tcp.ts";
 export {
+  bindUdp,
+  type DatagramHandler,
+  DatagramRouter,
+  type DatagramSocket,
+  MAX_DATAGRAM,
+} from "./datagram.ts";
+export {
   acceptMse,
   type AcceptMseOptions,
   type HandshakeClock,

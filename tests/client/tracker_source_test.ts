@@ -35,6 +35,7 @@ for (const interval of [2_147_484, 0, -5]) {
     const client = Client.listen({
       clientName: "p2p test",
       transport: new MemoryNetwork().host("10.0.0.1"),
+      datagrams: false,
       peerSources: [trackerSource()],
       openStore: memoryStores().open,
     });

@@ -117,6 +117,7 @@ export class EngineWorld {
     const client = Client.listen({
       clientName: "p2p test",
       transport: this.network.host(ip),
+      datagrams: false,
       clock: this.clock,
       peerSources: [],
       openStore: stores.open,
