@@ -14,6 +14,10 @@ export interface SwarmOptions {
   readonly name?: string;
   readonly maxUploadRate?: number;
   readonly encryption?: EncryptionPolicy;
+  /** False: no uTP (`--no-utp`). */
+  readonly utp?: boolean;
+  /** False: uTP only (`--no-tcp`). */
+  readonly tcp?: boolean;
 }
 
 /**
@@ -37,6 +41,8 @@ export function startClient(
     clientName: `p2p/${VERSION}`,
     maxUploadRate: options.maxUploadRate,
     encryption: options.encryption,
+    utp: options.utp,
+    tcp: options.tcp,
     peerSources: [trackerSource({ name: options.name, log: say })],
     log,
   });

@@ -59,6 +59,8 @@ export function peerOptions(command: Command, defaultPort: number): Command {
     .option("--name <name>", "our name in the tracker's log")
     .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .addOption(encryptionOption())
+    .option("--no-utp", "no uTP (peers over UDP), in or out")
+    .option("--no-tcp", "no TCP peer connections, in or out (uTP only)")
     .option("-v, --verbose", "log every peer event")
     .option("-q, --quiet", "no progress or status output");
 }

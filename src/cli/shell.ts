@@ -35,6 +35,8 @@ interface ShellOptions {
   port: number;
   host: string;
   encryption?: EncryptionPolicy;
+  utp?: boolean;
+  tcp?: boolean;
 }
 
 /**
@@ -61,6 +63,8 @@ export function shellCommand(env: CliEnv): Command {
     )
     .option("--host <address>", "address to listen on", "0.0.0.0")
     .addOption(encryptionOption())
+    .option("--no-utp", "no uTP (peers over UDP), in or out")
+    .option("--no-tcp", "no TCP peer connections, in or out (uTP only)")
     .action((options: ShellOptions) => new Shell(env, options).run());
 }
 

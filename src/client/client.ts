@@ -21,13 +21,17 @@ import {
   type StreamListener,
   tcpTransport,
   type Transport,
+  TransportError,
   writeAll,
 } from "../transport/mod.ts";
+import { UtpSocket } from "../transport/utp/mod.ts";
 import { encodeHandshake, generatePeerId } from "../wire/mod.ts";
-import { DEFAULT_ENCRYPTION, type EncryptionPolicy, OpeningMemory } from "./encryption.ts";
+import { DEFAULT_ENCRYPTION, type EncryptionPolicy, type OpeningMemory } from "./encryption.ts";
+import { PeerMemory } from "./peer_memory.ts";
 import { acceptPeer, dialPeer, HANDSHAKE_TIMEOUT_MS } from "./handshake_io.ts";
 import type { PeerSource, PeerSourceFactory, PeerSourceStatus, SwarmView } from "./peer_source.ts";
 import { trackerSource } from "./tracker_source.ts";
+import { TransportChoice } from "./transport_choice.ts";
 
 /**
  * Connections accepted but not yet through their handshake, at most. A
@@ -81,6 +85,10 @@ export interface ClientOptions {
    * DHT (default: a real one); `false` binds none.
    */
   readonly datagrams?: DatagramOpener | false;
+  /** uTP both ways, on the UDP socket (default on when there is one). */
+  readonly utp?: boolean;
+  /** TCP both ways (default on); off, incoming TCP connections are closed at once. */
+  readonly tcp?: boolean;
   readonly clock?: Clock;
   readonly peerId?: Uint8Array;
   /** Our client name and version (`p2p/0.1.0`), told to peers (`v`). */
@@ -231,14 +239,16 @@ export class Client {
   readonly #listener: StreamListener;
   /** The UDP socket's datagrams, shared out to uTP and the DHT; none when turned off. */
   readonly datagrams: DatagramRouter | undefined;
-  readonly #transport: Transport;
+  /** How peers are dialled: TCP first, then uTP (see README, "uTP"). */
+  readonly #dialer: TransportChoice;
+  readonly #utp: UtpSocket | undefined;
   readonly #clock: Clock;
   readonly #uploadLimiter: RateLimiter | undefined;
   /** Accepted streams still in their handshake, oldest first. */
   readonly #pending = new Set<PeerStream>();
   /** The torrents held, for encrypted peers to prove which they want. */
   readonly #served = new ServedTorrents();
-  readonly #openings = new OpeningMemory();
+  readonly #openings: OpeningMemory = new PeerMemory();
   #closed = false;
 
   private constructor(
@@ -249,16 +259,26 @@ export class Client {
     this.peerId = options.peerId ?? generatePeerId(options.clientName.split(/[ /]/).at(-1) ?? "0");
     this.#listener = listener;
     this.datagrams = udp && new DatagramRouter(udp);
-    this.#transport = options.transport ?? tcpTransport;
     this.#clock = options.clock ?? systemClock;
+    const transport = options.transport ?? tcpTransport;
+    const dialers = options.tcp === false ? [] : [{
+      name: "TCP",
+      dial: (endpoint: Endpoint, timeoutMs: number) => transport.dial(endpoint, timeoutMs),
+    }];
+    if (this.datagrams && options.utp !== false) {
+      const utp = this.#utp = new UtpSocket(this.datagrams.socket, {
+        clock: this.#clock,
+        accept: true,
+      });
+      this.datagrams.onUtp((bytes, from) => utp.receive(bytes, from));
+      dialers.push({ name: "uTP", dial: (endpoint, timeoutMs) => utp.dial(endpoint, timeoutMs) });
+      this.#acceptLoop(utp, "uTP");
+    }
+    this.#dialer = new TransportChoice(dialers);
     if (options.maxUploadRate) {
       this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
     }
-    this.#acceptLoop().catch((error) => {
-      if (!this.#closed) {
-        options.log?.(`listener stopped: ${error instanceof Error ? error.message : error}`);
-      }
-    });
+    this.#acceptLoop(listener, "TCP");
   }
 
   /**
@@ -273,6 +293,9 @@ export class Client {
    * ```
    */
   static listen(options: ClientOptions): Client {
+    if (options.tcp === false && (options.utp === false || options.datagrams === false)) {
+      throw new TransportError("with TCP and uTP both off, no peer could be reached");
+    }
     const transport = options.transport ?? tcpTransport;
     const host = options.host ?? "0.0.0.0";
     const openDatagrams = options.datagrams ?? bindUdp;
@@ -411,15 +434,31 @@ export class Client {
   }
 
   #dial(endpoint: Endpoint, infoHash: InfoHash): Promise<Handshaken> {
-    return dialPeer(this.#transport, endpoint, infoHash, this.peerId, {
+    return dialPeer(this.#dialer, endpoint, infoHash, this.peerId, {
       encryption: this.options.encryption,
       memory: this.#openings,
       clock: this.#clock,
     });
   }
 
-  async #acceptLoop(): Promise<void> {
-    for await (const stream of this.#listener) {
+  /** Takes the streams of one transport's listener until it closes. */
+  #acceptLoop(incoming: AsyncIterable<PeerStream>, name: string): void {
+    this.#accept(incoming, name).catch((error) => {
+      if (!this.#closed) {
+        this.options.log?.(
+          `${name} listener stopped: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    });
+  }
+
+  async #accept(incoming: AsyncIterable<PeerStream>, name: string): Promise<void> {
+    const refuse = name === "TCP" && this.options.tcp === false;
+    for await (const stream of incoming) {
+      if (refuse) {
+        closeQuietly(stream);
+        continue;
+      }
       if (this.#pending.size >= MAX_PENDING_HANDSHAKES) {
         const [oldest] = this.#pending;
         this.#pending.delete(oldest);
@@ -463,9 +502,10 @@ export class Client {
     if (this.#closed) return;
     this.#closed = true;
     this.#listener.close();
-    this.datagrams?.socket.close();
     const torrents = [...this.#torrents.values()];
     this.#torrents.clear();
     await Promise.all(torrents.map((torrent) => torrent.stop()));
+    this.#utp?.close();
+    this.datagrams?.socket.close();
   }
 }

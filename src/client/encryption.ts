@@ -1,4 +1,5 @@
 import type { MseMethod } from "../transport/mod.ts";
+import type { PeerMemory } from "./peer_memory.ts";
 
 /**
  * How connections are encrypted (message stream encryption), named as
@@ -79,28 +80,5 @@ export function acceptedMethods(policy: EncryptionPolicy): MseMethod[] {
   }
 }
 
-/** Peers remembered at most: the oldest is forgotten first. */
-const MAX_REMEMBERED = 4096;
-
-/**
- * Which opening worked for each peer address lately, so a peer that needs
- * the fallback gets it first next time instead of costing a failed attempt
- * on every reconnect.
- */
-export class OpeningMemory {
-  readonly #openings = new Map<string, Opening>();
-
-  /** The opening that last worked with `address`. */
-  get(address: string): Opening | undefined {
-    return this.#openings.get(address);
-  }
-
-  /** `opening` worked with `address`. */
-  remember(address: string, opening: Opening): void {
-    this.#openings.delete(address);
-    this.#openings.set(address, opening);
-    if (this.#openings.size > MAX_REMEMBERED) {
-      this.#openings.delete(this.#openings.keys().next().value!);
-    }
-  }
-}
+/** Which opening worked for each peer address lately. */
+export type OpeningMemory = PeerMemory<Opening>;

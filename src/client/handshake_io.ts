@@ -8,7 +8,6 @@ import {
   type InfoHashLookup,
   initiateMse,
   type PeerStream,
-  type Transport,
   writeAll,
 } from "../transport/mod.ts";
 import {
@@ -28,6 +27,7 @@ import {
   openingsFor,
   providedMethods,
 } from "./encryption.ts";
+import type { Dialer } from "./transport_choice.ts";
 
 /** Longest a connect may take. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -175,7 +175,7 @@ export interface DialOptions {
  * ```
  */
 export async function dialPeer(
-  transport: Transport,
+  transport: Dialer,
   endpoint: Endpoint,
   infoHash: InfoHash,
   peerId: Uint8Array,

@@ -21,8 +21,10 @@ export {
   DEFAULT_ENCRYPTION,
   ENCRYPTION_POLICIES,
   type EncryptionPolicy,
-  OpeningMemory,
+  type OpeningMemory,
 } from "./encryption.ts";
+export { PeerMemory } from "./peer_memory.ts";
+export { type Dialer, TransportChoice } from "./transport_choice.ts";
 export {
   acceptPeer,
   CONNECT_TIMEOUT_MS,

@@ -438,7 +438,8 @@ export class TorrentSession {
     peer.encrypted = encrypted === true;
     this.#log(
       `${peer.address}: connected ${direction === "out" ? "to" : "from"}, ` +
-        (peer.encrypted ? "encrypted (RC4)" : "plaintext"),
+        (peer.encrypted ? "encrypted (RC4)" : "plaintext") +
+        (stream.via ? ` over ${stream.via}` : ""),
     );
     this.#addresses.add(address);
     this.peers.set(peer.id, peer);

@@ -17,6 +17,8 @@ export interface PeerStream {
   /** Closes both directions; closing twice is harmless. */
   close(): void;
   readonly remote: Endpoint;
+  /** What carries it, for people (`TCP`, `uTP`); unset for test pipes. */
+  readonly via?: string;
 }
 
 /** Incoming streams on one port. */

@@ -56,6 +56,7 @@ function tcpStream(conn: Deno.TcpConn): PeerStream {
   const remote = conn.remoteAddr;
   return {
     remote: { ip: remote.hostname, port: remote.port },
+    via: "TCP",
     // Socket errors become TransportErrors that say what happened in words.
     read: (buffer) => conn.read(buffer).catch(rethrowDescribed),
     write: (bytes) => conn.write(bytes).catch(rethrowDescribed),

@@ -37,6 +37,7 @@ export function afterHandshake(
  */
 class MseStream implements PeerStream {
   readonly remote: Endpoint;
+  readonly via: string | undefined;
   #prefix: Uint8Array;
   #out = new Uint8Array(0);
 
@@ -46,6 +47,7 @@ class MseStream implements PeerStream {
     readonly ciphers: MseCiphers | undefined,
   ) {
     this.remote = inner.remote;
+    this.via = inner.via;
     this.#prefix = prefix;
   }
 
