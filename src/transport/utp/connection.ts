@@ -50,7 +50,7 @@ const FAST_RESEND_AFTER = 3;
 const KEEPALIVE_MS = 29_000;
 /** Silence after which an established connection is taken for dead. */
 const SILENCE_MS = 300_000;
-/** How long a closed connection stays to deliver its last bytes and FIN. */
+/** How long a closed connection stays to deliver its last bytes and FIN, without progress. */
 const LINGER_MS = 10_000;
 /** SYN retransmission: first wait, doubled each time. */
 const SYN_RESEND_MS = 1_000;
@@ -123,6 +123,7 @@ export class UtpConnection implements PeerStream {
   #rtt = 0;
   #rttVariance = 0;
   #rto = INITIAL_RTO_MS;
+  #lastBackOff = -Infinity;
   #timeouts = 0;
   #fastResent = -1;
   #finSeq = -1;
@@ -354,6 +355,7 @@ export class UtpConnection implements PeerStream {
     }
     if (acked > 0) {
       this.#timeouts = 0;
+      if (this.#closing) this.#lingerUntil = now + LINGER_MS;
       this.#grow(acked, header.timestampDifference, now);
     }
     if (newlyAcked > 0) {
@@ -451,6 +453,14 @@ export class UtpConnection implements PeerStream {
     } else {
       const offTarget = Math.max(-1, Math.min(1, (TARGET_DELAY_US - ourDelay) / TARGET_DELAY_US));
       this.#cwnd += MAX_CWND_INCREASE_PER_RTT * offTarget * Math.min(1, acked / this.#cwnd);
+    }
+    // Over the target, the linear rule alone takes minutes to drain a
+    // megabyte window: it also shrinks by the share it is over (at most
+    // half), once per round trip.
+    if (ourDelay > TARGET_DELAY_US && now - this.#lastBackOff >= Math.max(this.#rtt, 1)) {
+      this.#lastBackOff = now;
+      this.#slowStart = false;
+      this.#cwnd *= Math.max(0.5, TARGET_DELAY_US / ourDelay);
     }
     this.#cwnd = Math.max(this.#maxPayload, Math.min(SEND_BUFFER, this.#cwnd));
   }
