@@ -28,6 +28,7 @@ import { PeerConnection } from "./peer_connection.ts";
 import type { Contributor } from "./picker.ts";
 import { PieceWriter, sameBytes } from "./piece_writer.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
+import { Redials } from "./redials.ts";
 import { DEFAULT_MAX_STRIKES, Reputation } from "./reputation.ts";
 import { MAX_QUEUED_REQUESTS, UploadSide } from "./upload_side.ts";
 
@@ -159,6 +160,8 @@ export class TorrentSession {
   readonly #addresses = new Set<string>();
   /** Addresses to connect to when there is room, oldest first, by address. */
   readonly #toDial = new Map<string, Endpoint>();
+  /** Peers that could not be reached, dialled again later while we still want peers. */
+  readonly #redials: Redials;
   readonly #bytesFrom = new Map<string, number>();
   readonly #timers: Timer[] = [];
   #parts: Parts | undefined;
@@ -180,6 +183,9 @@ export class TorrentSession {
    */
   constructor(readonly infoHash: InfoHash, readonly options: SessionOptions) {
     this.#clock = options.clock ?? systemClock;
+    this.#redials = new Redials(this.#clock, (endpoint) => {
+      if (this.wantsPeers) this.connect([endpoint]);
+    });
     this.#choker = new Choker(options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS, options.random);
     this.#reputation = new Reputation(options.maxStrikes ?? DEFAULT_MAX_STRIKES);
     // deno-lint-ignore no-this-alias -- the context's getters read the session as it is then
@@ -527,12 +533,15 @@ export class TorrentSession {
       dial(endpoint)
         .then((connected) => {
           this.#addresses.delete(address);
+          this.#redials.reached(address);
           this.attach(connected, "out");
         })
         .catch((error) => {
           this.#addresses.delete(address);
+          const retry = this.wantsPeers ? this.#redials.failed(address, endpoint) : undefined;
           this.#log(
-            `could not connect to ${address}: ${error instanceof Error ? error.message : error}`,
+            `could not connect to ${address}: ${error instanceof Error ? error.message : error}` +
+              (retry ? `; trying again in ${retry / 1000} s` : ""),
           );
         })
         .finally(() => {
@@ -824,6 +833,7 @@ export class TorrentSession {
     this.#closed = true;
     for (const timer of this.#timers) timer.cancel();
     this.#toDial.clear();
+    this.#redials.close();
     this.#extensions.stop();
     for (const peer of [...this.peers.values()]) peer.close("session closed");
     await this.#parts?.store.close();

@@ -134,3 +134,28 @@ Deno.test("engine: a peer that chokes us gives its pieces back at once", async (
     await world.close();
   }
 });
+
+Deno.test("engine: a peer that could not be reached is dialled again with backoff, and the download completes", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = testTorrent(8 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+  const lines: string[] = [];
+  try {
+    const leech = world.client("10.0.0.2", { log: (line) => lines.push(line) });
+    const getting = await leech.client.add(metainfo, { directory: "/", mode: "write" });
+    // Nothing listens there yet: the seed starts a few seconds later.
+    getting.session.connect([{ ip: "10.0.0.1", port: 7000 }]);
+    await settle(() => lines.some((line) => /refused; trying again in 5 s/.test(line)));
+    await world.pass(2_000);
+    const seed = world.client("10.0.0.1", {
+      port: 7000,
+      seeded: new Map([[metainfo.infoHash.hex, data]]),
+    });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    assert.equal(getting.session.peers.size, 0, "not before the delay");
+    await world.pass(4_000);
+    await settle(() => getting.session.complete);
+    assert.deepEqual(leech.stores.get(metainfo.infoHash.hex)!.bytes, data);
+  } finally {
+    await world.close();
+  }
+});
