@@ -87,7 +87,7 @@ export interface ClientOptions {
   readonly datagrams?: DatagramOpener | false;
   /** uTP both ways, on the UDP socket (default on when there is one). */
   readonly utp?: boolean;
-  /** TCP both ways (default on); off, incoming TCP connections are closed at once. */
+  /** TCP both ways (default on); off, the TCP port is not listened on. */
   readonly tcp?: boolean;
   readonly clock?: Clock;
   readonly peerId?: Uint8Array;
@@ -278,7 +278,10 @@ export class Client {
     if (options.maxUploadRate) {
       this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
     }
-    this.#acceptLoop(listener, "TCP");
+    // With TCP off the port number stays ours through the UDP socket; a TCP
+    // dial to it is refused at once, so a peer turns to uTP without waiting.
+    if (options.tcp === false) listener.close();
+    else this.#acceptLoop(listener, "TCP");
   }
 
   /**
@@ -453,12 +456,7 @@ export class Client {
   }
 
   async #accept(incoming: AsyncIterable<PeerStream>, name: string): Promise<void> {
-    const refuse = name === "TCP" && this.options.tcp === false;
     for await (const stream of incoming) {
-      if (refuse) {
-        closeQuietly(stream);
-        continue;
-      }
       if (this.#pending.size >= MAX_PENDING_HANDSHAKES) {
         const [oldest] = this.#pending;
         this.#pending.delete(oldest);

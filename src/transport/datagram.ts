@@ -51,10 +51,11 @@ export function bindUdp(host: string, port: number): DatagramSocket {
     socket = Deno.listenDatagram({ hostname: host, port, transport: "udp" });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
-      throw new TransportError(`UDP port ${port} is already in use`);
+      throw new TransportError(`UDP port ${port} is already in use`, { cause: error });
     }
     throw new TransportError(
       `cannot listen on UDP ${host}:${port}: ${error instanceof Error ? error.message : error}`,
+      { cause: error },
     );
   }
   const bound = (socket.addr as Deno.NetAddr).port;

@@ -35,8 +35,8 @@ const WEBTORRENT_READY = needsTools("node") &&
 
 /** The -v log line of a peer that connected (`from`) or was dialled (`to`) over RC4. */
 const ENCRYPTED = (direction: "from" | "to") =>
-  new RegExp(`^127\\.0\\.0\\.1:\\d+: connected ${direction}, encrypted \\(RC4\\)$`, "m");
-const PLAINTEXT = /: connected (from|to), plaintext$/m;
+  new RegExp(`^127\\.0\\.0\\.1:\\d+: connected ${direction}, encrypted \\(RC4\\) over TCP$`, "m");
+const PLAINTEXT = /: connected (from|to), plaintext over (TCP|uTP)$/m;
 
 /** A real client running in the background, its output collected. */
 interface Background {
@@ -127,7 +127,7 @@ Deno.test({
         const cases = [
           {
             policy: "prefer",
-            ours: /^127\.0\.0\.1:\d+: connected to, plaintext$/m,
+            ours: /^127\.0\.0\.1:\d+: connected to, plaintext over TCP$/m,
             its: "plaintext",
           },
           { policy: "require", ours: ENCRYPTED("to"), its: "rc4" },
