@@ -446,7 +446,7 @@ export class Client {
 
   /** Takes the streams of one transport's listener until it closes. */
   #acceptLoop(incoming: AsyncIterable<PeerStream>, name: string): void {
-    this.#accept(incoming, name).catch((error) => {
+    this.#accept(incoming).catch((error) => {
       if (!this.#closed) {
         this.options.log?.(
           `${name} listener stopped: ${error instanceof Error ? error.message : error}`,
@@ -455,7 +455,7 @@ export class Client {
     });
   }
 
-  async #accept(incoming: AsyncIterable<PeerStream>, name: string): Promise<void> {
+  async #accept(incoming: AsyncIterable<PeerStream>): Promise<void> {
     for await (const stream of incoming) {
       if (this.#pending.size >= MAX_PENDING_HANDSHAKES) {
         const [oldest] = this.#pending;
