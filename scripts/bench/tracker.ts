@@ -313,7 +313,7 @@ export async function benchUdpTracker(
   const runs = await runUdpLoads(dir, seconds, repeats);
   console.log(
     `\ntracker UDP: ${UDP_SOCKETS.join(" and ")} sockets with one announce in flight each, ` +
-      `${seconds} s of random announces over ${WRK_SWARMS} swarms (udp_load.ts, node:dgram), ` +
+      `${seconds} s of random announces over ${WRK_SWARMS} swarms (udp_load.ts, Deno.listenDatagram), ` +
       `median of ${repeats} runs`,
   );
   console.log(

@@ -1,5 +1,5 @@
 /**
- * A bounded BEP 15 load generator (`node:dgram`): `sockets` clients, each
+ * A bounded BEP 15 load generator (`Deno.listenDatagram`, as the tracker): `sockets` clients, each
  * with one request in flight, connect once and then announce back to back
  * for `seconds`, random valid announces over `swarms` torrents (the UDP twin
  * of announce.lua: info hashes are the swarm's number as 20 ASCII digits,
@@ -8,7 +8,7 @@
  *
  * @module
  */
-import dgram from "node:dgram";
+import { bindUdp, type DatagramSocket } from "../../src/transport/mod.ts";
 import {
   decodeConnectResponse,
   encodeAnnounceRequest,
@@ -46,7 +46,7 @@ const ANNOUNCE = 1;
 
 /** One client: a socket, its connection id, and its one announce in flight. */
 interface Client {
-  readonly socket: dgram.Socket;
+  readonly socket: DatagramSocket;
   /** The announce datagram, rewritten in place for each request (see `nextAnnounce`). */
   readonly datagram: Uint8Array;
   readonly view: DataView;
@@ -66,25 +66,24 @@ function randomUint32(): number {
  * receive answers to the last run's sockets).
  */
 async function openClient(options: UdpLoadOptions): Promise<Client> {
-  const socket = dgram.createSocket(options.host.includes(":") ? "udp6" : "udp4");
-  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  const socket = bindUdp(options.host.includes(":") ? "::" : "0.0.0.0", 0);
+  const tracker = { ip: options.host, port: options.port };
   const transactionId = randomUint32();
   for (let attempt = 1;; attempt++) {
     const answer = new Promise<Uint8Array | null>((resolve) => {
-      const onMessage = (datagram: Uint8Array) => {
-        const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-        if (datagram.length !== 16 || view.getUint32(4) !== transactionId) return;
-        socket.off("message", onMessage);
-        clearTimeout(timer);
-        resolve(new Uint8Array(datagram));
-      };
       const timer = setTimeout(() => {
-        socket.off("message", onMessage);
+        socket.receive(() => {});
         resolve(null);
       }, LOST_MS);
-      socket.on("message", onMessage);
+      socket.receive((datagram) => {
+        const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+        if (datagram.length !== 16 || view.getUint32(4) !== transactionId) return;
+        socket.receive(() => {});
+        clearTimeout(timer);
+        resolve(datagram.slice());
+      });
     });
-    socket.send(encodeConnectRequest(transactionId), options.port, options.host);
+    socket.send(encodeConnectRequest(transactionId), tracker);
     const datagram = await answer;
     if (datagram) {
       const connectionId = decodeConnectResponse(datagram, transactionId);
@@ -146,6 +145,7 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadResult> {
   const clients = await Promise.all(
     Array.from({ length: options.sockets }, () => openClient(options)),
   );
+  const tracker = { ip: options.host, port: options.port };
   const latencies: number[] = [];
   let errors = 0;
   let lost = 0;
@@ -154,10 +154,10 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadResult> {
   const send = (client: Client) => {
     nextAnnounce(client, options.swarms);
     client.sentAt = performance.now();
-    client.socket.send(client.datagram, options.port, options.host);
+    client.socket.send(client.datagram, tracker);
   };
   for (const client of clients) {
-    client.socket.on("message", (datagram: Uint8Array) => {
+    client.socket.receive((datagram) => {
       const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
       if (datagram.length < 8 || view.getUint32(4) !== client.transactionId) return; // a late one
       if (!running) return;
