@@ -33,10 +33,17 @@ const WEBTORRENT_LAYOUT = Object.fromEntries(
 const WEBTORRENT_READY = needsTools("node") &&
   (Deno.env.get("CI") !== undefined || hasWebTorrent());
 
-/** The -v log line of a peer that connected (`from`) or was dialled (`to`) over RC4. */
+/**
+ * The -v log line of a peer that connected (`from`) or was dialled (`to`) over RC4, on TCP: the
+ * clients here have uTP off, and p2p dials TCP first (uTP interop is in utp_test.ts).
+ */
 const ENCRYPTED = (direction: "from" | "to") =>
-  new RegExp(`^127\\.0\\.0\\.1:\\d+: connected ${direction}, encrypted \\(RC4\\)$`, "m");
-const PLAINTEXT = /: connected (from|to), plaintext$/m;
+  new RegExp(
+    `^127\\.0\\.0\\.1:\\d+: connected ${direction}, encrypted \\(RC4\\) over TCP$`,
+    "m",
+  );
+/** A plaintext connection's line, over whichever transport. */
+const PLAINTEXT = /: connected (from|to), plaintext over \w+$/m;
 
 /** A real client running in the background, its output collected. */
 interface Background {
@@ -127,7 +134,7 @@ Deno.test({
         const cases = [
           {
             policy: "prefer",
-            ours: /^127\.0\.0\.1:\d+: connected to, plaintext$/m,
+            ours: /^127\.0\.0\.1:\d+: connected to, plaintext over TCP$/m,
             its: "plaintext",
           },
           { policy: "require", ours: ENCRYPTED("to"), its: "rc4" },
