@@ -104,7 +104,7 @@ Deno.test({
         const said = new TextDecoder().decode(leech.stdout);
         assert.equal(leech.code, 0, said + new TextDecoder().decode(leech.stderr));
         await assertSameTree(swarm.dataPath, join(dir, "webtorrent", NAME));
-        assert.match(said, /^wire 127\.0\.0\.1:\d+ rc4$/m);
+        assert.match(said, /^wire 127\.0\.0\.1:\d+ rc4 tcpOutgoing$/m);
         assert.match(swarm.seeds[0].stderr(), ENCRYPTED("from"));
         assert.doesNotMatch(swarm.seeds[0].stderr(), PLAINTEXT);
       } finally {
@@ -145,7 +145,7 @@ Deno.test({
           assert.equal(got.code, 0, got.stderr);
           await assertSameTree(join(dir, "original", NAME), join(target, NAME));
           assert.match(got.stderr, ours);
-          await seed.waitForLine(new RegExp(`^wire 127\\.0\\.0\\.1:\\d+ ${its}$`));
+          await seed.waitForLine(new RegExp(`^wire 127\\.0\\.0\\.1:\\d+ ${its} tcpIncoming$`));
         }
       } finally {
         await seed.stop();
