@@ -17,21 +17,23 @@ export type TransmissionEncryption = 0 | 1 | 2;
 /**
  * transmission-cli (3.00) downloading `torrent` into `dir`, then seeding
  * until killed (with the data already there it checks it and seeds). Its
- * settings, written into `configDir`, leave out µTP (it would try that
- * first, and p2p speaks TCP only), DHT, LPD, PEX and port mapping; its
- * encryption setting is its default unless `options.encryption` is given.
+ * settings, written into `configDir`, leave out DHT, LPD, PEX and port
+ * mapping, and µTP unless `options.utp` (then `utp-enabled` is left at its
+ * default, on, and Transmission dials µTP first: the TCP tests keep it off
+ * so that they test TCP); its encryption setting is its default unless
+ * `options.encryption` is given.
  */
 export async function transmissionCli(
   torrent: string,
   dir: string,
   configDir: string,
-  options: { encryption?: TransmissionEncryption } = {},
+  options: { encryption?: TransmissionEncryption; utp?: boolean } = {},
 ): Promise<string[]> {
   await Deno.mkdir(configDir, { recursive: true });
   await Deno.writeTextFile(
     `${configDir}/settings.json`,
     JSON.stringify({
-      "utp-enabled": false,
+      ...(options.utp ? {} : { "utp-enabled": false }),
       "dht-enabled": false,
       "lpd-enabled": false,
       "pex-enabled": false,
@@ -98,16 +100,24 @@ export function aria2cSeed(torrent: string, dir: string, options: Aria2cOptions 
  * of a .torrent or a magnet link, on `port` (a free one unless given),
  * with `rateLimit` bytes per second up (seed) or down (leech) if given;
  * `encryption: "forced"` makes it speak RC4-encrypted (MSE) only, both ways,
- * and `"disabled"` plaintext only (libtorrent's default accepts both).
+ * and `"disabled"` plaintext only (libtorrent's default accepts both);
+ * `transport: "utp"` makes uTP its only transport, in and out (TCP off), where
+ * the default is TCP only.
  */
 export function libtorrentPeer(
   mode: "seed" | "leech",
   torrent: string,
   dir: string,
   seconds = 60,
-  options: { port?: number; rateLimit?: number; encryption?: "forced" | "disabled" } = {},
+  options: {
+    port?: number;
+    rateLimit?: number;
+    encryption?: "forced" | "disabled";
+    transport?: "tcp" | "utp";
+  } = {},
 ): string[] {
   const port = String(options.port ?? freePort());
+  const transport = options.transport ? [`--transport=${options.transport}`] : [];
   const limit = options.rateLimit ? [String(options.rateLimit)] : [];
   const encryption = options.encryption ? [`--encryption=${options.encryption}`] : [];
   return [
@@ -120,6 +130,7 @@ export function libtorrentPeer(
     String(seconds),
     ...limit,
     ...encryption,
+    ...transport,
   ];
 }
 
@@ -141,6 +152,44 @@ export function hasWebTorrent(): boolean {
 }
 
 /**
+ * Whether WebTorrent here can speak uTP: its native addon utp-native loads
+ * (built by .ci/run with node-gyp, as `npm install --ignore-scripts` builds
+ * nothing); `reason` says why not. Asked once, of node itself.
+ */
+export function webTorrentUtp(): { ok: boolean; reason: string } {
+  if (webTorrentUtpAnswer) return webTorrentUtpAnswer;
+  if (!hasWebTorrent()) {
+    return webTorrentUtpAnswer = { ok: false, reason: "WebTorrent is not installed" };
+  }
+  try {
+    const output = new Deno.Command("node", {
+      args: ["-e", "require(process.argv[1])", UTP_NATIVE],
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+    const error = new TextDecoder().decode(output.stderr).trim().split("\n")[0];
+    webTorrentUtpAnswer = output.success
+      ? { ok: true, reason: "" }
+      : { ok: false, reason: `utp-native does not load: ${error}` };
+  } catch (error) {
+    webTorrentUtpAnswer = { ok: false, reason: `node could not run: ${error}` };
+  }
+  return webTorrentUtpAnswer;
+}
+
+let webTorrentUtpAnswer: { ok: boolean; reason: string } | undefined;
+
+/** The uTP addon WebTorrent loads (lib/utp.cjs); without it WebTorrent quietly speaks TCP only. */
+const UTP_NATIVE =
+  new URL("./interop/webtorrent/node_modules/utp-native", import.meta.url).pathname;
+
+/** What a WebTorrent peer speaks: uTP on (WebTorrent's default) or, unless asked, TCP only. */
+export interface WebTorrentOptions {
+  /** uTP on, as WebTorrent is by default: it dials IPv4 peers over uTP first. */
+  utp?: boolean;
+}
+
+/**
  * A WebTorrent seed of `input` (a file or folder): it makes a torrent
  * announcing to `announceUrl`, writes it to `torrentOut`, listens on `port`
  * and prints `seeding INFOHASH PORT`.
@@ -150,13 +199,27 @@ export function webtorrentSeed(
   announceUrl: string,
   torrentOut: string,
   port = 0,
+  options: WebTorrentOptions = {},
 ): string[] {
-  return ["node", WEBTORRENT_PEER, "seed", input, announceUrl, String(port), torrentOut];
+  return [
+    "node",
+    WEBTORRENT_PEER,
+    ...(options.utp ? ["--utp"] : []),
+    "seed",
+    input,
+    announceUrl,
+    String(port),
+    torrentOut,
+  ];
 }
 
 /** A WebTorrent leech of `torrent` into `dir`, printing `done S` and exiting 0 once complete. */
-export function webtorrentLeech(torrent: string, dir: string): string[] {
-  return ["node", WEBTORRENT_PEER, "leech", torrent, dir];
+export function webtorrentLeech(
+  torrent: string,
+  dir: string,
+  options: WebTorrentOptions = {},
+): string[] {
+  return ["node", WEBTORRENT_PEER, ...(options.utp ? ["--utp"] : []), "leech", torrent, dir];
 }
 
 /** Runs a command line to completion with its output captured. */

@@ -3,14 +3,15 @@
   lt_peer.py seed TORRENT SAVE_PATH PORT SECONDS [UPLOAD_LIMIT]   check the data, print "seeding", serve
   lt_peer.py leech TORRENT SAVE_PATH PORT SECONDS [DOWNLOAD_LIMIT] download, print "done S" when complete
   either with --encryption=forced anywhere: RC4-encrypted (MSE) connections only, both ways;
-  --encryption=disabled: plaintext only (the default accepts both)
+  --encryption=disabled: plaintext only (the default accepts both);
+  --transport=utp: uTP only, in and out (TCP off); --transport=tcp (the default): TCP only
 
 TORRENT is a .torrent file or a magnet link (its trackers and x.pe peers are used); a leech
 prints "metadata S" once it has the metadata (S: seconds since it started). A leech also
 prints "pex IP:PORT" for each peer it learned through peer exchange and connected to.
 
-Loopback settings from shared/REAL-CLIENTS.md: no DHT/LSD/UPnP/NAT-PMP, TCP only,
-several connections per IP. Exits 1 if SECONDS pass first (seeders exit 0 then).
+Loopback settings from shared/REAL-CLIENTS.md: no DHT/LSD/UPnP/NAT-PMP, TCP only unless
+--transport=utp, several connections per IP. Exits 1 if SECONDS pass first (seeders exit 0 then).
 """
 import sys
 import time
@@ -32,15 +33,36 @@ def encryption_settings(policy):
     }
 
 
+def transport_settings(transport):
+    """libtorrent's settings for --transport=TRANSPORT: exactly one of TCP and uTP, in and out.
+
+    TCP is the default because libtorrent's uTP over loopback is far slower (REAL-CLIENTS.md);
+    uTP alone is for proving a peer speaks uTP, as libtorrent then cannot fall back to TCP.
+    """
+    if transport not in ("tcp", "utp"):
+        raise SystemExit(f"lt_peer.py: unknown transport {transport!r} (tcp or utp)")
+    utp = transport == "utp"
+    return {
+        "enable_outgoing_utp": utp,
+        "enable_incoming_utp": utp,
+        "enable_outgoing_tcp": not utp,
+        "enable_incoming_tcp": not utp,
+    }
+
+
 def main():
     options = [arg for arg in sys.argv[1:] if arg.startswith("--")]
     args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
     encryption = None
+    transport = "tcp"
     for option in options:
         name, _, value = option.partition("=")
-        if name != "--encryption":
+        if name == "--encryption":
+            encryption = value
+        elif name == "--transport":
+            transport = value
+        else:
             raise SystemExit(f"lt_peer.py: unknown option {option}")
-        encryption = value
     mode, torrent, save_path, port, seconds = args[0:5]
     limit = int(args[5]) if len(args) > 5 else 0
     started = time.time()
@@ -53,8 +75,7 @@ def main():
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
-        "enable_outgoing_utp": False,
-        "enable_incoming_utp": False,
+        **transport_settings(transport),
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.tracker_notification,
         **encryption_settings(encryption),
     })
