@@ -63,8 +63,8 @@ export function emptyHeader(): UtpHeader {
  * Reads a packet's header and extensions into `into`.
  *
  * @returns false when it is not a well-formed uTP version 1 packet (short,
- * unknown type, an extension running past the end, a selective-ack mask
- * that is not a multiple of 4 bytes): such datagrams are dropped.
+ * unknown type, an extension running past the end, an empty selective-ack
+ * mask): such datagrams are dropped.
  * @example
  * ```ts
  * const header = emptyHeader();
@@ -95,7 +95,10 @@ export function decodePacket(bytes: Uint8Array, into: UtpHeader): boolean {
     const data = offset + 2;
     if (data + length > bytes.length) return false;
     if (extension === EXTENSION_SELECTIVE_ACK) {
-      if (length === 0 || length % 4 !== 0) return false;
+      // BEP 29 asks for a multiple of 4 bytes, but libtorrent sends as many as
+      // its out-of-order packets need (1 to 32): refusing those would drop
+      // every ack it sends after a loss.
+      if (length === 0) return false;
       into.selectiveAckOffset = data;
       into.selectiveAckLength = Math.min(length, MAX_SELECTIVE_ACK_BYTES);
     }
