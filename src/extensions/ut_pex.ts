@@ -105,7 +105,9 @@ class UtPex implements Extension {
       const endpoint = other !== peer ? other.listenEndpoint : undefined;
       if (!endpoint) continue;
       const flags = (other.have?.complete ? PexFlag.seed : 0) |
-        (other.outgoing ? PexFlag.reachable : 0);
+        (other.outgoing ? PexFlag.reachable : 0) |
+        (other.via === "uTP" ? PexFlag.utp : 0) |
+        (other.encrypted ? PexFlag.encryption : 0);
       connected.set(formatEndpoint(endpoint), { ...endpoint, flags });
     }
     const first = !this.#told.has(peer);

@@ -68,6 +68,8 @@ export class Peer {
   outgoing = false;
   /** RC4 carries the connection (message stream encryption). */
   encrypted = false;
+  /** What carries the connection (`TCP`, `uTP`), as its stream says. */
+  via: string | undefined;
   /** Its extension handshake (BEP 10); empty until it sends one. */
   extensions: PeerExtensions = { messages: new Map() };
   /** Requests it is waiting for us to serve, oldest first. */

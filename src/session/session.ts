@@ -442,6 +442,7 @@ export class TorrentSession {
     if (this.#reputation.isBanned(peer.identity)) return reject("banned for corrupt data");
     peer.outgoing = direction === "out";
     peer.encrypted = encrypted === true;
+    peer.via = stream.via;
     this.#log(
       `${peer.address}: connected ${direction === "out" ? "to" : "from"}, ` +
         (peer.encrypted ? "encrypted (RC4)" : "plaintext") +

@@ -58,6 +58,10 @@ Deno.test("engine: what we send: connected peers with flags, at most once a minu
     const hubTorrent = hub.client.get(metainfo.infoHash)!;
     hubTorrent.session.connect([seed.endpoint]);
     await settle(() => seedTorrent.session.peers.size === 1);
+    // As if it came over uTP, encrypted: both go in its flags (pipes here carry nothing).
+    const [seedPeer] = hubTorrent.session.peers.values();
+    seedPeer.via = "uTP";
+    seedPeer.encrypted = true;
     const watcher = await ScriptedPeer.connect(world, "10.0.0.5", hub.endpoint, metainfo);
     await watcher.send(scriptedHandshake);
     await settle(() => watcher.extended(IDS, "ut_pex").length === 1);
@@ -65,7 +69,7 @@ Deno.test("engine: what we send: connected peers with flags, at most once a minu
     assert.deepEqual(told.added, [{
       ip: "10.0.0.4",
       port: seed.endpoint.port,
-      flags: PexFlag.seed | PexFlag.reachable,
+      flags: PexFlag.seed | PexFlag.reachable | PexFlag.utp | PexFlag.encryption,
     }]);
     // Nothing changed: nothing more is sent, however long.
     await world.pass(2 * PEX_INTERVAL_MS, 10_000);
