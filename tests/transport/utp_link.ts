@@ -12,6 +12,8 @@ export interface LinkConditions {
   loss: number;
   /** Share of datagrams delivered twice. */
   duplicate: number;
+  /** Datagrams in transit toward one address at most; more are dropped (a full socket buffer). */
+  queue?: number;
 }
 
 /** A seeded generator of numbers in [0, 1) (mulberry32), so a failing run can be replayed. */
@@ -39,6 +41,7 @@ export class LossyNetwork {
   readonly sent = new Map<string, number>();
   /** Conditions for datagrams to one address; the default for the rest. */
   readonly toward = new Map<string, LinkConditions>();
+  readonly #inTransit = new Map<string, number>();
 
   constructor(
     readonly clock: ManualClock,
@@ -68,9 +71,15 @@ export class LossyNetwork {
     if (this.#random() < conditions.loss) return;
     const copies = this.#random() < conditions.duplicate ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
+      const inTransit = this.#inTransit.get(to.ip) ?? 0;
+      if (inTransit >= (conditions.queue ?? Infinity)) return;
+      this.#inTransit.set(to.ip, inTransit + 1);
       const bytesCopy = bytes.slice();
       const delay = conditions.delayMs + this.#random() * conditions.jitterMs;
-      this.clock.after(delay, () => target.receive(bytesCopy, { ...from }));
+      this.clock.after(delay, () => {
+        this.#inTransit.set(to.ip, this.#inTransit.get(to.ip)! - 1);
+        target.receive(bytesCopy, { ...from });
+      });
     }
   }
 }

@@ -227,6 +227,11 @@ export class UtpConnection implements PeerStream {
     return this.#cwnd;
   }
 
+  /** Bytes sent and neither acknowledged nor presumed lost (for tests and measurements). */
+  get bytesInFlight(): number {
+    return this.#inFlight;
+  }
+
   async read(buffer: Uint8Array): Promise<number | null> {
     for (;;) {
       if (this.#receive.size > 0 && !this.#closing) {
@@ -588,6 +593,9 @@ export class UtpConnection implements PeerStream {
   #flush(probe = false): void {
     if (this.#state !== "connected") return;
     while (this.#resendFrom >= 0) {
+      // Acks may have passed the cursor: what they covered must not go out
+      // again, nor be counted in flight where no ack will ever take it out.
+      if (seqDistance(this.#resendFrom, this.#oldest) < 0) this.#resendFrom = this.#oldest;
       if (this.#resendFrom === this.#seq) {
         this.#resendFrom = -1;
         break;
