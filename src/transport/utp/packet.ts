@@ -63,8 +63,10 @@ export function emptyHeader(): UtpHeader {
  * Reads a packet's header and extensions into `into`.
  *
  * @returns false when it is not a well-formed uTP version 1 packet (short,
- * unknown type, an extension running past the end, a selective-ack mask
- * that is not a multiple of 4 bytes): such datagrams are dropped.
+ * unknown type, an extension running past the end): such datagrams are
+ * dropped. A selective-ack mask of any length is read (libtorrent sends
+ * masks of 1 to 51 bytes, not the multiples of 4 that BEP 29 asks for);
+ * an empty one is no mask.
  * @example
  * ```ts
  * const header = emptyHeader();
@@ -94,8 +96,7 @@ export function decodePacket(bytes: Uint8Array, into: UtpHeader): boolean {
     const length = bytes[offset + 1];
     const data = offset + 2;
     if (data + length > bytes.length) return false;
-    if (extension === EXTENSION_SELECTIVE_ACK) {
-      if (length === 0 || length % 4 !== 0) return false;
+    if (extension === EXTENSION_SELECTIVE_ACK && length > 0) {
       into.selectiveAckOffset = data;
       into.selectiveAckLength = Math.min(length, MAX_SELECTIVE_ACK_BYTES);
     }
