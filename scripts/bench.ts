@@ -13,6 +13,7 @@ import { benchManyTorrents } from "./bench/many_torrents.ts";
 import { benchFlood } from "./bench/flood.ts";
 import { benchGet, benchMagnet, benchSeed } from "./bench/peers.ts";
 import { benchTracker, benchUdpTracker } from "./bench/tracker.ts";
+import { benchUtp } from "./bench/utp.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
   "make-torrent": (dir, sizeMiB, runs) => benchMakeTorrent(dir, sizeMiB, runs),
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => P
   encryption: benchEncryption,
   flood: (dir, sizeMiB, _runs) => benchFlood(dir, Math.min(sizeMiB, 256)),
   many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
+  utp: benchUtp,
 };
 
 const { values, positionals } = parseArgs({

@@ -95,7 +95,8 @@ Deno.test({
         const leech = await run(
           libtorrentPeer("leech", swarm.torrentPath, join(dir, "leech"), 45, { transport: "utp" }),
         );
-        assert.equal(leech.code, 0, said(leech));
+        // Both sides' words when it fails: libtorrent's and the seed's log.
+        assert.equal(leech.code, 0, `${said(leech)}\nseed:\n${swarm.seeds[0].stderr()}`);
         await assertSameTree(swarm.dataPath, join(dir, "leech", NAME));
         assert.match(swarm.seeds[0].stderr(), overUtp("from"));
         assert.doesNotMatch(swarm.seeds[0].stderr(), OVER_TCP);
