@@ -1,6 +1,6 @@
 /**
  * The Client: one per process, owning the listening port, every torrent's
- * session, the peer sources (trackers today) and the process's limits.
+ * session, the peer sources (trackers, the DHT) and the process's limits.
  * Every command that joins a swarm goes through it.
  *
  * @module
@@ -23,6 +23,8 @@ export {
   type EncryptionPolicy,
   OpeningMemory,
 } from "./encryption.ts";
+export { dhtPortPlugin } from "./dht_port.ts";
+export { DHT_ANNOUNCE_INTERVAL_MS, DHT_RETRY_MS, dhtSource } from "./dht_source.ts";
 export {
   acceptPeer,
   CONNECT_TIMEOUT_MS,

@@ -99,7 +99,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
  * Decodes one KRPC datagram strictly: bencode as BEP 3 has it, the fields
  * BEP 5 requires of each message with their exact sizes, and the limits
  * above. Keys it does not know (`v`, `ip`, `ro`, BEP 32's `nodes6`) are
- * ignored, as BEP 5 asks.
+ * ignored, as BEP 5 asks. The message holds copies of its bytes, never
+ * views of `bytes`, which a socket reuses for the next datagram.
  *
  * @throws {KrpcError} naming what is wrong, with the code to answer and
  * (for a query) the transaction id to answer under.
@@ -121,11 +122,13 @@ export function decodeKrpc(bytes: Uint8Array): KrpcMessage {
     throw error;
   }
   if (!(top instanceof BencodeDict)) throw new KrpcError("KRPC message is not a dictionary");
-  const t = top.get("t");
+  let t = top.get("t");
   if (!(t instanceof Uint8Array) || t.length === 0 || t.length > MAX_TRANSACTION_ID_BYTES) {
     throw new KrpcError("missing or bad transaction id");
   }
   const y = text(top, "y");
+  // Copied, as every byte string kept from the message: the socket reuses its buffer.
+  t = t.slice();
   switch (y) {
     case "q":
       return { kind: "query", t, query: readQuery(top, t) };
@@ -180,7 +183,7 @@ function readQuery(top: BencodeDict, t: Uint8Array): KrpcQuery {
           infoHash: bytesOf(args, "info_hash", ID_LENGTH),
           port: validPort ? port : 0,
           impliedPort,
-          token,
+          token: token.slice(),
         };
       }
     }
@@ -203,7 +206,7 @@ function readResponse(body: BencodeDict): KrpcResponseBody {
     id,
     ...(nodes === undefined ? {} : { nodes: readNodes(nodes) }),
     ...(values === undefined ? {} : { values: readValues(values) }),
-    ...(token === undefined ? {} : { token }),
+    ...(token === undefined ? {} : { token: token.slice() }),
   };
 }
 
@@ -270,7 +273,8 @@ function bytesOf(container: BencodeDict, key: string, length: number): Uint8Arra
   if (!(value instanceof Uint8Array) || value.length !== length) {
     throw new KrpcError(`${key} is not ${length} bytes`);
   }
-  return value;
+  // A copy: the datagram's buffer is reused for the next one, and ids outlive it.
+  return value.slice();
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   welcomeFast,
 } from "./fast.ts";
 import { isLoopback, Peer } from "./peer.ts";
+import type { PeerPlugin } from "./peer_plugin.ts";
 import { PeerConnection } from "./peer_connection.ts";
 import type { Contributor } from "./picker.ts";
 import { PieceWriter, sameBytes } from "./piece_writer.ts";
@@ -95,6 +96,8 @@ export interface SessionOptions {
   readonly uploadLimiter?: RateLimiter;
   /** BEP 10 extensions this session speaks. */
   readonly extensions?: readonly ExtensionFactory[];
+  /** Base-protocol features beside the session (the DHT's PORT message). */
+  readonly peerPlugins?: readonly PeerPlugin[];
   /** The port peers reach us on (told in the extension handshake, and kept out of peer exchange). */
   readonly listenPort?: () => number;
   /**
@@ -449,6 +452,7 @@ export class TorrentSession {
     if (supportsExtensionProtocol(handshake.reserved)) {
       peer.send(this.#extensions.handshake(peer, MAX_QUEUED_REQUESTS, this.options.clientName));
     }
+    for (const plugin of this.options.peerPlugins ?? []) plugin.onConnect?.(peer);
     connection.start(leftover, {
       onMessages: (messages) => this.#onMessages(peer, messages),
       onClose: (reason) => this.#onClose(peer, reason),
@@ -601,8 +605,14 @@ export class TorrentSession {
         this.#extensions.receive(peer, message.extendedId, message.payload);
         break;
       default:
+        this.#toPlugins(peer, message);
         break;
     }
+  }
+
+  /** A message the session has no use for, for the plugins that may. */
+  #toPlugins(peer: Peer, message: Message): void {
+    for (const plugin of this.options.peerPlugins ?? []) plugin.onMessage?.(peer, message);
   }
 
   #handle(peer: Peer, message: Message, parts: Parts): void {
@@ -661,7 +671,8 @@ export class TorrentSession {
         }
         break;
       default:
-        // Suggestions (BEP 6, advisory: kept nowhere), BEP 52 hashes and DHT ports.
+        // Suggestions (BEP 6, advisory: kept nowhere), BEP 52 hashes; DHT ports go to plugins.
+        this.#toPlugins(peer, message);
         break;
     }
   }

@@ -275,3 +275,32 @@ Deno.test("krpc: nodes and peers at port 0 are left out, the rest kept", () => {
   assert.deepEqual(message.body.nodes, [{ id: id(2), endpoint: { ip: "127.0.0.1", port: 6881 } }]);
   assert.deepEqual(message.body.values, []);
 });
+
+Deno.test("krpc: a decoded message owns its bytes (the socket reuses its buffer)", () => {
+  const wire = encodeKrpc({
+    kind: "query",
+    t,
+    query: {
+      method: "announce_peer",
+      id: id(1),
+      infoHash: id(2),
+      port: 1,
+      impliedPort: false,
+      token: text("tk"),
+    },
+  });
+  const message = decodeKrpc(wire);
+  wire.fill(0);
+  assert.deepEqual(message, {
+    kind: "query",
+    t,
+    query: {
+      method: "announce_peer",
+      id: id(1),
+      infoHash: id(2),
+      port: 1,
+      impliedPort: false,
+      token: text("tk"),
+    },
+  });
+});
