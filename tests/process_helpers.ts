@@ -5,6 +5,14 @@
  * @module
  */
 
+/**
+ * Every p2p this module starts (and any child of this process) discovers
+ * nothing on its own: no public DHT routers, no local discovery multicast
+ * (see `P2P_NO_DISCOVERY` in src/cli/discovery.ts). Set here, where the
+ * processes are started, so that no test can forget it.
+ */
+Deno.env.set("P2P_NO_DISCOVERY", "1");
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** `deno` arguments that run p2p from source. */
 const RUN_P2P = ["run", "--allow-all", MAIN];
@@ -48,7 +56,7 @@ export async function runP2pOnTerminal(
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", P2P_NO_DISCOVERY: "1" },
   }).spawn();
   // Bounded: a program left waiting for input is killed after a minute.
   const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
@@ -93,7 +101,7 @@ function start(cwd: string, args: string[], stdin: "null" | "piped"): P2pProcess
     stdin,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", P2P_NO_DISCOVERY: "1" },
   }).spawn();
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
