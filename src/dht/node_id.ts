@@ -94,9 +94,12 @@ export function idInRange(
  */
 export function idHex(id: NodeId): string {
   let hex = "";
-  for (const byte of id) hex += byte.toString(16).padStart(2, "0");
+  for (let i = 0; i < id.length; i++) hex += HEX[id[i]];
   return hex;
 }
+
+/** Each byte's two hex digits: ids are turned into map keys on every message. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 /** Whether two ids are the same. */
 export function sameId(a: NodeId, b: NodeId): boolean {
