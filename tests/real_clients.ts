@@ -105,11 +105,23 @@ export function libtorrentPeer(
   torrent: string,
   dir: string,
   seconds = 60,
-  options: { port?: number; rateLimit?: number; encryption?: "forced" | "disabled" } = {},
+  options: {
+    port?: number;
+    rateLimit?: number;
+    encryption?: "forced" | "disabled";
+    /** DHT nodes to bootstrap through (`HOST:PORT`): the DHT is on with them. */
+    dht?: readonly string[];
+    /** Local service discovery on. */
+    lsd?: boolean;
+  } = {},
 ): string[] {
   const port = String(options.port ?? freePort());
   const limit = options.rateLimit ? [String(options.rateLimit)] : [];
   const encryption = options.encryption ? [`--encryption=${options.encryption}`] : [];
+  const discovery = [
+    ...(options.dht ?? []).map((node) => `--dht=${node}`),
+    ...(options.lsd ? ["--lsd"] : []),
+  ];
   return [
     SYSTEM_PYTHON,
     LT_PEER,
@@ -120,6 +132,7 @@ export function libtorrentPeer(
     String(seconds),
     ...limit,
     ...encryption,
+    ...discovery,
   ];
 }
 

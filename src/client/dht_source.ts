@@ -8,15 +8,18 @@ import type { PeerSource, PeerSourceFactory, SwarmView } from "./peer_source.ts"
  * listed with room for a lost round.
  */
 export const DHT_ANNOUNCE_INTERVAL_MS = 15 * 60_000;
-/** How soon a downloader with few peers asks the DHT again. */
-export const DHT_RETRY_MS = 60_000;
+/**
+ * How soon a downloader with few peers asks the DHT again: soon at first
+ * (a seed may announce a moment after we looked), then less often, up to a minute.
+ */
+export const DHT_RETRY_MS = { first: 5_000, max: 60_000 } as const;
 /** Below this many peers a downloader keeps asking at {@link DHT_RETRY_MS}. */
 const FEW_PEERS = 5;
 
 /**
  * The DHT as a peer source (BEP 5): each torrent looks its peers up with
  * get_peers and announces itself to the nodes nearest its info hash, again
- * every 15 minutes (every minute while a download has few peers). A
+ * every 15 minutes (sooner while a download has few peers). A
  * private torrent (BEP 27) never touches the DHT; a torrent known only by
  * its info hash looks up until its metadata says it is private.
  *
@@ -33,6 +36,7 @@ class DhtAnnouncer implements PeerSource {
   #timer: Timer | undefined;
   #stopped = false;
   #started = false;
+  #retryMs: number = DHT_RETRY_MS.first;
   status: { answered: boolean; lastError?: string } = { answered: false };
 
   constructor(
@@ -73,10 +77,9 @@ class DhtAnnouncer implements PeerSource {
     if (this.#stopped) return;
     const soon = !this.swarm.complete && this.swarm.wantsPeers &&
       this.swarm.peerCount < FEW_PEERS;
-    this.#timer = this.node.clock.after(
-      soon ? DHT_RETRY_MS : DHT_ANNOUNCE_INTERVAL_MS,
-      () => this.#round(),
-    );
+    const wait = soon ? this.#retryMs : DHT_ANNOUNCE_INTERVAL_MS;
+    this.#retryMs = soon ? Math.min(this.#retryMs * 2, DHT_RETRY_MS.max) : DHT_RETRY_MS.first;
+    this.#timer = this.node.clock.after(wait, () => this.#round());
   }
 
   stop(): Promise<void> {
