@@ -36,6 +36,14 @@ export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
 }
 
 /**
+ * Starts `p2p ARGS` in `cwd` through a wrapper command (`ip netns exec NAME`,
+ * to run it on another host a test made). The caller must `stop()` it.
+ */
+export function spawnP2pThrough(wrapper: string[], cwd: string, ...args: string[]): P2pProcess {
+  return start(cwd, args, "null", wrapper);
+}
+
+/**
  * Runs `p2p ARGS` to the end on a pseudo-terminal (util-linux `script`),
  * where progress bars are drawn and questions asked. `typed` is what the
  * user types, once the screen shows `typeAfter` if given (so the program
@@ -94,9 +102,15 @@ export function spawnInteractive(cwd: string, ...args: string[]): InteractiveP2p
   };
 }
 
-function start(cwd: string, args: string[], stdin: "null" | "piped"): P2pProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_P2P, ...args],
+function start(
+  cwd: string,
+  args: string[],
+  stdin: "null" | "piped",
+  wrapper: string[] = [],
+): P2pProcess {
+  const command = [...wrapper, Deno.execPath(), ...RUN_P2P, ...args];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd,
     stdin,
     stdout: "piped",

@@ -113,6 +113,8 @@ export function libtorrentPeer(
     dht?: readonly string[];
     /** Local service discovery on. */
     lsd?: boolean;
+    /** The address to listen on (default 127.0.0.1). */
+    listen?: string;
   } = {},
 ): string[] {
   const port = String(options.port ?? freePort());
@@ -121,6 +123,7 @@ export function libtorrentPeer(
   const discovery = [
     ...(options.dht ?? []).map((node) => `--dht=${node}`),
     ...(options.lsd ? ["--lsd"] : []),
+    ...(options.listen ? [`--listen=${options.listen}`] : []),
   ];
   return [
     SYSTEM_PYTHON,

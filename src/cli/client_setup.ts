@@ -1,8 +1,15 @@
 import { resolve } from "node:path";
-import { Client, type ClientTorrent, type EncryptionPolicy, trackerSource } from "../client/mod.ts";
+import {
+  Client,
+  type ClientTorrent,
+  type EncryptionPolicy,
+  lsdSource,
+  trackerSource,
+} from "../client/mod.ts";
+import { LocalDiscovery } from "../lsd/mod.ts";
 import type { Metainfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
-import { dhtSettings, type DiscoveryOptions } from "./discovery.ts";
+import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { byteProgress } from "./progress.ts";
@@ -20,7 +27,8 @@ export interface SwarmOptions extends DiscoveryOptions {
 /**
  * The process's Client for a command's swarm options: listening, announcing
  * under our name, with the upload limit shared by all its torrents, and
- * the DHT node unless the options or the environment turn it off.
+ * the DHT node and local service discovery unless the options or the
+ * environment turn them off.
  *
  * @throws {TransportError} when the port is taken.
  * @example
@@ -40,7 +48,10 @@ export async function startClient(
     clientName: `p2p/${VERSION}`,
     maxUploadRate: options.maxUploadRate,
     encryption: options.encryption,
-    peerSources: [trackerSource({ name: options.name, log: say })],
+    peerSources: [
+      trackerSource({ name: options.name, log: say }),
+      ...(lsdEnabled(env, options) ? [lsdSource(new LocalDiscovery({ log: log ?? say }))] : []),
+    ],
     dht: await dhtSettings(env, options, say, log),
     log,
   });

@@ -24,6 +24,7 @@ export {
   OpeningMemory,
 } from "./encryption.ts";
 export { dhtPortPlugin } from "./dht_port.ts";
+export { lsdSource } from "./lsd_source.ts";
 export { DHT_ANNOUNCE_INTERVAL_MS, DHT_RETRY_MS, dhtSource } from "./dht_source.ts";
 export {
   acceptPeer,

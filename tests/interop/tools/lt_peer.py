@@ -5,7 +5,8 @@
   either with --encryption=forced anywhere: RC4-encrypted (MSE) connections only, both ways;
   --encryption=disabled: plaintext only (the default accepts both)
   --dht=HOST:PORT: the DHT on, bootstrapped through that node (repeatable), its IP restrictions
-  relaxed for loopback; --lsd: local service discovery on (BEP 14)
+  relaxed for loopback; --lsd: local service discovery on (BEP 14); --listen=IP: listen on IP
+  instead of 127.0.0.1 (in a network namespace of the test's own)
 
 TORRENT is a .torrent file or a magnet link (its trackers and x.pe peers are used); a leech
 prints "metadata S" once it has the metadata (S: seconds since it started). A leech also
@@ -60,6 +61,7 @@ def main():
     encryption = None
     dht_nodes = []
     lsd = False
+    listen = "127.0.0.1"
     for option in options:
         name, _, value = option.partition("=")
         if name == "--encryption":
@@ -68,6 +70,8 @@ def main():
             dht_nodes.append(value)
         elif name == "--lsd":
             lsd = True
+        elif name == "--listen":
+            listen = value
         else:
             raise SystemExit(f"lt_peer.py: unknown option {option}")
     mode, torrent, save_path, port, seconds = args[0:5]
@@ -76,7 +80,7 @@ def main():
     session = lt.session({
         "upload_rate_limit": limit if mode == "seed" else 0,
         "download_rate_limit": limit if mode == "leech" else 0,
-        "listen_interfaces": f"127.0.0.1:{port}",
+        "listen_interfaces": f"{listen}:{port}",
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
