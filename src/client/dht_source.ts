@@ -61,7 +61,7 @@ class DhtAnnouncer implements PeerSource {
       if (result.replies > 0) {
         this.status = { answered: true };
       } else {
-        this.status = { answered: this.status.answered, lastError: "no DHT node answered" };
+        this.status = { answered: this.status.answered, lastError: "DHT: no node answered" };
       }
       this.log?.(
         `DHT: ${result.peers.length} peers for ${this.swarm.infoHash.hex.slice(0, 8)}, ` +

@@ -195,12 +195,7 @@ export class DhtNode {
    * added to the table if it answers.
    */
   addNode(endpoint: Endpoint): void {
-    const key = formatEndpoint(endpoint);
-    if (this.#closed || this.#pinging.has(key) || this.#pinging.size >= MAX_PINGS_IN_FLIGHT) return;
-    this.#pinging.add(key);
-    this.#query(endpoint, undefined, { method: "ping", id: this.id })
-      .catch(() => {})
-      .finally(() => this.#pinging.delete(key));
+    this.#ping(endpoint, undefined);
   }
 
   /** The id and the nodes worth saving: good ones first. */
@@ -267,15 +262,22 @@ export class DhtNode {
 
   #heard(node: CompactNode, how: "reply" | "query"): void {
     const outcome = this.table.heard(node, how);
-    if (outcome.kind === "cached" && outcome.ping) this.#pingQuestionable(outcome.ping);
+    if (outcome.kind === "cached" && outcome.ping) {
+      this.#ping(outcome.ping.endpoint, outcome.ping.id);
+    }
   }
 
-  /** Pings a questionable node whose bucket a newcomer waits for: silence makes it bad. */
-  #pingQuestionable(node: RoutingNode): void {
-    const key = formatEndpoint(node.endpoint);
+  /**
+   * Pings a node: one heard of outside the DHT (its answer adds it to the
+   * table), or a questionable one whose bucket a newcomer waits for
+   * (silence makes it bad). Bounded, so a flood of PORT messages or
+   * newcomers cannot turn into a flood of pings.
+   */
+  #ping(endpoint: Endpoint, id: NodeId | undefined): void {
+    const key = formatEndpoint(endpoint);
     if (this.#closed || this.#pinging.has(key) || this.#pinging.size >= MAX_PINGS_IN_FLIGHT) return;
     this.#pinging.add(key);
-    this.#query(node.endpoint, node.id, { method: "ping", id: this.id })
+    this.#query(endpoint, id, { method: "ping", id: this.id })
       .catch(() => {})
       .finally(() => this.#pinging.delete(key));
   }
