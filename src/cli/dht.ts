@@ -42,10 +42,10 @@ export function dhtCommand(env: CliEnv): Command {
     .action((options: DhtCommandOptions) => runDht(env, options));
   discoveryOptions(command);
   // Only the DHT's options mean anything here.
-  for (const name of ["--dht", "--no-dht", "--lsd", "--no-lsd"]) {
-    const option = command.options.find((candidate) => candidate.long === name);
-    option?.hideHelp();
-  }
+  const option = (name: string) => command.options.find((candidate) => candidate.long === name);
+  for (const name of ["--dht", "--no-dht", "--lsd", "--no-lsd"]) option(name)?.hideHelp();
+  option("--dht-bootstrap")!.description =
+    "a DHT node to join through (repeatable; default: the saved table only)";
   return command;
 }
 
