@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { benchDht } from "./bench/dht.ts";
 import { benchEncryption } from "./bench/encryption.ts";
 import { benchMakeTorrent } from "./bench/make_torrent.ts";
 import { benchManyTorrents } from "./bench/many_torrents.ts";
@@ -26,6 +27,7 @@ const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => P
   flood: (dir, sizeMiB, _runs) => benchFlood(dir, Math.min(sizeMiB, 256)),
   many: (dir, _sizeMiB, _runs) => benchManyTorrents(dir),
   utp: benchUtp,
+  dht: (_dir, _sizeMiB, _runs) => benchDht(10_000),
 };
 
 const { values, positionals } = parseArgs({

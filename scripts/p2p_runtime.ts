@@ -27,6 +27,14 @@ export const PERMISSIONS = [
  */
 export const V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
 
+/**
+ * Every p2p this module starts (and any child of this process) discovers
+ * nothing on its own: no public DHT routers, no local discovery multicast
+ * (see `P2P_NO_DISCOVERY` in src/cli/discovery.ts). Set here, where the
+ * processes are started, so that no test can forget it.
+ */
+Deno.env.set("P2P_NO_DISCOVERY", "1");
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** The command that runs p2p from source as shipped: `[...P2P_COMMAND, "seed", ...]`. */

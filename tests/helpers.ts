@@ -9,6 +9,14 @@ import { type EncodableValue, encode } from "../src/bencode/mod.ts";
 import type { CliEnv } from "../src/cli/env.ts";
 import { runCli } from "../src/cli/program.ts";
 
+/**
+ * Every p2p this module starts (and any child of this process) discovers
+ * nothing on its own: no public DHT routers, no local discovery multicast
+ * (see `P2P_NO_DISCOVERY` in src/cli/discovery.ts). Set here, where the
+ * processes are started, so that no test can forget it.
+ */
+Deno.env.set("P2P_NO_DISCOVERY", "1");
+
 /** What a CLI run printed and returned. */
 export interface CliRun {
   code: number;

@@ -5,6 +5,14 @@
  * @module
  */
 
+/**
+ * Every p2p this module starts (and any child of this process) discovers
+ * nothing on its own: no public DHT routers, no local discovery multicast
+ * (see `P2P_NO_DISCOVERY` in src/cli/discovery.ts). Set here, where the
+ * processes are started, so that no test can forget it.
+ */
+Deno.env.set("P2P_NO_DISCOVERY", "1");
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** `deno` arguments that run p2p from source. */
 const RUN_P2P = ["run", "--allow-all", MAIN];
@@ -28,6 +36,14 @@ export function spawnP2p(cwd: string, ...args: string[]): P2pProcess {
 }
 
 /**
+ * Starts `p2p ARGS` in `cwd` through a wrapper command (`ip netns exec NAME`,
+ * to run it on another host a test made). The caller must `stop()` it.
+ */
+export function spawnP2pThrough(wrapper: string[], cwd: string, ...args: string[]): P2pProcess {
+  return start(cwd, args, "null", wrapper);
+}
+
+/**
  * Runs `p2p ARGS` to the end on a pseudo-terminal (util-linux `script`),
  * where progress bars are drawn and questions asked. `typed` is what the
  * user types, once the screen shows `typeAfter` if given (so the program
@@ -48,7 +64,7 @@ export async function runP2pOnTerminal(
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", P2P_NO_DISCOVERY: "1" },
   }).spawn();
   // Bounded: a program left waiting for input is killed after a minute.
   const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
@@ -86,14 +102,20 @@ export function spawnInteractive(cwd: string, ...args: string[]): InteractiveP2p
   };
 }
 
-function start(cwd: string, args: string[], stdin: "null" | "piped"): P2pProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_P2P, ...args],
+function start(
+  cwd: string,
+  args: string[],
+  stdin: "null" | "piped",
+  wrapper: string[] = [],
+): P2pProcess {
+  const command = [...wrapper, Deno.execPath(), ...RUN_P2P, ...args];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd,
     stdin,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", P2P_NO_DISCOVERY: "1" },
   }).spawn();
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];

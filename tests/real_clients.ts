@@ -114,12 +114,23 @@ export function libtorrentPeer(
     rateLimit?: number;
     encryption?: "forced" | "disabled";
     transport?: "tcp" | "utp";
+    /** DHT nodes to bootstrap through (`HOST:PORT`): the DHT is on with them. */
+    dht?: readonly string[];
+    /** Local service discovery on. */
+    lsd?: boolean;
+    /** The address to listen on (default 127.0.0.1). */
+    listen?: string;
   } = {},
 ): string[] {
   const port = String(options.port ?? freePort());
   const transport = options.transport ? [`--transport=${options.transport}`] : [];
   const limit = options.rateLimit ? [String(options.rateLimit)] : [];
   const encryption = options.encryption ? [`--encryption=${options.encryption}`] : [];
+  const discovery = [
+    ...(options.dht ?? []).map((node) => `--dht=${node}`),
+    ...(options.lsd ? ["--lsd"] : []),
+    ...(options.listen ? [`--listen=${options.listen}`] : []),
+  ];
   return [
     SYSTEM_PYTHON,
     LT_PEER,
@@ -131,6 +142,7 @@ export function libtorrentPeer(
     ...limit,
     ...encryption,
     ...transport,
+    ...discovery,
   ];
 }
 

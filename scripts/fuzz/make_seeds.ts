@@ -11,6 +11,7 @@
  * @module
  */
 import { type BencodeDict, decode, encode } from "../../src/bencode/mod.ts";
+import { encodeKrpc, type KrpcMessage } from "../../src/dht/mod.ts";
 import {
   createMetainfo,
   formatMagnet,
@@ -458,6 +459,90 @@ if (hasCommand("opentracker")) {
 }
 
 // --- written out, replacing what was there -----------------------------------
+
+// --- KRPC (BEP 5): every query, answers with nodes and with values, an error ---
+
+const nodeId = (fill: number) => new Uint8Array(20).fill(fill);
+const krpcMessages: [string, KrpcMessage][] = [
+  ["ping", { kind: "query", t: text("aa"), query: { method: "ping", id: nodeId(1) } }],
+  [
+    "find_node",
+    {
+      kind: "query",
+      t: text("ab"),
+      query: { method: "find_node", id: nodeId(1), target: nodeId(2) },
+    },
+  ],
+  [
+    "get_peers",
+    {
+      kind: "query",
+      t: text("ac"),
+      query: { method: "get_peers", id: nodeId(1), infoHash: infoHash.bytes },
+    },
+  ],
+  [
+    "announce_peer",
+    {
+      kind: "query",
+      t: text("ad"),
+      query: {
+        method: "announce_peer",
+        id: nodeId(1),
+        infoHash: infoHash.bytes,
+        port: 6881,
+        impliedPort: true,
+        token: text("aoeusnth"),
+      },
+    },
+  ],
+  [
+    "nodes",
+    {
+      kind: "response",
+      t: text("ab"),
+      body: {
+        id: nodeId(3),
+        nodes: [
+          { id: nodeId(4), endpoint: { ip: "127.0.0.1", port: 6881 } },
+          { id: nodeId(5), endpoint: { ip: "10.0.0.9", port: 51413 } },
+        ],
+      },
+    },
+  ],
+  [
+    "values",
+    {
+      kind: "response",
+      t: text("ac"),
+      body: {
+        id: nodeId(3),
+        token: text("tok4"),
+        values: [{ ip: "127.0.0.1", port: 6881 }, { ip: "::1", port: 6882 }],
+        nodes: [{ id: nodeId(6), endpoint: { ip: "127.0.0.2", port: 1 } }],
+      },
+    },
+  ],
+  ["pong", { kind: "response", t: text("aa"), body: { id: nodeId(3) } }],
+  ["error", { kind: "error", t: text("ad"), code: 203, message: "bad token" }],
+];
+for (const [name, message] of krpcMessages) {
+  seed("krpc", `${name}.bencode`, encodeKrpc(message, text("P2\0\x01")));
+}
+// libtorrent's extra keys: its version, our address as it sees it, read-only.
+seed(
+  "krpc",
+  "libtorrent_ping.bencode",
+  encode({
+    a: { id: nodeId(7) },
+    ip: new Uint8Array([127, 0, 0, 1, 0x1a, 0xe1]),
+    q: "ping",
+    ro: 1,
+    t: "xy",
+    v: "LT\x02\x00",
+    y: "q",
+  }),
+);
 
 for (const [corpus, files] of corpora) {
   const dir = `${SEEDS_DIR}${corpus}`;

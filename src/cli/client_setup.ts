@@ -1,14 +1,22 @@
 import { resolve } from "node:path";
-import { Client, type ClientTorrent, type EncryptionPolicy, trackerSource } from "../client/mod.ts";
+import {
+  Client,
+  type ClientTorrent,
+  type EncryptionPolicy,
+  lsdSource,
+  trackerSource,
+} from "../client/mod.ts";
+import { LocalDiscovery } from "../lsd/mod.ts";
 import type { Metainfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
+import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { byteProgress } from "./progress.ts";
 import { VERSION } from "./version.ts";
 
 /** The swarm options every command that joins a swarm takes (see `peerOptions`). */
-export interface SwarmOptions {
+export interface SwarmOptions extends DiscoveryOptions {
   readonly port: number;
   readonly host: string;
   readonly name?: string;
@@ -22,19 +30,22 @@ export interface SwarmOptions {
 
 /**
  * The process's Client for a command's swarm options: listening, announcing
- * under our name, with the upload limit shared by all its torrents.
+ * under our name, with the upload limit shared by all its torrents, and
+ * the DHT node and local service discovery unless the options or the
+ * environment turn them off.
  *
  * @throws {TransportError} when the port is taken.
  * @example
  * ```ts
- * const client = startClient(options, log, say);
+ * const client = await startClient(env, options, log, say);
  * ```
  */
-export function startClient(
+export async function startClient(
+  env: CliEnv,
   options: SwarmOptions,
   log: ((line: string) => void) | undefined,
   say: (line: string) => void,
-): Client {
+): Promise<Client> {
   return Client.listen({
     host: options.host,
     port: options.port,
@@ -43,7 +54,11 @@ export function startClient(
     encryption: options.encryption,
     utp: options.utp,
     tcp: options.tcp,
-    peerSources: [trackerSource({ name: options.name, log: say })],
+    peerSources: [
+      trackerSource({ name: options.name, log: say }),
+      ...(lsdEnabled(env, options) ? [lsdSource(new LocalDiscovery({ log: log ?? say }))] : []),
+    ],
+    dht: await dhtSettings(env, options, say, log),
     log,
   });
 }

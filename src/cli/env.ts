@@ -28,6 +28,12 @@ export interface CliEnv {
    * until stopped call it; others leave Ctrl-C its default meaning.
    */
   readonly stopRequested: () => AbortSignal;
+  /**
+   * Reads an environment variable (`P2P_NO_DISCOVERY`, `XDG_DATA_HOME`,
+   * `HOME`). Without it, as in tests run in-process, p2p discovers nothing
+   * on its own: no public DHT routers, no local service discovery.
+   */
+  readonly getEnv?: (name: string) => string | undefined;
 }
 
 /**
@@ -54,6 +60,7 @@ export function processEnv(): CliEnv {
     stderr: sink(Deno.stderr),
     interactive: Deno.stderr.isTerminal(),
     now: () => new Date(),
+    getEnv: (name) => Deno.env.get(name),
     stopRequested: () => {
       const controller = new AbortController();
       for (const signal of ["SIGINT", "SIGTERM"] as const) {

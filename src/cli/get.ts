@@ -9,6 +9,7 @@ import {
 import type { ClientTorrent } from "../client/mod.ts";
 import { readAtMost, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
+import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
@@ -22,7 +23,7 @@ import { startStatusLine } from "./status_line.ts";
 export const DEFAULT_STALL_TIMEOUT = 60;
 
 /** How `get` (and `fetch`) download. */
-export interface GetOptions {
+export interface GetOptions extends DiscoveryOptions {
   dir: string;
   port: number;
   host: string;
@@ -158,7 +159,7 @@ export async function download(
     : undefined;
   const started = performance.now();
 
-  const client = startClient(options, log, say);
+  const client = await startClient(env, options, log, say);
   let added: ClientTorrent | undefined;
   let opened: TorrentInfo | undefined;
   const stop = env.stopRequested();

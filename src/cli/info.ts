@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { type MagnetLink, magnetOf, type Metainfo } from "../metainfo/mod.ts";
 import { startClient } from "./client_setup.ts";
+import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
@@ -15,7 +16,7 @@ import { readTorrentFile } from "./read_torrent.ts";
 const FILES_PER_WRITE = 1000;
 
 /** How `info` runs. */
-interface InfoOptions {
+interface InfoOptions extends DiscoveryOptions {
   json?: boolean;
   timeout: number;
   port: number;
@@ -34,7 +35,7 @@ interface InfoOptions {
  * ```
  */
 export function infoCommand(env: CliEnv): Command {
-  return new Command("info")
+  return discoveryOptions(new Command("info"))
     .description("show what a .torrent (or a magnet link's torrent) holds")
     .argument("<torrent>", ".torrent file, or a magnet link (its metadata is fetched from peers)")
     .option("--json", "print as JSON")
@@ -72,7 +73,7 @@ async function fetchTorrent(
   const say = (line: string) => options.json || env.stderr.write(`${line}\n`);
   const log = options.verbose ? (line: string) => env.stderr.write(`${line}\n`) : undefined;
   say(`Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
-  const client = startClient(options, log, say);
+  const client = await startClient(env, options, log, say);
   try {
     const { info } = await fetchMetadata(env, client, link, {
       directory: env.cwd,

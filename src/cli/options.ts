@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ENCRYPTION, ENCRYPTION_POLICIES } from "../client/mod.ts";
+import { discoveryOptions } from "./discovery.ts";
 
 /**
  * A commander option parser for whole numbers in `[min, max]`.
@@ -40,7 +41,8 @@ export function rateOption(text: string): number {
 
 /**
  * The options every command that joins a swarm takes (seed, get, publish,
- * fetch): where to listen, our name, an upload limit, and how much to say.
+ * fetch): where to listen, our name, an upload limit, how peers are
+ * discovered (DHT, local discovery), and how much to say.
  *
  * @example
  * ```ts
@@ -48,7 +50,7 @@ export function rateOption(text: string): number {
  * ```
  */
 export function peerOptions(command: Command, defaultPort: number): Command {
-  return command
+  return discoveryOptions(command)
     .option(
       "-p, --port <port>",
       "port to listen on for peers (0: any free port)",

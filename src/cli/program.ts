@@ -4,6 +4,8 @@ import { MetainfoError } from "../metainfo/mod.ts";
 import { StorageError } from "../storage/mod.ts";
 import { TrackerError } from "../tracker/mod.ts";
 import { TransportError } from "../transport/mod.ts";
+import { DhtError } from "../dht/mod.ts";
+import { dhtCommand } from "./dht.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { infoCommand } from "./info.ts";
@@ -29,6 +31,7 @@ const USER_ERRORS = [
   BencodeError,
   TrackerError,
   TransportError,
+  DhtError,
 ];
 
 function buildProgram(env: CliEnv): Command {
@@ -51,6 +54,7 @@ function buildProgram(env: CliEnv): Command {
     publishCommand(env),
     fetchCommand(env),
     shellCommand(env),
+    dhtCommand(env),
   ];
   for (const command of commands) {
     const name = `p2p ${command.name()}`;

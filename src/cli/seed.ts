@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { ClientTorrent } from "../client/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
+import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
@@ -12,7 +13,7 @@ import { startStatusLine } from "./status_line.ts";
 export const DEFAULT_PEER_PORT = 6881;
 
 /** How `seed` (and `publish`) serve. */
-export interface SeedOptions {
+export interface SeedOptions extends DiscoveryOptions {
   dir: string;
   port: number;
   host: string;
@@ -54,7 +55,7 @@ export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions
   const log = options.verbose ? say : undefined;
   const metainfos = [];
   for (const path of paths) metainfos.push(await readTorrentFile(env, path));
-  const client = startClient(options, log, say);
+  const client = await startClient(env, options, log, say);
   const stop = env.stopRequested();
   const torrents: ClientTorrent[] = [];
   let stopStatus = () => {};

@@ -11,6 +11,7 @@ import { CommandError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
+import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import { encryptionOption, integerOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
 
@@ -28,7 +29,7 @@ const HELP = `commands:
   help           this list
   exit           leave (Ctrl-D too): every torrent announces it stopped`;
 
-interface ShellOptions {
+interface ShellOptions extends DiscoveryOptions {
   tracker: string;
   dir: string;
   name?: string;
@@ -50,7 +51,7 @@ interface ShellOptions {
  * ```
  */
 export function shellCommand(env: CliEnv): Command {
-  return new Command("shell")
+  const command = new Command("shell")
     .description("an interactive client: publish, fetch, search, status, exit")
     .requiredOption("-t, --tracker <url>", "the p2p tracker (http://host:port or its announce URL)")
     .option("-d, --dir <dir>", "the client's directory", ".")
@@ -66,6 +67,7 @@ export function shellCommand(env: CliEnv): Command {
     .option("--no-utp", "no uTP (peers over UDP), in or out")
     .option("--no-tcp", "no TCP peer connections, in or out (uTP only)")
     .action((options: ShellOptions) => new Shell(env, options).run());
+  return discoveryOptions(command);
 }
 
 class Shell {
@@ -84,7 +86,7 @@ class Shell {
 
   async run(): Promise<void> {
     await Deno.mkdir(this.#directory, { recursive: true });
-    this.#client = startClient(this.options, undefined, () => {});
+    this.#client = await startClient(this.env, this.options, undefined, () => {});
     this.#say(
       `p2p shell: client ${this.options.name ?? "(no name)"} in ${this.#directory}, ` +
         `tracker ${this.#tracker}, peers on port ${this.#client.port}. Type help for the commands.`,

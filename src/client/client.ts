@@ -1,3 +1,4 @@
+import { DhtNode, type DhtNodeOptions, routerTransport } from "../dht/mod.ts";
 import { DEFAULT_EXTENSIONS } from "../extensions/mod.ts";
 import type { InfoHash, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
 import {
@@ -28,6 +29,8 @@ import { UtpSocket } from "../transport/utp/mod.ts";
 import { encodeHandshake, generatePeerId } from "../wire/mod.ts";
 import { DEFAULT_ENCRYPTION, type EncryptionPolicy, type OpeningMemory } from "./encryption.ts";
 import { PeerMemory } from "./peer_memory.ts";
+import { dhtPortPlugin } from "./dht_port.ts";
+import { dhtSource } from "./dht_source.ts";
 import { acceptPeer, dialPeer, HANDSHAKE_TIMEOUT_MS } from "./handshake_io.ts";
 import type { PeerSource, PeerSourceFactory, PeerSourceStatus, SwarmView } from "./peer_source.ts";
 import { trackerSource } from "./tracker_source.ts";
@@ -99,6 +102,12 @@ export interface ClientOptions {
   readonly encryption?: EncryptionPolicy;
   /** Where torrents find peers (default: their trackers). */
   readonly peerSources?: readonly PeerSourceFactory[];
+  /**
+   * Runs a Mainline DHT node (BEP 5) on the shared UDP socket: every
+   * non-private torrent then finds peers through it too, handshakes carry
+   * the DHT bit and PORT messages are exchanged. None by default.
+   */
+  readonly dht?: DhtNodeOptions;
   /** BEP 10 extensions every torrent speaks (default: ut_metadata and ut_pex). */
   readonly extensions?: readonly ExtensionFactory[];
   readonly openStore?: StoreOpener;
@@ -242,6 +251,8 @@ export class Client {
   /** How peers are dialled: TCP first, then uTP (see README, "uTP"). */
   readonly #dialer: TransportChoice;
   readonly #utp: UtpSocket | undefined;
+  /** The DHT node on that socket, when {@link ClientOptions.dht} asks for one; started at once. */
+  readonly dht: DhtNode | undefined;
   readonly #clock: Clock;
   readonly #uploadLimiter: RateLimiter | undefined;
   /** Accepted streams still in their handshake, oldest first. */
@@ -275,6 +286,9 @@ export class Client {
       this.#acceptLoop(utp, "uTP");
     }
     this.#dialer = new TransportChoice(dialers);
+    this.dht = this.datagrams && options.dht &&
+      new DhtNode(routerTransport(this.datagrams), { clock: this.#clock, ...options.dht });
+    this.dht?.start().catch(() => {});
     if (options.maxUploadRate) {
       this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
     }
@@ -373,13 +387,17 @@ export class Client {
       random: this.options.random,
       uploadLimiter: this.#uploadLimiter,
       extensions: this.options.extensions ?? DEFAULT_EXTENSIONS,
+      peerPlugins: this.dht ? [dhtPortPlugin(this.dht)] : [],
       listenPort: () => this.#listener.port,
       onMetadata: (info) => held.metadataFetched(info),
       log: this.options.log,
       onPiece: options.onPiece,
     });
     const swarm = this.#swarmView(torrent, session);
-    const factories = this.options.peerSources ?? [trackerSource({ log: this.options.log })];
+    const factories = [
+      ...this.options.peerSources ?? [trackerSource({ log: this.options.log })],
+      ...(this.dht ? [dhtSource(this.dht, this.options.log)] : []),
+    ];
     const held: ClientTorrent = new ClientTorrent(
       torrent.infoHash,
       session,
@@ -399,6 +417,10 @@ export class Client {
       peerId: this.peerId,
       get port() {
         return listener.port;
+      },
+      get isPrivate() {
+        // A .torrent says so at once; a magnet link's torrent once its metadata arrives.
+        return session.info?.private ?? ("private" in torrent && torrent.private === true);
       },
       trackerTiers: torrent.trackerTiers,
       // Unknown until the metadata arrives: BEP 3 clients say so with a large `left`.
@@ -441,6 +463,7 @@ export class Client {
       encryption: this.options.encryption,
       memory: this.#openings,
       clock: this.#clock,
+      dht: this.dht !== undefined,
     });
   }
 
@@ -487,7 +510,7 @@ export class Client {
         );
         return;
       }
-      await writeAll(peer, encodeHandshake(torrent.infoHash, this.peerId));
+      await writeAll(peer, encodeHandshake(torrent.infoHash, this.peerId, { dht: !!this.dht }));
       torrent.session.attach(accepted);
     } catch (error) {
       closeQuietly(stream);
@@ -502,7 +525,8 @@ export class Client {
     this.#listener.close();
     const torrents = [...this.#torrents.values()];
     this.#torrents.clear();
-    await Promise.all(torrents.map((torrent) => torrent.stop()));
+    // The DHT saves its table before the socket under it closes.
+    await Promise.all([...torrents.map((torrent) => torrent.stop()), this.dht?.close()]);
     this.#utp?.close();
     this.datagrams?.socket.close();
   }

@@ -159,6 +159,8 @@ export interface DialOptions {
   /** Which opening worked with each peer before: tried first. */
   readonly memory?: OpeningMemory;
   readonly clock?: Clock;
+  /** Set the DHT bit in our handshake (BEP 5): we run a DHT node. */
+  readonly dht?: boolean;
 }
 
 /**
@@ -210,7 +212,7 @@ async function open(
   options: DialOptions,
 ): Promise<Handshaken> {
   const clock = options.clock ?? systemClock;
-  const handshake = encodeHandshake(infoHash, peerId);
+  const handshake = encodeHandshake(infoHash, peerId, { dht: options.dht });
   let stream = raw;
   let encrypted = false;
   if (opening === "encrypted") {

@@ -1,6 +1,6 @@
 /**
  * The Client: one per process, owning the listening port, every torrent's
- * session, the peer sources (trackers today) and the process's limits.
+ * session, the peer sources (trackers, the DHT) and the process's limits.
  * Every command that joins a swarm goes through it.
  *
  * @module
@@ -25,6 +25,9 @@ export {
 } from "./encryption.ts";
 export { PeerMemory } from "./peer_memory.ts";
 export { type Dialer, TransportChoice } from "./transport_choice.ts";
+export { dhtPortPlugin } from "./dht_port.ts";
+export { lsdSource } from "./lsd_source.ts";
+export { DHT_ANNOUNCE_INTERVAL_MS, DHT_RETRY_MS, dhtSource } from "./dht_source.ts";
 export {
   acceptPeer,
   CONNECT_TIMEOUT_MS,

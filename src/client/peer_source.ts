@@ -7,6 +7,11 @@ export interface SwarmView {
   readonly peerId: Uint8Array;
   /** The port peers reach us on. */
   readonly port: number;
+  /**
+   * A private torrent (BEP 27): peers come from its trackers only, never
+   * the DHT, local discovery or peer exchange. False while the metadata is unknown.
+   */
+  readonly isPrivate: boolean;
   /** Tracker tiers (BEP 12) of its .torrent; empty for a torrent known by info hash only. */
   readonly trackerTiers: readonly (readonly string[])[];
   /** Bytes still to download; the whole size while the metadata is unknown. */

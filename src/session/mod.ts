@@ -23,6 +23,7 @@ export {
   MIN_PIECES_FOR_ALLOWED_FAST,
 } from "./fast.ts";
 export { isLoopback, Peer, peerIdentity } from "./peer.ts";
+export type { PeerPlugin } from "./peer_plugin.ts";
 export { PeerConnection } from "./peer_connection.ts";
 export {
   type BlockRequest,

@@ -24,6 +24,7 @@ import {
   welcomeFast,
 } from "./fast.ts";
 import { isLoopback, Peer } from "./peer.ts";
+import type { PeerPlugin } from "./peer_plugin.ts";
 import { PeerConnection } from "./peer_connection.ts";
 import type { Contributor } from "./picker.ts";
 import { PieceWriter, sameBytes } from "./piece_writer.ts";
@@ -96,6 +97,8 @@ export interface SessionOptions {
   readonly uploadLimiter?: RateLimiter;
   /** BEP 10 extensions this session speaks. */
   readonly extensions?: readonly ExtensionFactory[];
+  /** Base-protocol features beside the session (the DHT's PORT message). */
+  readonly peerPlugins?: readonly PeerPlugin[];
   /** The port peers reach us on (told in the extension handshake, and kept out of peer exchange). */
   readonly listenPort?: () => number;
   /**
@@ -457,6 +460,7 @@ export class TorrentSession {
     if (supportsExtensionProtocol(handshake.reserved)) {
       peer.send(this.#extensions.handshake(peer, MAX_QUEUED_REQUESTS, this.options.clientName));
     }
+    for (const plugin of this.options.peerPlugins ?? []) plugin.onConnect?.(peer);
     connection.start(leftover, {
       onMessages: (messages) => this.#onMessages(peer, messages),
       onClose: (reason) => this.#onClose(peer, reason),
@@ -612,8 +616,14 @@ export class TorrentSession {
         this.#extensions.receive(peer, message.extendedId, message.payload);
         break;
       default:
+        this.#toPlugins(peer, message);
         break;
     }
+  }
+
+  /** A message the session has no use for, for the plugins that may. */
+  #toPlugins(peer: Peer, message: Message): void {
+    for (const plugin of this.options.peerPlugins ?? []) plugin.onMessage?.(peer, message);
   }
 
   #handle(peer: Peer, message: Message, parts: Parts): void {
@@ -672,7 +682,8 @@ export class TorrentSession {
         }
         break;
       default:
-        // Suggestions (BEP 6, advisory: kept nowhere), BEP 52 hashes and DHT ports.
+        // Suggestions (BEP 6, advisory: kept nowhere), BEP 52 hashes; DHT ports go to plugins.
+        this.#toPlugins(peer, message);
         break;
     }
   }

@@ -10,6 +10,8 @@ export const HANDSHAKE_LENGTH = 1 + 19 + 8 + 20 + 20;
 const EXTENSION_PROTOCOL = { byte: 5, bit: 0x10 } as const;
 /** Reserved byte and bit of the Fast extension (BEP 6): `reserved[7] |= 0x04`. */
 const FAST_EXTENSION = { byte: 7, bit: 0x04 } as const;
+/** Reserved byte and bit of the DHT (BEP 5): `reserved[7] |= 0x01`, then PORT messages. */
+const DHT = { byte: 7, bit: 0x01 } as const;
 
 /** What a peer says in its handshake. */
 export interface Handshake {
@@ -27,6 +29,8 @@ export interface HandshakeOptions {
    * (tests play such peers).
    */
   readonly fast?: boolean;
+  /** Announce a DHT node (BEP 5): the peer may then send its DHT port. */
+  readonly dht?: boolean;
 }
 
 /**
@@ -41,13 +45,14 @@ export interface HandshakeOptions {
 export function encodeHandshake(
   infoHash: InfoHash,
   peerId: Uint8Array,
-  { fast = true }: HandshakeOptions = {},
+  { fast = true, dht = false }: HandshakeOptions = {},
 ): Uint8Array {
   const bytes = new Uint8Array(HANDSHAKE_LENGTH);
   bytes[0] = PROTOCOL.length;
   for (let i = 0; i < PROTOCOL.length; i++) bytes[1 + i] = PROTOCOL.charCodeAt(i);
   bytes[20 + EXTENSION_PROTOCOL.byte] = EXTENSION_PROTOCOL.bit;
   if (fast) bytes[20 + FAST_EXTENSION.byte] |= FAST_EXTENSION.bit;
+  if (dht) bytes[20 + DHT.byte] |= DHT.bit;
   bytes.set(infoHash.bytes, 28);
   bytes.set(peerId, 48);
   return bytes;
@@ -78,6 +83,19 @@ export function supportsExtensionProtocol(reserved: Uint8Array): boolean {
  */
 export function supportsFast(reserved: Uint8Array): boolean {
   return (reserved[FAST_EXTENSION.byte] & FAST_EXTENSION.bit) !== 0;
+}
+
+/**
+ * Whether a peer's handshake announces a DHT node (BEP 5): it wants our
+ * PORT message and may send its own.
+ *
+ * @example
+ * ```ts
+ * if (supportsDht(handshake.reserved)) peer.send({ type: "port", port: dhtPort });
+ * ```
+ */
+export function supportsDht(reserved: Uint8Array): boolean {
+  return (reserved[DHT.byte] & DHT.bit) !== 0;
 }
 
 /**

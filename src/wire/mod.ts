@@ -18,6 +18,7 @@ export {
   type HandshakeOptions,
   parseHandshake,
   PROTOCOL,
+  supportsDht,
   supportsExtensionProtocol,
   supportsFast,
 } from "./handshake.ts";

@@ -8,6 +8,13 @@
  */
 import { BencodeDict, BencodeError, type BencodeValue, decode } from "../../src/bencode/mod.ts";
 import {
+  decodeKrpc,
+  encodeKrpc,
+  KrpcError,
+  MAX_NODES_PER_MESSAGE,
+  MAX_VALUES_PER_MESSAGE,
+} from "../../src/dht/mod.ts";
+import {
   formatMagnet,
   type MagnetLink,
   MAX_MAGNET_LENGTH,
@@ -427,6 +434,27 @@ function scrapeResponse(input: Uint8Array): void {
 }
 
 // ---------------------------------------------------------------------------
+// KRPC (BEP 5): a datagram as a DHT node reads it. What decodes has the
+// sizes BEP 5 gives and stays within our limits, and encodes to a message
+// that decodes to the same.
+
+function krpc(input: Uint8Array): void {
+  const message = decodeKrpc(input);
+  const again = decodeKrpc(encodeKrpc(message));
+  invariant(describePacket(again) === describePacket(message), "KRPC round trip");
+  if (message.kind === "query") {
+    invariant(message.query.id.length === 20, "query id length");
+  } else if (message.kind === "response") {
+    const { id, nodes = [], values = [] } = message.body;
+    invariant(id.length === 20, "response id length");
+    invariant(nodes.length <= MAX_NODES_PER_MESSAGE, `${nodes.length} nodes`);
+    invariant(values.length <= MAX_VALUES_PER_MESSAGE, `${values.length} values`);
+    for (const { endpoint } of nodes) invariant(endpoint.port >= 1, "a node at port 0");
+    for (const peer of values) invariant(peer.port >= 1, "a peer at port 0");
+  }
+}
+
+// ---------------------------------------------------------------------------
 // UDP tracker (BEP 15): a datagram as the tracker reads it, an answer as a
 // client does; what decodes encodes back to the same bytes (or, for an
 // announce, whose 64-bit counts are held at 2^53 - 1, to the same request).
@@ -697,4 +725,5 @@ export const TARGETS: readonly FuzzTarget[] = [
   target("scrape-response", scrapeResponse, [TrackerError], bencoded),
   target("udp-request", udpRequest, [TrackerError]),
   target("udp-response", udpResponse, [TrackerError]),
+  target("krpc", krpc, [KrpcError], bencoded),
 ];

@@ -68,3 +68,54 @@ export async function createGuestHost(): Promise<GuestHost> {
     remove,
   };
 }
+
+/** Two hosts of a test's own: network namespaces joined only to each other. */
+export interface HostPair {
+  readonly a: GuestHost;
+  readonly b: GuestHost;
+  remove(): Promise<void>;
+}
+
+/**
+ * Makes two network namespaces joined by a veth pair, neither linked to
+ * ours: multicast between them (local service discovery) reaches no real
+ * interface. Each has loopback and a route for multicast on its link.
+ *
+ * @example
+ * ```ts
+ * const { a, b, remove } = await createHostPair();
+ * try { spawn(a.inside(["p2p", "seed", ...])); } finally { await remove(); }
+ * ```
+ */
+export async function createHostPair(): Promise<HostPair> {
+  const id = crypto.getRandomValues(new Uint16Array(1))[0];
+  const names = [`p2p${id}a`, `p2p${id}b`];
+  const subnet = `10.${100 + (id >> 8) % 150}.${id & 0xff}`;
+  const removeAll = () =>
+    Promise.all(names.map((name) => ip("netns", "delete", name).catch(() => {})));
+  try {
+    for (const name of names) await ip("netns", "add", name);
+    await ip("link", "add", `${names[0]}v`, "type", "veth", "peer", "name", `${names[1]}v`);
+    const hosts = [];
+    for (const [index, name] of names.entries()) {
+      const link = `${name}v`;
+      const address = `${subnet}.${index + 1}`;
+      await ip("link", "set", link, "netns", name);
+      const inside = (...args: string[]) => ip("netns", "exec", name, "ip", ...args);
+      await inside("addr", "add", `${address}/24`, "dev", link);
+      await inside("link", "set", link, "up");
+      await inside("link", "set", "lo", "up");
+      await inside("route", "add", "224.0.0.0/4", "dev", link);
+      hosts.push({
+        hostAddress: `${subnet}.${2 - index}`,
+        guestAddress: address,
+        inside: (command: string[]) => ["ip", "netns", "exec", name, ...command],
+        remove: () => ip("netns", "delete", name).catch(() => {}),
+      });
+    }
+    return { a: hosts[0], b: hosts[1], remove: async () => void (await removeAll()) };
+  } catch (error) {
+    await removeAll();
+    throw error;
+  }
+}
