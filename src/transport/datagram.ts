@@ -61,6 +61,8 @@ export function bindUdp(host: string, port: number): DatagramSocket {
   const bound = (socket.addr as Deno.NetAddr).port;
   const spare: Uint8Array[] = [];
   let inFlight = 0;
+  // A connection sends to the same endpoint object each time: its address is made once.
+  const addresses = new WeakMap<Endpoint, Deno.NetAddr>();
   let handler: DatagramHandler = () => {};
   let closed = false;
 
@@ -96,11 +98,12 @@ export function bindUdp(host: string, port: number): DatagramSocket {
       if (!copy || copy.length < bytes.length) copy = new Uint8Array(Math.max(bytes.length, 2048));
       copy.set(bytes);
       inFlight++;
-      socket.send(copy.subarray(0, bytes.length), {
-        transport: "udp",
-        hostname: to.ip,
-        port: to.port,
-      })
+      let address = addresses.get(to);
+      if (!address) {
+        address = { transport: "udp", hostname: to.ip, port: to.port };
+        addresses.set(to, address);
+      }
+      socket.send(copy.subarray(0, bytes.length), address)
         .catch(() => {})
         .finally(() => {
           inFlight--;

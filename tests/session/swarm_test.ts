@@ -201,3 +201,33 @@ Deno.test("get: the tracker is down: a clear reason", async () => {
     assert.equal(parseMetainfo(await Deno.readFile(swarm.torrentPath)).name, "x.bin");
   });
 });
+
+Deno.test("get --no-tcp: over uTP alone from a seed with uTP alone, and the seed's upload limit holds", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "limited.bin",
+      layout: { "limited.bin": 1_572_864 },
+      pieceLength: "32K",
+      seeds: 1,
+      seedArgs: ["--no-tcp", "--max-upload-rate", "256K"],
+    });
+    try {
+      const started = performance.now();
+      const { code, stderr } = await runGet(
+        dir,
+        swarm.torrentPath,
+        join(dir, "leech"),
+        "--no-tcp",
+        "-v",
+      );
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(code, 0, stderr);
+      await assertSameTree(swarm.dataPath, join(dir, "leech", "limited.bin"));
+      assert.match(stderr, /connected to, (plaintext|encrypted \(RC4\)) over uTP$/m);
+      // 1.5 MiB at 256 KiB/s with a one-second burst: at least 5 s.
+      assert.ok(seconds >= 4.5, `took ${seconds.toFixed(1)} s: the limit did not hold`);
+    } finally {
+      await swarm.stop();
+    }
+  });
+});

@@ -50,6 +50,8 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
   readonly #connections = new Map<string, UtpConnection>();
   readonly #perAddress = new Map<string, number>();
   readonly #header = emptyHeader();
+  /** The connection the last packet went to. */
+  #last: UtpConnection | undefined;
   readonly #accepted: UtpConnection[] = [];
   #acceptWaiter: (() => void) | undefined;
   #ticker: { cancel(): void } | undefined;
@@ -109,12 +111,23 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
     if (this.#closed) return;
     const header = this.#header;
     if (!decodePacket(bytes, header)) return;
-    const address = formatEndpoint(from);
     const id = header.connectionId;
+    // Most packets in a row belong to the same connection: found without building its key.
+    const last = this.#last;
+    if (
+      last && header.type !== ST_SYN && header.type !== ST_RESET && last.receiveId === id &&
+      last.remote.port === from.port && last.remote.ip === from.ip && !last.closed
+    ) {
+      return last.receive(header, bytes);
+    }
+    const address = formatEndpoint(from);
     if (header.type === ST_SYN) return this.#syn(from, address);
     const connection = this.#connections.get(`${address}/${id}`) ??
       (header.type === ST_RESET ? this.#resetTarget(address, id) : undefined);
-    if (connection) return connection.receive(header, bytes);
+    if (connection) {
+      this.#last = connection;
+      return connection.receive(header, bytes);
+    }
     if (header.type !== ST_RESET) this.#refuse(from, id, header.seq);
   }
 
@@ -204,6 +217,7 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
 
   #forget(connection: UtpConnection, address: string): void {
     const key = `${address}/${connection.receiveId}`;
+    if (this.#last === connection) this.#last = undefined;
     if (this.#connections.get(key) !== connection) return;
     this.#connections.delete(key);
     const count = (this.#perAddress.get(address) ?? 1) - 1;
