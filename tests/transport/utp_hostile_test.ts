@@ -42,9 +42,10 @@ Deno.test("a SYN flood from one address gets it a bounded share; others still co
   const { socket: server, endpoint } = network.socket("10.0.0.2");
   listen(network);
   for (let id = 0; id < 500; id++) {
+    // From many ports of one address: still one source.
     network.send(
       packet({ type: ST_SYN, connectionId: id * 2, windowSize: 65_536, seq: 1, ack: 0 }),
-      attacker,
+      { ip: attacker.ip, port: 1024 + id },
       endpoint,
     );
   }

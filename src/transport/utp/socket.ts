@@ -16,7 +16,7 @@ export interface PacketOutlet {
 
 /** Connections at most, all addresses together (libutp stops at 3,000). */
 export const MAX_CONNECTIONS = 2_000;
-/** Connections from one address at most: a SYN flood from one source fills only its own share. */
+/** Connections from one IP address at most (one port, on loopback): a SYN flood from one source fills only its own share. */
 export const MAX_CONNECTIONS_PER_ADDRESS = 32;
 /** Accepted connections not yet taken by the Client, at most. */
 const MAX_ACCEPT_QUEUE = 64;
@@ -48,6 +48,7 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
   readonly #outlet: PacketOutlet;
   readonly #options: UtpSocketOptions;
   readonly #connections = new Map<string, UtpConnection>();
+  /** Connections per source (see {@link sourceOf}). */
   readonly #perAddress = new Map<string, number>();
   readonly #header = emptyHeader();
   /** The connection the last packet went to. */
@@ -206,12 +207,13 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
 
   #hasRoom(address: string): boolean {
     return this.#connections.size < MAX_CONNECTIONS &&
-      (this.#perAddress.get(address) ?? 0) < MAX_CONNECTIONS_PER_ADDRESS;
+      (this.#perAddress.get(sourceOf(address)) ?? 0) < MAX_CONNECTIONS_PER_ADDRESS;
   }
 
   #hold(connection: UtpConnection, address: string): void {
     this.#connections.set(`${address}/${connection.receiveId}`, connection);
-    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    const source = sourceOf(address);
+    this.#perAddress.set(source, (this.#perAddress.get(source) ?? 0) + 1);
     this.#ticker ??= this.#options.clock.every(TICK_MS, () => this.#tick());
   }
 
@@ -220,9 +222,10 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
     if (this.#last === connection) this.#last = undefined;
     if (this.#connections.get(key) !== connection) return;
     this.#connections.delete(key);
-    const count = (this.#perAddress.get(address) ?? 1) - 1;
-    if (count > 0) this.#perAddress.set(address, count);
-    else this.#perAddress.delete(address);
+    const source = sourceOf(address);
+    const count = (this.#perAddress.get(source) ?? 1) - 1;
+    if (count > 0) this.#perAddress.set(source, count);
+    else this.#perAddress.delete(source);
   }
 
   #tick(): void {
@@ -240,4 +243,15 @@ export class UtpSocket implements AsyncIterable<PeerStream> {
       ? this.#options.random() & 0xffff
       : crypto.getRandomValues(new Uint16Array(1))[0];
   }
+}
+
+/**
+ * Whose share a connection counts against: its IP address (a flood from
+ * many ports of one host is still one source), except on loopback, where
+ * every local program is a peer of its own, told apart by port.
+ */
+function sourceOf(address: string): string {
+  const ip = address.slice(0, address.lastIndexOf(":"));
+  const loopback = ip.startsWith("127.") || ip === "[::1]" || ip.startsWith("[::ffff:127.");
+  return loopback ? address : ip;
 }
