@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { runP2p, withTempDir } from "../helpers.ts";
 import { type P2pProcess, spawnP2p, spawnTracker } from "../process_helpers.ts";
 import { transmissionCli, type TransmissionEncryption } from "../real_clients.ts";
-import { writeLayout } from "../session/swarm_helpers.ts";
+import { type GetSummary, runGet, writeLayout } from "../session/swarm_helpers.ts";
 import { createGuestHost, type GuestHost } from "./network_namespace.ts";
 
 /** Transmission waits for its own pulses (interest, unchoke every 10 s) before it moves. */
@@ -147,4 +147,34 @@ export async function withTransmissionSwarm(test: (swarm: TransmissionSwarm) => 
 /** The seed's log names the namespace's address: Transmission connected to it. */
 export function assertServed(seed: P2pProcess, guest: GuestHost): void {
   assert.match(seed.stderr(), new RegExp(`${guest.guestAddress.replaceAll(".", "\\.")}:`));
+}
+
+/**
+ * `p2p get` of the swarm's film from Transmission seeding in the namespace,
+ * listening on the host's side of the veth pair: the bytes must be the
+ * original's, from that one peer. Returns its stderr for the caller's own checks.
+ */
+export async function getFromTransmission(
+  swarm: Pick<TransmissionSwarm, "dir" | "guest" | "original" | "torrent">,
+  ...extra: string[]
+): Promise<{ stderr: string; summary?: GetSummary }> {
+  const { dir, guest, original, torrent } = swarm;
+  const got = await runGet(
+    dir,
+    torrent,
+    join(dir, "got"),
+    "--host",
+    guest.hostAddress,
+    "-p",
+    "0",
+    ...extra,
+    "--timeout",
+    String(TRANSMISSION_DEADLINE_MS / 1000),
+  );
+  assert.equal(got.code, 0, got.stderr);
+  assert.deepEqual(await Deno.readFile(join(dir, "got", "film.bin")), original);
+  assert.deepEqual(Object.keys(got.summary!.peers).map((peer) => peer.split(":")[0]), [
+    guest.guestAddress,
+  ]);
+  return got;
 }

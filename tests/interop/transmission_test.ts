@@ -10,12 +10,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools } from "../helpers.ts";
-import { runGet } from "../session/swarm_helpers.ts";
 import { canMakeNetworkNamespaces } from "./network_namespace.ts";
 import {
   assertServed,
+  getFromTransmission,
   stopProcess,
-  TRANSMISSION_DEADLINE_MS,
   waitForSameBytes,
   withTransmissionSwarm,
 } from "./transmission_swarm.ts";
@@ -38,22 +37,7 @@ Deno.test({
 
         // p2p get downloads from Transmission seeding the copy it just made.
         await startTransmission(torrent, "tr-leech", "tr2");
-        const got = await runGet(
-          dir,
-          torrent,
-          join(dir, "got"),
-          "--host",
-          guest.hostAddress,
-          "-p",
-          "0",
-          "--timeout",
-          String(TRANSMISSION_DEADLINE_MS / 1000),
-        );
-        assert.equal(got.code, 0, got.stderr);
-        assert.deepEqual(await Deno.readFile(join(dir, "got", "film.bin")), original);
-        assert.deepEqual(Object.keys(got.summary!.peers).map((peer) => peer.split(":")[0]), [
-          guest.guestAddress,
-        ]);
+        await getFromTransmission({ dir, guest, original, torrent });
       },
     ),
 });
@@ -82,22 +66,12 @@ Deno.test({
         await seed.stop();
 
         await startTransmission(torrent, "tr-leech", "tr2", required);
-        const got = await runGet(
-          dir,
-          torrent,
-          join(dir, "got"),
-          "--host",
-          guest.hostAddress,
-          "-p",
-          "0",
+        const got = await getFromTransmission(
+          { dir, guest, original, torrent },
           "--encryption",
           "require",
           "-v",
-          "--timeout",
-          String(TRANSMISSION_DEADLINE_MS / 1000),
         );
-        assert.equal(got.code, 0, got.stderr);
-        assert.deepEqual(await Deno.readFile(join(dir, "got", "film.bin")), original);
         assert.match(got.stderr, encrypted("(from|to)"));
         assert.doesNotMatch(got.stderr, /: connected (from|to), plaintext over \w+$/m);
       },

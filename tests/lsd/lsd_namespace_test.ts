@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hasCommand, runP2p, testBytes, withTempDir } from "../helpers.ts";
-import { spawnP2pThrough } from "../process_helpers.ts";
+import { type P2pProcess, spawnP2pThrough } from "../process_helpers.ts";
 import { canMakeNetworkNamespaces, createHostPair } from "../interop/network_namespace.ts";
 import { libtorrentPeer, SYSTEM_PYTHON } from "../real_clients.ts";
 
@@ -23,6 +23,36 @@ async function trackerlessTorrent(dir: string): Promise<{ torrent: string; data:
   return { torrent: join(dir, "file.torrent"), data };
 }
 
+/**
+ * `p2p seed` of `torrent` in the first namespace, local discovery on and the
+ * DHT off; added to `processes` (which the test stops) before it is waited on.
+ */
+async function startLsdSeed(
+  hosts: Awaited<ReturnType<typeof createHostPair>>,
+  dir: string,
+  torrent: string,
+  processes: P2pProcess[],
+) {
+  const seed = spawnP2pThrough(
+    hosts.a.inside([]),
+    dir,
+    "seed",
+    torrent,
+    "-d",
+    "seed",
+    "-p",
+    "0",
+    "--host",
+    hosts.a.guestAddress,
+    "--no-dht",
+    "--lsd",
+    "-q",
+  );
+  processes.push(seed);
+  const [, infoHash] = await seed.waitForLine(/^seeding .* \(([0-9a-f]{40})\) on port \d+$/);
+  return { seed, infoHash };
+}
+
 Deno.test({
   name: "lsd: two p2p processes in two namespaces find each other by multicast and download",
   ignore: why !== undefined,
@@ -30,25 +60,9 @@ Deno.test({
     await withTempDir(async (dir) => {
       const { torrent, data } = await trackerlessTorrent(dir);
       const hosts = await createHostPair();
-      const processes = [];
+      const processes: P2pProcess[] = [];
       try {
-        const seed = spawnP2pThrough(
-          hosts.a.inside([]),
-          dir,
-          "seed",
-          torrent,
-          "-d",
-          "seed",
-          "-p",
-          "0",
-          "--host",
-          hosts.a.guestAddress,
-          "--no-dht",
-          "--lsd",
-          "-q",
-        );
-        processes.push(seed);
-        const [, infoHash] = await seed.waitForLine(/^seeding .* \(([0-9a-f]{40})\) on port \d+$/);
+        const { infoHash } = await startLsdSeed(hosts, dir, torrent, processes);
         const get = spawnP2pThrough(
           hosts.b.inside([]),
           dir,
@@ -90,25 +104,9 @@ Deno.test({
     await withTempDir(async (dir) => {
       const { torrent, data } = await trackerlessTorrent(dir);
       const hosts = await createHostPair();
-      const processes = [];
+      const processes: P2pProcess[] = [];
       try {
-        const seed = spawnP2pThrough(
-          hosts.a.inside([]),
-          dir,
-          "seed",
-          torrent,
-          "-d",
-          "seed",
-          "-p",
-          "0",
-          "--host",
-          hosts.a.guestAddress,
-          "--no-dht",
-          "--lsd",
-          "-q",
-        );
-        processes.push(seed);
-        const [, infoHash] = await seed.waitForLine(/^seeding .* \(([0-9a-f]{40})\) on port \d+$/);
+        const { infoHash } = await startLsdSeed(hosts, dir, torrent, processes);
         const command = hosts.b.inside(
           libtorrentPeer("leech", `magnet:?xt=urn:btih:${infoHash}`, join(dir, "lt"), 60, {
             lsd: true,
