@@ -1,5 +1,8 @@
 import { Command } from "commander";
+import { relative, resolve } from "node:path";
 import type { ClientTorrent } from "../client/mod.ts";
+import type { TorrentInfo } from "../metainfo/mod.ts";
+import { torrentFilePaths } from "../storage/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
@@ -62,6 +65,8 @@ export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions
   let serving = false;
   try {
     for (const metainfo of metainfos) {
+      // Files that are not there at all are said as such, before a recheck that would only fail.
+      if (!options.partial) await refuseMissingFiles(metainfo, env.cwd, options.dir);
       const { torrent, verifiedPieces } = await addTorrent(
         env,
         client,
@@ -130,5 +135,41 @@ function seedingStatus(torrents: readonly ClientTorrent[]): string {
     sum((t) => t.peers),
     sum((t) => t.uploadRate),
     sum((t) => t.uploaded),
+  );
+}
+
+/**
+ * Refuses a torrent whose (non-empty) files are not in `directory` (below
+ * `cwd`) at all,
+ * naming them, so a wrong `-d` reads as that rather than as corrupt data.
+ *
+ * @throws {CommandError} naming up to three missing files.
+ */
+async function refuseMissingFiles(
+  info: TorrentInfo,
+  cwd: string,
+  directory: string,
+): Promise<void> {
+  const base = resolve(cwd, directory);
+  const paths = torrentFilePaths(info, base);
+  const missing: string[] = [];
+  for (const [index, path] of paths.entries()) {
+    if (info.files[index].length === 0) continue;
+    try {
+      await Deno.stat(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      missing.push(relative(base, path));
+    }
+  }
+  if (missing.length === 0) return;
+  const shown = missing.slice(0, 3).join(", ") + (missing.length > 3 ? ", ..." : "");
+  const counted = paths.length === 1
+    ? `${missing[0]} is`
+    : `${formatCount(missing.length)} of ${formatCount(paths.length)} files ${
+      missing.length === 1 ? "is" : "are"
+    } (${shown})`;
+  throw new CommandError(
+    `${info.name}: ${counted} not in ${directory} (the data must be below -d; --partial serves what is there)`,
   );
 }

@@ -186,3 +186,25 @@ Deno.test("p2p get prints progress lines when stderr is not a terminal", async (
     }
   });
 });
+
+Deno.test("seed says a file is not there, before any recheck, instead of calling every piece corrupt", async () => {
+  await withTempDir(async (dir) => {
+    await writeLayout(join(dir, "data", "album"), { "a.bin": 50_000, "b.bin": 60_000 });
+    assert.equal((await runP2p(dir, "make-torrent", "data/album", "-l", "16K", "-q")).code, 0);
+    await writeLayout(join(dir, "data"), { "single.bin": 30_000 });
+    assert.equal((await runP2p(dir, "make-torrent", "data/single.bin", "-l", "16K", "-q")).code, 0);
+    const single = await runP2p(dir, "seed", "single.bin.torrent", "-d", ".", "-p", "0", "-q");
+    assert.equal(single.code, 1);
+    assert.equal(
+      single.stderr,
+      "p2p: single.bin: single.bin is not in . (the data must be below -d; --partial serves what is there)\n",
+    );
+    await Deno.remove(join(dir, "data", "album", "b.bin"));
+    const album = await runP2p(dir, "seed", "album.torrent", "-d", "data", "-p", "0", "-q");
+    assert.equal(album.code, 1);
+    assert.equal(
+      album.stderr,
+      "p2p: album: 1 of 2 files is (album/b.bin) not in data (the data must be below -d; --partial serves what is there)\n",
+    );
+  });
+});
