@@ -7,7 +7,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { buildTorrent, pieceLengthOption } from "./make_torrent.ts";
 import { peerOptions } from "./options.ts";
-import { runSeed, type SeedOptions } from "./seed.ts";
+import { runSeed, seedClient, type SeedOptions } from "./seed.ts";
 
 interface PublishOptions extends Omit<SeedOptions, "dir"> {
   tracker: string;
@@ -112,16 +112,25 @@ export async function makeAndPublish(
 async function publish(env: CliEnv, path: string, options: PublishOptions): Promise<void> {
   const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
   const base = catalogUrl(options.tracker);
-  const { torrent, target, torrentPath, added } = await makeAndPublish(
-    env,
-    resolve(env.cwd, options.dir),
-    path,
-    { ...options, peerName: options.name },
-  );
+  // The port first: a taken one must fail before the catalog lists a file nobody seeds.
+  const client = await seedClient(env, options);
+  let published: Published;
+  try {
+    published = await makeAndPublish(
+      env,
+      resolve(env.cwd, options.dir),
+      path,
+      { ...options, peerName: options.name },
+    );
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  const { torrent, target, torrentPath, added } = published;
   say(
     added
       ? `published ${torrent.name} (${torrent.infoHash.hex}) to ${base}`
       : `${torrent.name} (${torrent.infoHash.hex}) was already published on ${base}`,
   );
-  await runSeed(env, [torrentPath], { ...options, dir: dirname(target) });
+  await runSeed(env, [torrentPath], { ...options, dir: dirname(target) }, client);
 }

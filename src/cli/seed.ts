@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { relative, resolve } from "node:path";
-import type { ClientTorrent } from "../client/mod.ts";
+import type { Client, ClientTorrent } from "../client/mod.ts";
 import type { TorrentInfo } from "../metainfo/mod.ts";
 import { torrentFilePaths } from "../storage/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
@@ -45,6 +45,18 @@ export function seedCommand(env: CliEnv): Command {
 }
 
 /**
+ * The Client `p2p seed` serves with: listening on the options' port, with
+ * their limits and peer sources. `publish` starts it before publishing, so
+ * a port that is taken fails before the catalog lists anything.
+ *
+ * @throws {TransportError} when the port is taken.
+ */
+export function seedClient(env: CliEnv, options: SeedOptions): Promise<Client> {
+  const say = (line: string) => options.quiet === true || env.stderr.write(`${line}\n`);
+  return startClient(env, options, options.verbose ? say : undefined, say);
+}
+
+/**
  * Seeds torrents as `p2p seed` does (shared with `p2p publish`).
  *
  * @example
@@ -52,13 +64,23 @@ export function seedCommand(env: CliEnv): Command {
  * await runSeed(env, ["x.torrent"], { dir: ".", port: 0, host: "0.0.0.0" });
  * ```
  */
-export async function runSeed(env: CliEnv, paths: string[], options: SeedOptions): Promise<void> {
+export async function runSeed(
+  env: CliEnv,
+  paths: string[],
+  options: SeedOptions,
+  started?: Client,
+): Promise<void> {
   const quiet = options.quiet === true;
   const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
   const log = options.verbose ? say : undefined;
   const metainfos = [];
-  for (const path of paths) metainfos.push(await readTorrentFile(env, path));
-  const client = await startClient(env, options, log, say);
+  try {
+    for (const path of paths) metainfos.push(await readTorrentFile(env, path));
+  } catch (error) {
+    await started?.close();
+    throw error;
+  }
+  const client = started ?? await seedClient(env, options);
   const stop = env.stopRequested();
   const torrents: ClientTorrent[] = [];
   let stopStatus = () => {};

@@ -65,6 +65,30 @@ Deno.test("publish and fetch: found, ambiguous, not found, refused and unreachab
         new RegExp(`^p2p: tracker ${dead}/torrents unreachable: connection refused`),
       );
 
+      // Its port taken: it fails before publishing, so the catalog lists nothing nobody seeds.
+      const squatter = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+      try {
+        const taken = await exitOf(
+          dir,
+          "publish",
+          "eBook.txt",
+          "-t",
+          url,
+          "-d",
+          "client2",
+          "--token",
+          "t0k",
+          "-p",
+          String(squatter.addr.port),
+        );
+        assert.equal(taken.code, 1);
+        assert.match(taken.stderr, new RegExp(`^p2p: .*${squatter.addr.port}.* in use`));
+        const catalog = await (await fetch(`${url}/torrents`)).json();
+        assert.deepEqual(catalog.torrents ?? catalog, [], "nothing was published");
+      } finally {
+        squatter.close();
+      }
+
       for (const file of ["eBook.txt", "eBook-notes.txt"]) {
         const publisher = spawnP2p(
           dir,
