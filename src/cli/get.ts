@@ -11,7 +11,7 @@ import { readAtMost, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
-import { CommandError } from "./errors.ts";
+import { CommandError, Interrupted } from "./errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
@@ -272,7 +272,7 @@ export async function download(
       const interrupted = new Promise<never>((_, reject) =>
         stop.addEventListener(
           "abort",
-          () => reject(new CommandError(`interrupted (${stop.reason})`)),
+          () => reject(new Interrupted(String(stop.reason))),
           {
             once: true,
           },

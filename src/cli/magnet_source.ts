@@ -3,7 +3,7 @@ import type { Client, ClientTorrent } from "../client/mod.ts";
 import { type MagnetLink, metainfoAround, parseMagnet, type TorrentInfo } from "../metainfo/mod.ts";
 import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
-import { CommandError } from "./errors.ts";
+import { CommandError, Interrupted } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -85,7 +85,7 @@ export async function fetchMetadata(
         ),
       );
     }, options.timeout * 1000);
-    onAbort = () => reject(new CommandError(`interrupted (${options.stop.reason})`));
+    onAbort = () => reject(new Interrupted(String(options.stop.reason)));
     options.stop.addEventListener("abort", onAbort, { once: true });
   });
   try {

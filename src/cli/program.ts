@@ -7,7 +7,7 @@ import { TransportError } from "../transport/mod.ts";
 import { DhtError } from "../dht/mod.ts";
 import { dhtCommand } from "./dht.ts";
 import type { CliEnv } from "./env.ts";
-import { CommandError } from "./errors.ts";
+import { CommandError, Interrupted } from "./errors.ts";
 import { infoCommand } from "./info.ts";
 import { makeTorrentCommand } from "./make_torrent.ts";
 import { fetchCommand } from "./fetch.ts";
@@ -92,7 +92,7 @@ export async function runCli(env: CliEnv): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     env.stderr.write(`p2p: ${describeError(error)}\n`);
-    return EXIT_FAILURE;
+    return error instanceof Interrupted ? error.exitCode : EXIT_FAILURE;
   }
 }
 

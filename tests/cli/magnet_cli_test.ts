@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { magnetOf, parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { runP2p, withTempDir } from "../helpers.ts";
+import { spawnP2p } from "../process_helpers.ts";
 import { runGet, startSwarm } from "../session/swarm_helpers.ts";
 
 /** A tracker, a 700 kB torrent and one p2p seed of it. */
@@ -67,5 +68,24 @@ Deno.test("get MAGNET from a p2p seed, and bad magnet links each get one line", 
     } finally {
       await swarm.stop();
     }
+  });
+});
+
+Deno.test("get interrupted by Ctrl-C (SIGINT) says so and exits 130, as shells expect", async () => {
+  await withTempDir(async (dir) => {
+    const get = spawnP2p(
+      dir,
+      "get",
+      `magnet:?xt=urn:btih:${"ab".repeat(20)}&x.pe=127.0.0.1:1`,
+      "-d",
+      "out",
+      "-q",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    get.child.kill("SIGINT");
+    const { code } = await get.child.status;
+    await get.stop();
+    assert.equal(code, 130);
+    assert.match(get.stderr(), /^p2p: interrupted \(SIGINT\)\n$/m);
   });
 });
