@@ -7,7 +7,7 @@ import {
   type TorrentInfo,
 } from "../metainfo/mod.ts";
 import type { ClientTorrent } from "../client/mod.ts";
-import { readAtMost, TrackerError } from "../tracker/mod.ts";
+import { describeFetchFailure, readAtMost, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
@@ -90,9 +90,7 @@ export async function loadTorrent(env: CliEnv, source: string): Promise<Metainfo
   try {
     response = await fetch(source, { signal: AbortSignal.timeout(15_000) });
   } catch (error) {
-    throw new TrackerError(
-      `cannot fetch ${source}: ${error instanceof Error ? error.message : error}`,
-    );
+    throw new TrackerError(`cannot fetch ${source}: ${describeFetchFailure(error)}`);
   }
   if (!response.ok) {
     await response.body?.cancel();

@@ -36,7 +36,16 @@ export type CatalogSearchResult = CatalogEntry & {
   leechers: number;
 };
 
-function describeFailure(error: unknown): string {
+/**
+ * Why an HTTP request failed, as a short phrase for people: Deno's `fetch`
+ * says only "fetch failed" and keeps the reason in the error's cause.
+ *
+ * @example
+ * ```ts
+ * await fetch(url).catch((error) => say(`cannot fetch ${url}: ${describeFetchFailure(error)}`));
+ * ```
+ */
+export function describeFetchFailure(error: unknown): string {
   if (error instanceof DOMException && error.name === "TimeoutError") return "no answer in time";
   if (error instanceof TypeError) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -76,7 +85,7 @@ async function request(
       if (error instanceof TrackerError) {
         throw new TrackerError(`tracker ${where}: ${error.message}`);
       }
-      const reason = error instanceof RetryableError ? error.message : describeFailure(error);
+      const reason = error instanceof RetryableError ? error.message : describeFetchFailure(error);
       if (attempt >= retries) {
         throw new TrackerError(
           `tracker ${where} unreachable: ${reason} (${attempt + 1} attempt${attempt ? "s" : ""})`,

@@ -117,6 +117,7 @@ export {
   catalogUrl,
   DEFAULT_TRACKER_RETRIES,
   DEFAULT_TRACKER_TIMEOUT_MS,
+  describeFetchFailure,
   downloadCatalogTorrent,
   publishTorrent,
   scrape,

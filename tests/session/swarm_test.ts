@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
-import { withTempDir } from "../helpers.ts";
+import { freePort, withTempDir } from "../helpers.ts";
 import { spawnP2p } from "../process_helpers.ts";
 import { assertSameTree, runGet, startSwarm } from "./swarm_helpers.ts";
 
@@ -144,6 +144,13 @@ Deno.test("get: a corrupt torrent URL, a missing file and no peers give one clea
     assert.equal((await missing.child.status).code, 1);
     await missing.stop();
     assert.equal(missing.stderr(), "p2p: no such file: nope.torrent\n");
+
+    // A torrent URL whose server is down: the reason, not fetch's "fetch failed".
+    const url = `http://127.0.0.1:${freePort()}/x.torrent`;
+    const down = spawnP2p(dir, "get", url);
+    assert.equal((await down.child.status).code, 1);
+    await down.stop();
+    assert.equal(down.stderr(), `p2p: cannot fetch ${url}: connection refused\n`);
 
     const swarm = await startSwarm(dir, {
       name: "x.bin",
