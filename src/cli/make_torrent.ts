@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   choosePieceLength,
   createMetainfo,
@@ -7,7 +7,7 @@ import {
   parseMetainfo,
   parsePieceLength,
 } from "../metainfo/mod.ts";
-import { hashPieces, scanSource } from "../storage/mod.ts";
+import { describeFileError, hashPieces, scanSource } from "../storage/mod.ts";
 import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
@@ -96,6 +96,7 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
     beforeHashing: async (name) => {
       outputPath = resolve(env.cwd, options.output ?? `${name}.torrent`);
       if (!options.force) await refuseExisting(outputPath);
+      await refuseUnwritable(dirname(outputPath));
     },
   });
   // Parsing what we wrote proves it is a torrent every reader accepts (the name included).
@@ -214,4 +215,20 @@ async function refuseExisting(outputPath: string): Promise<void> {
     throw error;
   }
   throw new CommandError(`${outputPath} already exists (use --force to overwrite)`);
+}
+
+/**
+ * Refuses an output directory that cannot be written (read-only, not ours)
+ * before the data is hashed, rather than after: a probe file is made and
+ * removed there.
+ */
+async function refuseUnwritable(directory: string): Promise<void> {
+  const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+  const probe = join(directory, `.p2p-write-check.${random}`);
+  try {
+    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
+  } catch (error) {
+    throw new CommandError(`cannot write to ${directory}: ${describeFileError(error)}`);
+  }
+  await Deno.remove(probe).catch(() => {});
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { StorageError } from "./errors.ts";
+export { describeFileError, StorageError } from "./errors.ts";
 export type { HashedFile } from "./hash_protocol.ts";
 export { type FileSpan, fileSpans, type PlacedFile } from "./layout.ts";
 export {

@@ -236,3 +236,17 @@ Deno.test("make-torrent takes http, https and udp trackers and refuses anything 
     }
   });
 });
+
+Deno.test("make-torrent refuses an output directory it cannot write before hashing anything", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(join(dir, "data.bin"), new Uint8Array(100_000));
+    // /sys refuses new files even to root, as a read-only mount would.
+    const refused = await runP2p(dir, "make-torrent", "data.bin", "-o", "/sys/data.bin.torrent");
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      "[1/3] Searching data.bin for files...\np2p: cannot write to /sys: permission denied\n",
+      "no hashing step",
+    );
+  });
+});
