@@ -16,6 +16,8 @@ import { byteProgress } from "./progress.ts";
 import { CREATED_BY } from "./version.ts";
 
 interface MakeTorrentOptions extends TorrentSettings {
+  /** `-a`: trackers spelled as mktorrent does, after the `-t` ones. */
+  announce?: string[];
   output?: string;
   force?: boolean;
   json?: boolean;
@@ -70,6 +72,11 @@ export function makeTorrentCommand(env: CliEnv): Command {
       collectTracker,
     )
     .option(
+      "-a, --announce <url>",
+      "the same as -t, as mktorrent and webtorrent spell it (these URLs follow any -t ones)",
+      collectTracker,
+    )
+    .option(
       "-l, --piece-length <size>",
       "piece length: 256K, 1M, or 18 for 2^18 (default: 1,000-2,000 pieces)",
       pieceLengthOption,
@@ -91,7 +98,9 @@ export function makeTorrentCommand(env: CliEnv): Command {
 async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOptions): Promise<void> {
   const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
   let outputPath = "";
-  const bytes = await buildTorrent(env, path, options, {
+  const trackers = [...(options.tracker ?? []), ...(options.announce ?? [])];
+  const settings = { ...options, tracker: trackers.length > 0 ? trackers : undefined };
+  const bytes = await buildTorrent(env, path, settings, {
     say,
     beforeHashing: async (name) => {
       outputPath = resolve(env.cwd, options.output ?? `${name}.torrent`);

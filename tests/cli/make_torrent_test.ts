@@ -250,3 +250,28 @@ Deno.test("make-torrent refuses an output directory it cannot write before hashi
     );
   });
 });
+
+Deno.test("make-torrent takes -a for a tracker as mktorrent does, after any -t, each its own tier", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(join(dir, "data.bin"), new Uint8Array(1000));
+    const made = await runP2p(
+      dir,
+      "make-torrent",
+      "data.bin",
+      "-a",
+      "udp://127.0.0.1:6969/announce",
+      "-t",
+      "http://127.0.0.1:6969/announce",
+      "-q",
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const torrent = parseMetainfo(await Deno.readFile(join(dir, "data.bin.torrent")));
+    assert.deepEqual(torrent.trackerTiers, [
+      ["http://127.0.0.1:6969/announce"],
+      ["udp://127.0.0.1:6969/announce"],
+    ]);
+    const bad = await runP2p(dir, "make-torrent", "data.bin", "-a", "ftp://x", "-f", "-q");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /'-a, --announce <url>' argument 'ftp:\/\/x' is invalid/);
+  });
+});
