@@ -11,7 +11,7 @@ import type { Metainfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
 import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
-import { formatBytes, formatCount } from "./format.ts";
+import { counted, formatBytes } from "./format.ts";
 import { byteProgress } from "./progress.ts";
 import { VERSION } from "./version.ts";
 
@@ -99,8 +99,8 @@ export async function addTorrent(
   if (!options.quiet) {
     env.stderr.write(
       `Checking ${metainfo.name}: ${formatBytes(metainfo.totalLength)} in ${
-        formatCount(metainfo.pieceCount)
-      } pieces...\n`,
+        counted(metainfo.pieceCount, "piece")
+      }...\n`,
     );
   }
   const progress = await byteProgress(env, "Checking", metainfo.totalLength, options.quiet);

@@ -3,7 +3,7 @@ import { parseMetainfo } from "../metainfo/mod.ts";
 import { type CatalogSearchResult, downloadCatalogTorrent, searchCatalog } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { formatBytes } from "./format.ts";
+import { counted, formatBytes } from "./format.ts";
 import { download, type GetOptions } from "./get.ts";
 import { integerOption, peerOptions } from "./options.ts";
 
@@ -55,7 +55,7 @@ export function fetchCommand(env: CliEnv): Command {
 export function describeResult(result: CatalogSearchResult): [string, string] {
   return [
     `${result.infoHash}  ${result.name}  ${formatBytes(result.totalLength)}, ` +
-    `${result.seeders} seeders, ${result.leechers} leechers`,
+    `${counted(result.seeders, "seeder")}, ${counted(result.leechers, "leecher")}`,
     result.magnet,
   ];
 }
@@ -118,9 +118,9 @@ async function fetch(env: CliEnv, name: string, options: FetchOptions): Promise<
   const say = (line: string) => options.quiet || options.json || env.stderr.write(`${line}\n`);
   const chosen = await choose(env, name, options);
   say(
-    `found ${chosen.name} (${chosen.infoHash}): ${
-      formatBytes(chosen.totalLength)
-    }, ${chosen.seeders} seeders`,
+    `found ${chosen.name} (${chosen.infoHash}): ${formatBytes(chosen.totalLength)}, ${
+      counted(chosen.seeders, "seeder")
+    }`,
   );
   const torrent = parseMetainfo(await downloadCatalogTorrent(options.tracker, chosen.infoHash));
   await download(env, { kind: "torrent", metainfo: torrent }, options);

@@ -32,3 +32,15 @@ export function formatCount(count: number): string {
   // Not toLocaleString: loading Intl costs about 9 ms, a fifth of p2p's start-up.
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
+
+/**
+ * A count and its noun, singular for one: "1 peer", "3 peers", "1,024 pieces".
+ *
+ * @example
+ * ```ts
+ * counted(1, "seeder"); // "1 seeder"
+ * ```
+ */
+export function counted(count: number, noun: string): string {
+  return `${formatCount(count)} ${noun}${count === 1 ? "" : "s"}`;
+}

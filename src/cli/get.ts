@@ -12,7 +12,7 @@ import { addTorrent, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
-import { formatBytes, formatCount } from "./format.ts";
+import { counted, formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
 import { type ByteProgress, byteProgress } from "./progress.ts";
@@ -225,7 +225,7 @@ export async function download(
           formatBytes(stats.verifiedBytes)
         } of ${formatBytes(torrent.totalLength)}, ${
           formatBytes(stats.downloadRate)
-        }/s, ETA ${eta}, ${stats.peers} peers`;
+        }/s, ETA ${eta}, ${counted(stats.peers, "peer")}`;
       }, quiet);
       // Gives up after --timeout seconds in which not a byte arrived.
       const watchdog = new Promise<never>((_, reject) => {

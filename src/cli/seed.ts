@@ -7,7 +7,7 @@ import { addTorrent, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { formatBytes, formatCount } from "./format.ts";
+import { counted, formatBytes, formatCount } from "./format.ts";
 import { peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { startStatusLine } from "./status_line.ts";
@@ -145,7 +145,9 @@ const NAMED_IN_STATUS = 3;
 /** The status line: each torrent's peers and upload, or their sums when there are many. */
 function seedingStatus(torrents: readonly ClientTorrent[]): string {
   const line = (name: string, peers: number, rate: number, uploaded: number) =>
-    `${name}: ${peers} peers, up ${formatBytes(rate)}/s, ${formatBytes(uploaded)} uploaded`;
+    `${name}: ${counted(peers, "peer")}, up ${formatBytes(rate)}/s, ${
+      formatBytes(uploaded)
+    } uploaded`;
   const all = torrents.map(({ session }) => ({ name: session.name, ...session.stats() }));
   if (all.length <= NAMED_IN_STATUS) {
     return all.map((t) => line(t.name, t.peers, t.uploadRate, t.uploaded)).join(" | ");

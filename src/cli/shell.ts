@@ -8,7 +8,7 @@ import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from 
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { formatBytes } from "./format.ts";
+import { counted, formatBytes } from "./format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
@@ -217,8 +217,8 @@ class Shell {
     );
     this.#say(
       `fetching ${torrent.name} (${formatBytes(torrent.totalLength)}) from ${
-        candidates[0].seeders
-      } seeders`,
+        counted(candidates[0].seeders, "seeder")
+      }`,
     );
     const { session } = await this.#start(torrent, this.#directory, "write");
     await this.#follow(session, torrent);
@@ -254,7 +254,7 @@ class Shell {
         lastChange = performance.now();
         this.#say(
           `  ${Math.floor((stats.verifiedBytes / Math.max(1, torrent.totalLength)) * 100)}% ` +
-            `${formatBytes(stats.verifiedBytes)} from ${stats.peers} peers`,
+            `${formatBytes(stats.verifiedBytes)} from ${counted(stats.peers, "peer")}`,
         );
       }
       if (performance.now() - lastChange > FETCH_TIMEOUT_S * 1000) {
@@ -285,7 +285,9 @@ class Shell {
         ? "seeding"
         : `downloading ${Math.floor((stats.verifiedBytes / Math.max(1, total)) * 100)}%`;
       this.#say(
-        `${session.name}: ${role}, ${stats.peers} peers, up ${formatBytes(stats.uploadRate)}/s ` +
+        `${session.name}: ${role}, ${counted(stats.peers, "peer")}, up ${
+          formatBytes(stats.uploadRate)
+        }/s ` +
           `(${formatBytes(stats.uploaded)} in all), down ${formatBytes(stats.downloadRate)}/s`,
       );
     }

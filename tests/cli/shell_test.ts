@@ -45,7 +45,7 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
       await type(
         client1,
         "search ebook",
-        new RegExp(`^${infoHash} {2}eBook\\.txt {2}3\\.2 MiB, 1 seeders, 0 leechers$`),
+        new RegExp(`^${infoHash} {2}eBook\\.txt {2}3\\.2 MiB, 1 seeder, 0 leechers$`),
       );
       const [, magnet] = await client1.waitForLine(/^ {2}(magnet:\?\S+)$/);
       assert.equal(parseMagnet(magnet).infoHash.hex, infoHash);

@@ -176,7 +176,7 @@ Deno.test("p2p get prints progress lines when stderr is not a terminal", async (
         await new Promise((resolve) => setTimeout(resolve, 10_800));
         assert.match(
           get.stderr(),
-          /downloading \d+%: [\d.]+ [KM]iB of 1\.4 MiB, [\d.]+ [KM]iB\/s, ETA \d+ s, 1 peers\n/,
+          /downloading \d+%: [\d.]+ [KM]iB of 1\.4 MiB, [\d.]+ [KM]iB\/s, ETA \d+ s, 1 peer\n/,
         );
       } finally {
         await get.stop();
