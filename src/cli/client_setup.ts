@@ -11,6 +11,7 @@ import type { Metainfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
 import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "./format.ts";
 import { byteProgress } from "./progress.ts";
 import { VERSION } from "./version.ts";
@@ -96,6 +97,7 @@ export async function addTorrent(
     log?: (line: string) => void;
   },
 ): Promise<AddedTorrent> {
+  await refuseNonDirectory(resolve(env.cwd, directory), directory);
   if (!options.quiet) {
     env.stderr.write(
       `Checking ${metainfo.name}: ${formatBytes(metainfo.totalLength)} in ${
@@ -114,4 +116,10 @@ export async function addTorrent(
   }).finally(() => progress.stop());
   const stats = torrent.session.stats();
   return { torrent, verifiedPieces: stats.verifiedPieces, verifiedBytes: stats.verifiedBytes };
+}
+
+/** A `-d` that names a file: one line saying so, not the system's "File exists" from mkdir. */
+async function refuseNonDirectory(path: string, given: string): Promise<void> {
+  const found = await Deno.stat(path).catch(() => undefined);
+  if (found && !found.isDirectory) throw new CommandError(`${given} is not a directory`);
 }

@@ -159,6 +159,13 @@ Deno.test("get: a corrupt torrent URL, a missing file and no peers give one clea
       seeds: 0,
     });
     try {
+      // -d naming a file, not a directory: said so, not mkdir's "File exists".
+      await Deno.writeFile(join(dir, "a-file"), new Uint8Array(1));
+      const notDirectory = spawnP2p(dir, "get", swarm.torrentPath, "-d", "a-file", "-q");
+      assert.equal((await notDirectory.child.status).code, 1);
+      await notDirectory.stop();
+      assert.equal(notDirectory.stderr(), "p2p: a-file is not a directory\n");
+
       const lonely = spawnP2p(
         dir,
         "get",
