@@ -233,7 +233,7 @@ export async function download(
           const stats = session.stats();
           if (stats.peers > 0 && !announcedDownloading) {
             announcedDownloading = true;
-            say(`[3/4] Downloading from ${stats.peers} peer${stats.peers === 1 ? "" : "s"}`);
+            say(`[3/4] Downloading from ${counted(stats.peers, "peer")}`);
           }
           bar.advance(stats.verifiedBytes - shownBytes);
           shownBytes = stats.verifiedBytes;
@@ -260,7 +260,9 @@ export async function download(
                   ? `tracker unreachable: ${unreachable}`
                   : stats.peers === 0
                   ? `no peers after ${options.timeout} s`
-                  : `no data for ${options.timeout} s from ${stats.peers} connected peers`,
+                  : `no data for ${options.timeout} s from ${
+                    counted(stats.peers, "connected peer")
+                  }`,
               ),
             );
           }
@@ -277,6 +279,10 @@ export async function download(
         )
       );
       await Promise.race([session.whenComplete(), watchdog, interrupted]);
+      // Done before the first look at the peers (a small file): the step is still said.
+      if (!announcedDownloading) {
+        say(`[3/4] Downloaded from ${counted(session.bytesFromPeers.size, "peer")}`);
+      }
     }
     bar.stop();
     stopStatus();

@@ -245,3 +245,26 @@ Deno.test("get --no-tcp: over uTP alone from a seed with uTP alone, and the seed
     }
   });
 });
+
+Deno.test("get off a terminal says every step, even when the download ends before the first status", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "tiny.bin",
+      layout: { "tiny.bin": 20_000 },
+      pieceLength: "16K",
+      seeds: 1,
+    });
+    try {
+      const get = spawnP2p(dir, "get", swarm.torrentPath, "-d", join(dir, "leech"));
+      const { code } = await get.child.status;
+      await get.stop();
+      assert.equal(code, 0, get.stderr());
+      assert.match(
+        get.stderr(),
+        /\[2\/4\] Connecting to peers[^\n]*\n(?:[^\n]*\n)*\[3\/4\] Download(?:ing|ed) from 1 peer\n(?:[^\n]*\n)*\[4\/4\] Verified all 2 pieces/,
+      );
+    } finally {
+      await swarm.stop();
+    }
+  });
+});
