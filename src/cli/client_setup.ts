@@ -118,8 +118,13 @@ export async function addTorrent(
   return { torrent, verifiedPieces: stats.verifiedPieces, verifiedBytes: stats.verifiedBytes };
 }
 
-/** A `-d` that names a file: one line saying so, not the system's "File exists" from mkdir. */
-async function refuseNonDirectory(path: string, given: string): Promise<void> {
+/**
+ * Refuses a `-d` that names a file: one line saying so, not the system's
+ * "File exists" from mkdir.
+ *
+ * @throws {CommandError} when `path` exists and is not a directory.
+ */
+export async function refuseNonDirectory(path: string, given: string): Promise<void> {
   const found = await Deno.stat(path).catch(() => undefined);
   if (found && !found.isDirectory) throw new CommandError(`${given} is not a directory`);
 }

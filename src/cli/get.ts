@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { resolve } from "node:path";
 import {
   type MagnetLink,
   type Metainfo,
@@ -6,10 +7,11 @@ import {
   parseMetainfo,
   type TorrentInfo,
 } from "../metainfo/mod.ts";
-import type { ClientTorrent } from "../client/mod.ts";
+import type { Client, ClientTorrent } from "../client/mod.ts";
 import { describeFetchFailure, readAtMost, TrackerError } from "../tracker/mod.ts";
-import { addTorrent, startClient } from "./client_setup.ts";
+import { addTorrent, refuseNonDirectory, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
+import { lockDownload } from "./download_lock.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
@@ -157,7 +159,19 @@ export async function download(
     : undefined;
   const started = performance.now();
 
-  const client = await startClient(env, options, log, say);
+  const identity = source.kind === "torrent"
+    ? { infoHash: source.metainfo.infoHash, name: source.metainfo.name }
+    : { infoHash: source.link.infoHash, name: source.link.name ?? source.link.infoHash.hex };
+  const target = resolve(env.cwd, options.dir);
+  await refuseNonDirectory(target, options.dir);
+  const unlock = await lockDownload(target, identity.infoHash, identity.name);
+  let client: Client;
+  try {
+    client = await startClient(env, options, log, say);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   let added: ClientTorrent | undefined;
   let opened: TorrentInfo | undefined;
   const stop = env.stopRequested();
@@ -319,6 +333,8 @@ export async function download(
       env.stdout.write(`${where}\n`);
     }
     if (options.seed) {
+      // Complete: only reading from here on, which does not need the directory to itself.
+      await unlock();
       say(`seeding ${torrent.name} on port ${client.port} until interrupted`);
       held.findPeers();
       await new Promise<void>((resolve) => {
@@ -333,6 +349,7 @@ export async function download(
     progress?.stop();
     stopStatus();
     await client.close();
+    await unlock();
     if (failed && !quiet && added && opened && added.session.have) {
       env.stderr.write(
         `      kept ${formatCount(added.session.have.count)} of ${

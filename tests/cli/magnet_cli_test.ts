@@ -89,3 +89,36 @@ Deno.test("get interrupted by Ctrl-C (SIGINT) says so and exits 130, as shells e
     assert.match(get.stderr(), /^p2p: interrupted \(SIGINT\)\n$/m);
   });
 });
+
+Deno.test("a second get of the same torrent into the same directory is refused, naming the first; a killed one's lock is taken over", async () => {
+  await withTempDir(async (dir) => {
+    const magnet = `magnet:?xt=urn:btih:${"cd".repeat(20)}&dn=x.bin&x.pe=127.0.0.1:1`;
+    const first = spawnP2p(dir, "get", magnet, "-d", "out", "--timeout", "30", "-q");
+    try {
+      const lock = join(dir, "out", `.p2p-${"cd".repeat(20)}.lock`);
+      for (let i = 0; i < 100 && !(await Deno.stat(lock).then(() => true, () => false)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const second = await runP2p(dir, "get", magnet, "-d", "out", "--timeout", "2", "-q");
+      assert.equal(second.code, 1);
+      assert.equal(
+        second.stderr,
+        `p2p: x.bin is already being downloaded into ${
+          join(dir, "out")
+        } by another p2p (process ${first.child.pid})\n`,
+      );
+      // Another directory is another download.
+      const elsewhere = await runP2p(dir, "get", magnet, "-d", "other", "--timeout", "1", "-q");
+      assert.doesNotMatch(elsewhere.stderr, /already being downloaded/);
+      await first.stop("SIGKILL");
+      // Its lock stays behind; the next get sees the process is gone and goes ahead.
+      assert.ok(await Deno.stat(lock).then(() => true, () => false));
+      const third = await runP2p(dir, "get", magnet, "-d", "out", "--timeout", "1", "-q");
+      assert.doesNotMatch(third.stderr, /already being downloaded/);
+      assert.equal(third.stderr, "p2p: no peers after 1 s\n");
+      assert.equal(await Deno.stat(lock).then(() => true, () => false), false, "released");
+    } finally {
+      await first.stop("SIGKILL");
+    }
+  });
+});
