@@ -7,7 +7,8 @@ import { CommandError } from "./errors.ts";
  * torrent into the same directory at once (two writers would race on its
  * files and each other's rechecks): a lock file `.p2p-<info hash>.lock`
  * there, holding our process id. A lock whose process is gone (killed with
- * SIGKILL, say) is taken over.
+ * SIGKILL, say) is taken over. A directory where no lock can be written
+ * gets none: the download then fails on its files with the exact reason.
  *
  * @returns the release, which removes the lock file.
  * @throws {CommandError} naming the process that holds it.
@@ -22,7 +23,11 @@ export async function lockDownload(
   infoHash: InfoHash,
   name: string,
 ): Promise<() => Promise<void>> {
-  await Deno.mkdir(directory, { recursive: true });
+  // A directory that cannot be written holds no lock; opening its files says why, precisely.
+  const unlockable = async () => {};
+  if (!(await Deno.mkdir(directory, { recursive: true }).then(() => true, () => false))) {
+    return unlockable;
+  }
   const path = join(directory, `.p2p-${infoHash.hex}.lock`);
   const ours = `${Deno.pid}\n`;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -35,7 +40,7 @@ export async function lockDownload(
         }
       };
     } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      if (!(error instanceof Deno.errors.AlreadyExists)) return unlockable;
     }
     const holder = Number.parseInt(await Deno.readTextFile(path).catch(() => ""), 10);
     if (Number.isInteger(holder) && holder !== Deno.pid && isRunning(holder)) {
