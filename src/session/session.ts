@@ -349,7 +349,12 @@ export class TorrentSession {
       () => this.#now(),
     );
     this.#parts = { info, store, have, scheduler, uploads };
-    if (have.complete) this.#completion.resolve();
+    if (have.complete) {
+      (store.complete?.() ?? Promise.resolve()).then(
+        () => this.#completion.resolve(),
+        (error) => this.#fail(error),
+      );
+    }
     for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts, "late");
     this.#extensions.metadataKnown(info);
   }
@@ -805,7 +810,10 @@ export class TorrentSession {
       parts.scheduler.fill(peer);
     }
     if (parts.have.complete) {
-      parts.store.sync().then(() => this.#completion.resolve(), (error) => this.#fail(error));
+      parts.store.sync().then(() => parts.store.complete?.()).then(
+        () => this.#completion.resolve(),
+        (error) => this.#fail(error),
+      );
       for (const peer of this.peers.values()) this.#setInterest(peer, false);
     }
   }

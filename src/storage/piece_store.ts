@@ -17,5 +17,7 @@ export interface PieceStore {
   writePiece(index: number, piece: Uint8Array): Promise<void>;
   /** Flushes written data. */
   sync(): Promise<void>;
+  /** Every piece is verified: data kept under working names takes its final names. */
+  complete?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,6 +8,9 @@ import type { PieceStore } from "./piece_store.ts";
 /** How a torrent's files are opened. */
 export type StorageMode = "read" | "write";
 
+/** What a file not yet whole is called on disk: its name and this. */
+export const PART_SUFFIX = ".part";
+
 /**
  * A file whose reads and writes run one at a time, each a seek and a full
  * transfer: positional I/O without a positional API. Deno's own file calls
@@ -101,11 +104,14 @@ export class TorrentStorage implements PieceStore {
 
   private constructor(
     readonly torrent: TorrentInfo,
-    readonly paths: readonly string[],
+    /** Where each file is now: its final path, or its working `.part` path until complete. */
+    readonly paths: string[],
     readonly mode: StorageMode,
     handles: (SerialFile | null)[],
     /** True when every file was just created: nothing on disk can verify, so no recheck is needed. */
     readonly createdFresh: boolean,
+    /** The final paths, for {@link complete} to rename the working files to. */
+    readonly finalPaths: readonly string[],
   ) {
     this.#handles = handles;
   }
@@ -127,17 +133,21 @@ export class TorrentStorage implements PieceStore {
     directory: string,
     mode: StorageMode,
   ): Promise<TorrentStorage> {
-    const paths = torrentFilePaths(torrent, directory);
+    const finalPaths = torrentFilePaths(torrent, directory);
+    const paths: string[] = [];
     const handles: (SerialFile | null)[] = [];
     let anyExisted = mode === "read";
     try {
-      for (const [index, path] of paths.entries()) {
+      for (const [index, final] of finalPaths.entries()) {
+        // A file not yet whole is kept as NAME.part (as Transmission does), so a failed or
+        // stopped download cannot pass for a finished file; a file already there stays put.
+        const length = torrent.files[index].length;
+        const path = length > 0 && !(await statIfExists(final, Deno.lstat))
+          ? `${final}${PART_SUFFIX}`
+          : final;
+        paths.push(path);
         if (mode === "write") {
-          const { file, existed } = await openForWriting(
-            resolve(directory),
-            path,
-            torrent.files[index].length,
-          );
+          const { file, existed } = await openForWriting(resolve(directory), path, length);
           if (existed) anyExisted = true;
           handles.push(new SerialFile(file));
         } else {
@@ -148,9 +158,32 @@ export class TorrentStorage implements PieceStore {
     } catch (error) {
       await Promise.all(handles.map((handle) => handle?.close()));
       if (error instanceof StorageError) throw error;
-      throw new StorageError(`${describeFileError(error)}: ${paths[handles.length] ?? directory}`);
+      throw new StorageError(
+        `${describeFileError(error)}: ${paths[handles.length] ?? directory}`,
+      );
     }
-    return new TorrentStorage(torrent, paths, mode, handles, !anyExisted);
+    return new TorrentStorage(torrent, paths, mode, handles, !anyExisted, finalPaths);
+  }
+
+  /**
+   * The data is whole: each file kept as `NAME.part` takes its final name
+   * (open handles stay valid, so seeding goes on).
+   *
+   * @throws {StorageError} when a rename fails.
+   */
+  async complete(): Promise<void> {
+    // Seeding renames nothing: a `.part` it serves (--partial) is another download's.
+    if (this.mode === "read") return;
+    for (const [index, path] of this.paths.entries()) {
+      const final = this.finalPaths[index];
+      if (path === final) continue;
+      try {
+        await Deno.rename(path, final);
+      } catch (error) {
+        throw new StorageError(`cannot rename ${path} to ${final}: ${describeFileError(error)}`);
+      }
+      this.paths[index] = final;
+    }
   }
 
   /**

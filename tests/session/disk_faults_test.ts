@@ -37,8 +37,8 @@ const canMount = (() => {
 })();
 
 const cases: [string, string, RegExp][] = [
-  ["a full disk", "size=1m", /^p2p: cannot write .*data\.bin: no space left on device\n$/m],
-  ["a read-only target", "size=1m,ro", /^p2p: read-only file system: .*data\.bin\n$/m],
+  ["a full disk", "size=1m", /^p2p: cannot write .*data\.bin\.part: no space left on device\n$/m],
+  ["a read-only target", "size=1m,ro", /^p2p: read-only file system: .*data\.bin\.part\n$/m],
 ];
 
 for (const [name, options, message] of cases) {

@@ -199,6 +199,23 @@ Deno.test("seed says a file is not there, before any recheck, instead of calling
       single.stderr,
       "p2p: single.bin: single.bin is not in . (the data must be below -d; --partial serves what is there)\n",
     );
+    // A download's unfinished NAME.part is served with --partial.
+    await Deno.rename(join(dir, "data", "single.bin"), join(dir, "data", "single.bin.part"));
+    const partial = spawnP2p(
+      dir,
+      "seed",
+      "single.bin.torrent",
+      "-d",
+      "data",
+      "-p",
+      "0",
+      "--partial",
+    );
+    try {
+      await partial.waitForLine(/^seeding single\.bin \([0-9a-f]{40}\) on port \d+$/);
+    } finally {
+      await partial.stop();
+    }
     await Deno.remove(join(dir, "data", "album", "b.bin"));
     const album = await runP2p(dir, "seed", "album.torrent", "-d", "data", "-p", "0", "-q");
     assert.equal(album.code, 1);

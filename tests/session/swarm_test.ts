@@ -103,6 +103,11 @@ Deno.test("get: a seed killed mid-download; the others finish it", async () => {
       assert.equal(status.code, 0, get.stderr());
       assert.match(get.stderr(), /disconnected: the peer closed the connection|connection reset/);
       await assertSameTree(swarm.dataPath, join(dir, "leech", "data.bin"));
+      assert.deepEqual(
+        [...Deno.readDirSync(join(dir, "leech"))].map((entry) => entry.name),
+        ["data.bin"],
+        "complete: renamed, and the lock gone",
+      );
     } finally {
       await swarm.stop();
     }
@@ -122,6 +127,13 @@ Deno.test("get: killed with SIGKILL half-way, a rerun fetches only the rest", as
       const first = spawnP2p(dir, "get", swarm.torrentPath, "-d", join(dir, "leech"), "-q");
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await first.stop("SIGKILL");
+      // Unfinished, it is data.bin.part: nothing passes for the finished file.
+      assert.deepEqual(
+        [...Deno.readDirSync(join(dir, "leech"))].map((entry) => entry.name).filter((name) =>
+          !name.startsWith(".p2p-")
+        ),
+        ["data.bin.part"],
+      );
       const again = await runGet(dir, swarm.torrentPath, join(dir, "leech"));
       assert.equal(again.code, 0, again.stderr);
       const { alreadyPresent, downloaded, totalLength } = again.summary!;
