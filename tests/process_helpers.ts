@@ -190,3 +190,25 @@ export async function spawnTracker(
     throw error;
   }
 }
+
+/** Runs `p2p ARGS` in `cwd` with `input` as its standard input (bytes, as piped), to completion. */
+export async function runP2pWithInput(
+  cwd: string,
+  input: Uint8Array,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...RUN_P2P, ...args],
+    cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", P2P_NO_DISCOVERY: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(input).catch(() => {});
+  await writer.close().catch(() => {});
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}

@@ -91,7 +91,10 @@ export async function runCli(env: CliEnv): Promise<number> {
       // Help and version "errors" are how commander ends after printing them.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    env.stderr.write(`p2p: ${describeError(error)}\n`);
+    const message = describeError(error);
+    env.stderr.write(`p2p: ${message}\n`);
+    // A script reading --json output gets the failure as JSON too, not an empty stdout.
+    if (env.args.includes("--json")) env.stdout.write(`${JSON.stringify({ error: message })}\n`);
     return error instanceof Interrupted ? error.exitCode : EXIT_FAILURE;
   }
 }

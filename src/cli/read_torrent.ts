@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import { readAtMost, TrackerError } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 
@@ -7,8 +8,9 @@ import { CommandError } from "./errors.ts";
 export const MAX_TORRENT_FILE_SIZE = 64 * 1024 * 1024;
 
 /**
- * Reads and validates a .torrent named on the command line; every command
- * that takes a torrent file goes through here.
+ * Reads and validates a .torrent named on the command line (`-`: standard
+ * input, as other tools take it); every command that takes a torrent file
+ * goes through here.
  *
  * @throws {CommandError} when the file cannot be read; {@link MetainfoError} when it is malformed.
  * @example
@@ -17,6 +19,7 @@ export const MAX_TORRENT_FILE_SIZE = 64 * 1024 * 1024;
  * ```
  */
 export async function readTorrentFile(env: CliEnv, path: string): Promise<Metainfo> {
+  if (path === "-") return await readStandardInput();
   const absolutePath = resolve(env.cwd, path);
   let file: Deno.FsFile;
   try {
@@ -51,5 +54,26 @@ export async function readTorrentFile(env: CliEnv, path: string): Promise<Metain
     throw error;
   } finally {
     file.close();
+  }
+}
+
+/** The .torrent piped in (`p2p info -`), read with the same cap as a file. */
+async function readStandardInput(): Promise<Metainfo> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readAtMost(Deno.stdin.readable, MAX_TORRENT_FILE_SIZE);
+  } catch (error) {
+    if (error instanceof TrackerError) {
+      throw new CommandError("standard input is too large for a .torrent");
+    }
+    throw error;
+  }
+  try {
+    return parseMetainfo(bytes);
+  } catch (error) {
+    if (error instanceof Error && error.name === "MetainfoError") {
+      error.message = `standard input: ${error.message}`;
+    }
+    throw error;
   }
 }

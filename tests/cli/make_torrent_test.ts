@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Metainfo, parseMagnet, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools, pieceHashesOf, runP2p, testBytes, withTempDir } from "../helpers.ts";
-import { runP2pOnTerminal } from "../process_helpers.ts";
+import { runP2pOnTerminal, runP2pWithInput } from "../process_helpers.ts";
 
 /** Checks that `text` is the magnet link of `torrent`: its hash, name and trackers. */
 function assertMagnetOf(text: string, torrent: Metainfo): void {
@@ -273,5 +273,31 @@ Deno.test("make-torrent takes -a for a tracker as mktorrent does, after any -t, 
     const bad = await runP2p(dir, "make-torrent", "data.bin", "-a", "ftp://x", "-f", "-q");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /'-a, --announce <url>' argument 'ftp:\/\/x' is invalid/);
+  });
+});
+
+Deno.test("with --json a failure is also a JSON object on stdout, for scripts", async () => {
+  await withTempDir(async (dir) => {
+    const info = await runP2p(dir, "info", "nope.torrent", "--json");
+    assert.equal(info.code, 1);
+    assert.equal(info.stderr, "p2p: no such file: nope.torrent\n");
+    assert.deepEqual(JSON.parse(info.stdout), { error: "no such file: nope.torrent" });
+    const made = await runP2p(dir, "make-torrent", "missing.bin", "--json");
+    assert.equal(made.code, 1);
+    assert.match(JSON.parse(made.stdout).error, /missing\.bin/);
+  });
+});
+
+Deno.test("info - reads the .torrent from standard input; garbage there gets one line", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(join(dir, "data.bin"), new Uint8Array(1000));
+    assert.equal((await runP2p(dir, "make-torrent", "data.bin", "-q")).code, 0);
+    const bytes = await Deno.readFile(join(dir, "data.bin.torrent"));
+    const piped = await runP2pWithInput(dir, bytes, "info", "-", "--json");
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(JSON.parse(piped.stdout).name, "data.bin");
+    const garbage = await runP2pWithInput(dir, new TextEncoder().encode("nonsense"), "info", "-");
+    assert.equal(garbage.code, 1);
+    assert.match(garbage.stderr, /^p2p: standard input: .+\n$/);
   });
 });
