@@ -24,7 +24,7 @@ const HELP = `commands:
   publish FILE   share FILE (in the client's directory): publish it to the tracker and seed it
   fetch NAME     download NAME from the peers that have it, then seed it
                  (or fetch MAGNET: a magnet link, its metadata from peers)
-  search TEXT    list the tracker's torrents whose name contains TEXT
+  search [TEXT]  list the tracker's torrents whose name contains TEXT (all of them without)
   status         what this client seeds and downloads, with peers and rates
   help           this list
   exit           leave (Ctrl-D too): every torrent announces it stopped`;
@@ -134,13 +134,15 @@ class Shell {
         case "status":
           this.#status();
           return true;
+        case "search":
+          // With no text, the whole catalog: what a user who does not know a name asks for.
+          await this.#search(argument);
+          return true;
         case "publish":
         case "fetch":
-        case "search":
           if (!argument) throw new CommandError(`${command} needs an argument (try help)`);
           if (command === "publish") await this.#publish(argument);
-          else if (command === "fetch") await this.#fetch(argument);
-          else await this.#search(argument);
+          else await this.#fetch(argument);
           return true;
         default:
           throw new CommandError(`unknown command "${command}" (try help)`);
@@ -194,7 +196,11 @@ class Shell {
 
   async #search(text: string): Promise<void> {
     const results = await searchCatalog(this.#tracker, text);
-    if (results.length === 0) this.#say(`nothing on the tracker matches "${text}"`);
+    if (results.length === 0) {
+      this.#say(
+        text ? `nothing on the tracker matches "${text}"` : "the tracker's catalog is empty",
+      );
+    }
     for (const result of results) {
       const [summary, magnet] = describeResult(result);
       this.#say(`${summary}\n  ${magnet}`);
@@ -284,11 +290,12 @@ class Shell {
       const role = session.complete
         ? "seeding"
         : `downloading ${Math.floor((stats.verifiedBytes / Math.max(1, total)) * 100)}%`;
+      // A finished torrent downloads nothing: its last rate would only mislead.
+      const down = session.complete ? "" : `, down ${formatBytes(stats.downloadRate)}/s`;
       this.#say(
         `${session.name}: ${role}, ${counted(stats.peers, "peer")}, up ${
           formatBytes(stats.uploadRate)
-        }/s ` +
-          `(${formatBytes(stats.uploaded)} in all), down ${formatBytes(stats.downloadRate)}/s`,
+        }/s (${formatBytes(stats.uploaded)} in all)${down}`,
       );
     }
   }
