@@ -103,6 +103,12 @@ class Shell {
     let closed = false;
     lines.on("close", () => (closed = true));
     const prompt = () => closed || lines.prompt();
+    // Ctrl-C at the prompt clears the line, as shells do; Ctrl-D or exit leaves.
+    lines.on("SIGINT", () => {
+      lines.write(null, { ctrl: true, name: "u" });
+      this.env.stderr.write("^C (Ctrl-D or exit to leave)\n");
+      prompt();
+    });
     const stop = this.env.stopRequested();
     stop.addEventListener("abort", () => lines.close(), { once: true });
     prompt();

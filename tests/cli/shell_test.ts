@@ -136,3 +136,26 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "shell on a terminal: Ctrl-C clears the line and keeps the shell, as shells do",
+  ignore: !needsTools("script"),
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const CTRL_C = "\x03";
+      // A half-typed line dropped by Ctrl-C, then an empty prompt's Ctrl-C, then a command.
+      const typed = `frobni${CTRL_C}${CTRL_C}status\rexit\r`;
+      const { code, screen } = await runP2pOnTerminal(
+        dir,
+        ["shell", "-t", `http://127.0.0.1:${freePort()}`, "-d", "client"],
+        typed,
+        /p2p> /,
+      );
+      assert.equal(code, 0, screen);
+      assert.equal(screen.match(/\^C \(Ctrl-D or exit to leave\)/g)?.length, 2, screen);
+      assert.doesNotMatch(screen, /unknown command/, "the dropped line never ran");
+      assert.match(screen, /nothing shared yet/);
+      assert.match(screen, /bye: every torrent announced stopped/);
+    });
+  },
+});
