@@ -76,14 +76,13 @@ export function decodePacket(bytes: Uint8Array, into: UtpHeader): boolean {
   const first = bytes[0];
   const type = first >> 4;
   if ((first & 0x0f) !== UTP_VERSION || type > ST_SYN) return false;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   into.type = type;
-  into.connectionId = view.getUint16(2);
-  into.timestamp = view.getUint32(4);
-  into.timestampDifference = view.getUint32(8);
-  into.windowSize = view.getUint32(12);
-  into.seq = view.getUint16(16);
-  into.ack = view.getUint16(18);
+  into.connectionId = readUint16(bytes, 2);
+  into.timestamp = readUint32(bytes, 4);
+  into.timestampDifference = readUint32(bytes, 8);
+  into.windowSize = readUint32(bytes, 12);
+  into.seq = readUint16(bytes, 16);
+  into.ack = readUint16(bytes, 18);
   into.selectiveAckOffset = -1;
   into.selectiveAckLength = 0;
   let extension = bytes[1];
@@ -136,20 +135,41 @@ export function encodeHeader(
   header: OutgoingHeader,
   selectiveAck?: Uint8Array,
 ): number {
-  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   target[0] = (header.type << 4) | UTP_VERSION;
   target[1] = selectiveAck ? EXTENSION_SELECTIVE_ACK : 0;
-  view.setUint16(2, header.connectionId & 0xffff);
-  view.setUint32(4, header.timestamp >>> 0);
-  view.setUint32(8, header.timestampDifference >>> 0);
-  view.setUint32(12, Math.max(0, Math.min(header.windowSize, 0xffffffff)) >>> 0);
-  view.setUint16(16, header.seq & 0xffff);
-  view.setUint16(18, header.ack & 0xffff);
+  writeUint16(target, 2, header.connectionId);
+  writeUint32(target, 4, header.timestamp);
+  writeUint32(target, 8, header.timestampDifference);
+  writeUint32(target, 12, Math.max(0, Math.min(header.windowSize, 0xffffffff)));
+  writeUint16(target, 16, header.seq);
+  writeUint16(target, 18, header.ack);
   if (!selectiveAck) return HEADER_LENGTH;
   target[HEADER_LENGTH] = 0;
   target[HEADER_LENGTH + 1] = selectiveAck.length;
   target.set(selectiveAck, HEADER_LENGTH + 2);
   return HEADER_LENGTH + 2 + selectiveAck.length;
+}
+
+// Big-endian fields by hand: a DataView per packet would be an allocation on every datagram.
+function readUint16(bytes: Uint8Array, at: number): number {
+  return (bytes[at] << 8) | bytes[at + 1];
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return bytes[at] * 0x1000000 + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}
+
+function writeUint16(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = (value >>> 8) & 0xff;
+  bytes[at + 1] = value & 0xff;
+}
+
+function writeUint32(bytes: Uint8Array, at: number, value: number): void {
+  const word = value >>> 0;
+  bytes[at] = word >>> 24;
+  bytes[at + 1] = (word >>> 16) & 0xff;
+  bytes[at + 2] = (word >>> 8) & 0xff;
+  bytes[at + 3] = word & 0xff;
 }
 
 /** `a - b` on 16-bit sequence numbers, as a signed distance (-32768 to 32767). */
