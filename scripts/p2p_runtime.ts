@@ -39,3 +39,11 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** The command that runs p2p from source as shipped: `[...P2P_COMMAND, "seed", ...]`. */
 export const P2P_COMMAND = [Deno.execPath(), "run", ...PERMISSIONS, V8_FLAGS, MAIN];
+
+/**
+ * `p2p seed TORRENT -d SEED_DIR` on a free port, quiet, with `extra` options: how
+ * every benchmark starts its p2p seed.
+ */
+export function p2pSeedCommand(torrent: string, seedDir: string, ...extra: string[]): string[] {
+  return [...P2P_COMMAND, "seed", torrent, "-d", seedDir, "-p", "0", "-q", ...extra];
+}

@@ -20,9 +20,9 @@
  */
 import { join } from "node:path";
 import { aria2cLeech, libtorrentPeer } from "../../tests/real_clients.ts";
-import { P2P_COMMAND } from "../p2p_runtime.ts";
+import { P2P_COMMAND, p2pSeedCommand } from "../p2p_runtime.ts";
 import { formatMemory, measure, type Measurement, printTable, printTarget } from "./measure.ts";
-import { eightLeechers, peakRss, prepareSwarm, startUntil, stopAll } from "./peers.ts";
+import { benchEightLeechers, peakRss, prepareSwarm, startUntil, stopAll } from "./peers.ts";
 
 /** The time ratio that 0.8× the throughput allows. */
 const MAX_ENCRYPTED_TIME_RATIO = 1.25;
@@ -148,18 +148,7 @@ async function benchEncryptedSeed(dir: string, sizeMiB: number, runs: number): P
   const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
   const target = join(dir, "leech");
   const clean = () => removeQuietly(target);
-  const p2pSeed = (policy: string) => [
-    ...P2P_COMMAND,
-    "seed",
-    torrent,
-    "-d",
-    seedDir,
-    "-p",
-    "0",
-    "-q",
-    "--encryption",
-    policy,
-  ];
+  const p2pSeed = (policy: string) => p2pSeedCommand(torrent, seedDir, "--encryption", policy);
   const options = { runs, before: clean };
   try {
     const plain = await measureFedBy(
@@ -197,23 +186,12 @@ async function benchEncryptedSeed(dir: string, sizeMiB: number, runs: number): P
       `${ratio.toFixed(2)}× the libtorrent seed's time`,
     );
 
-    const seed = await startUntil(p2pSeed("require"), /seeding/);
     try {
-      const { peak, seconds, failed } = await eightLeechers(seed.child.pid, torrent, target, {
-        requireCrypto: true,
-      });
-      console.log(
-        `\nencryption, seed: ${sizeMiB} MiB to eight aria2c leechers requiring RC4 at once: ${
-          seconds.toFixed(1)
-        } s, ${failed} failed`,
-      );
-      printTarget(
-        "encrypted seed memory under 100 MB with eight leechers, as in plaintext",
-        peak < 100e6 && failed === 0,
-        `${formatMemory(peak)} peak`,
-      );
+      await benchEightLeechers(p2pSeed("require"), torrent, target, {
+        title: `encryption, seed: ${sizeMiB} MiB to eight aria2c leechers requiring RC4 at once`,
+        target: "encrypted seed memory under 100 MB with eight leechers, as in plaintext",
+      }, { requireCrypto: true });
     } finally {
-      await stopAll([seed.child]);
       await clean();
     }
   } finally {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { encodeHandshake, encodeMessage, generatePeerId } from "../../src/wire/mod.ts";
 import { aria2cLeech } from "../../tests/real_clients.ts";
-import { P2P_COMMAND } from "../p2p_runtime.ts";
+import { p2pSeedCommand } from "../p2p_runtime.ts";
 import { formatMemory, printTarget } from "./measure.ts";
 import { peakRss, prepareSwarm, startUntil, stopAll } from "./peers.ts";
 
@@ -50,7 +50,7 @@ async function flood(port: number, torrentPath: string, signal: AbortSignal): Pr
 /** aria2c from a fresh `p2p seed`, with or without the flood; the seed's peak memory. */
 async function oneRun(dir: string, seedDir: string, torrent: string, flooded: boolean) {
   const seed = await startUntil(
-    [...P2P_COMMAND, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
+    p2pSeedCommand(torrent, seedDir),
     /on port (\d+)/,
   );
   const stop = new AbortController();

@@ -19,7 +19,7 @@
 import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { aria2cLeech, libtorrentPeer } from "../../tests/real_clients.ts";
-import { P2P_COMMAND } from "../p2p_runtime.ts";
+import { P2P_COMMAND, p2pSeedCommand } from "../p2p_runtime.ts";
 import {
   ensureRandomFile,
   type FigureReader,
@@ -256,7 +256,6 @@ export async function peakRss(pid: number, until: Promise<unknown>): Promise<num
   return peak;
 }
 
-/** One aria2c leecher fed by `p2p seed`, then by a libtorrent seed; then eight leechers on `p2p seed`. */
 /**
  * Eight aria2c leechers fetching `torrent` into `target` at once from the
  * seed with process id `seedPid`: the seed's peak memory, the time, and
@@ -280,6 +279,28 @@ export async function eightLeechers(
   return { peak, seconds, failed: results.filter((result) => !result.success).length };
 }
 
+/**
+ * Starts the seed `seedCommand`, feeds {@link eightLeechers} from it, and
+ * prints the time and the target: peak memory under 100 MB, no leecher failed.
+ */
+export async function benchEightLeechers(
+  seedCommand: string[],
+  torrent: string,
+  target: string,
+  labels: { readonly title: string; readonly target: string },
+  options: { requireCrypto?: boolean } = {},
+): Promise<void> {
+  const seed = await startUntil(seedCommand, /seeding/);
+  try {
+    const { peak, seconds, failed } = await eightLeechers(seed.child.pid, torrent, target, options);
+    console.log(`\n${labels.title}: ${seconds.toFixed(1)} s, ${failed} failed`);
+    printTarget(labels.target, peak < 100e6 && failed === 0, `${formatMemory(peak)} peak`);
+  } finally {
+    await stopAll([seed.child]);
+  }
+}
+
+/** One aria2c leecher fed by `p2p seed`, then by a libtorrent seed; then eight leechers on `p2p seed`. */
 export async function benchSeed(dir: string, sizeMiB: number, runs: number): Promise<void> {
   const { seedDir, torrent, tracker } = await prepareSwarm(dir, sizeMiB);
   const target = join(dir, "leech");
@@ -290,7 +311,7 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
       const [label, command, ready] of [
         [
           "aria2c leech from p2p seed",
-          [...P2P_COMMAND, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
+          p2pSeedCommand(torrent, seedDir),
           /seeding/,
         ],
         [
@@ -318,24 +339,12 @@ export async function benchSeed(dir: string, sizeMiB: number, runs: number): Pro
       `${ratio.toFixed(2)}× the libtorrent seed's time`,
     );
 
-    const seed = await startUntil(
-      [...P2P_COMMAND, "seed", torrent, "-d", seedDir, "-p", "0", "-q"],
-      /seeding/,
-    );
     try {
-      const { peak, seconds, failed } = await eightLeechers(seed.child.pid, torrent, target);
-      console.log(
-        `\nseed: ${sizeMiB} MiB to eight aria2c leechers at once: ${
-          seconds.toFixed(1)
-        } s, ${failed} failed`,
-      );
-      printTarget(
-        "seed memory under 100 MB with eight leechers",
-        peak < 100e6 && failed === 0,
-        `${formatMemory(peak)} peak`,
-      );
+      await benchEightLeechers(p2pSeedCommand(torrent, seedDir), torrent, target, {
+        title: `seed: ${sizeMiB} MiB to eight aria2c leechers at once`,
+        target: "seed memory under 100 MB with eight leechers",
+      });
     } finally {
-      await stopAll([seed.child]);
       await clean();
     }
   } finally {

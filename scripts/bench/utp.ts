@@ -26,7 +26,7 @@ import {
   webTorrentUtp,
 } from "../../tests/real_clients.ts";
 import { waitForSeeders } from "../../tests/session/swarm_helpers.ts";
-import { P2P_COMMAND } from "../p2p_runtime.ts";
+import { P2P_COMMAND, p2pSeedCommand } from "../p2p_runtime.ts";
 import { ensureRandomFile, printTarget, warmCache } from "./measure.ts";
 import { startUntil, stopAll } from "./peers.ts";
 
@@ -169,17 +169,8 @@ async function measurePair(
 
 /** The pairs measured, p2p's first; WebTorrent's only where its uTP addon loads. */
 function pairs(withWebTorrent: boolean): Pair[] {
-  const p2pSeed = (...extra: string[]) => (torrent: string, seedDir: string) => [
-    ...P2P_COMMAND,
-    "seed",
-    torrent,
-    "-d",
-    seedDir,
-    "-p",
-    "0",
-    "-q",
-    ...extra,
-  ];
+  const p2pSeed = (...extra: string[]) => (torrent: string, seedDir: string) =>
+    p2pSeedCommand(torrent, seedDir, ...extra);
   const p2pGet = (...extra: string[]) => (torrent: string, target: string) => [
     ...P2P_COMMAND,
     "get",

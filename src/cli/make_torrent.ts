@@ -11,7 +11,7 @@ import { describeFileError, hashPieces, scanSource } from "../storage/mod.ts";
 import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { formatBytes, formatCount } from "./format.ts";
+import { counted, formatBytes } from "./format.ts";
 import { byteProgress } from "./progress.ts";
 import { CREATED_BY } from "./version.ts";
 
@@ -185,10 +185,10 @@ export async function buildTorrent(
   const pieceLength = settings.pieceLength ?? choosePieceLength(totalLength);
   const pieceCount = Math.ceil(totalLength / pieceLength);
   say(
-    `[2/3] Hashing ${formatCount(files.length)} file${files.length === 1 ? "" : "s"}, ` +
-      `${formatBytes(totalLength)} in ${formatCount(pieceCount)} piece${
-        pieceCount === 1 ? "" : "s"
-      } of ${formatBytes(pieceLength)}...`,
+    `[2/3] Hashing ${counted(files.length, "file")}, ` +
+      `${formatBytes(totalLength)} in ${counted(pieceCount, "piece")} of ${
+        formatBytes(pieceLength)
+      }...`,
   );
   const progress = await byteProgress(env, "Hashing", totalLength, settings.quiet === true);
   const pieceHashes = await hashPieces({ files, pieceLength }, {
