@@ -1,6 +1,7 @@
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { InfoHash } from "../metainfo/mod.ts";
+import { MAX_DATAGRAM } from "../transport/mod.ts";
 import type { AnnounceParameters, AnnounceResponse } from "./client_protocol.ts";
 import { TrackerError } from "./errors.ts";
 import type { ScrapeCounts } from "./scrape.ts";
@@ -25,8 +26,6 @@ import {
 export const UDP_ATTEMPT_TIMEOUTS_MS: readonly number[] = [1_000, 2_000, 4_000];
 /** BEP 15: a client may use a connection id for one minute after it was received. */
 const CONNECTION_ID_LIFETIME_MS = 60_000;
-/** Largest answer read: 20 bytes and 200 IPv4 peers is 1,220; an error message a little more. */
-const MAX_DATAGRAM = 65_536;
 
 /** Connection ids by tracker address, with when they were received. */
 const connectionIds = new Map<string, { id: bigint; at: number }>();
@@ -77,6 +76,7 @@ class UdpExchange {
     this.#tracker = tracker;
     this.#socket = dgram.createSocket(tracker.family === "ipv6" ? "udp6" : "udp4");
     this.#socket.on("message", (message: Uint8Array) => {
+      // An answer is 1,220 bytes at most (200 IPv4 peers); nothing longer than a datagram is kept.
       if (message.length <= MAX_DATAGRAM) this.#waiting?.(new Uint8Array(message));
     });
     this.#socket.on("error", (error: Error) => this.#failed?.(error));

@@ -7,16 +7,8 @@
  *
  * @module
  */
+export { type UtpClock, UtpConnection } from "./connection.ts";
 export {
-  DEFAULT_MAX_PAYLOAD,
-  RECEIVE_BUFFER,
-  SEND_BUFFER,
-  TARGET_DELAY_US,
-  type UtpClock,
-  UtpConnection,
-} from "./connection.ts";
-export {
-  MAX_CONNECTIONS,
   MAX_CONNECTIONS_PER_ADDRESS,
   type PacketOutlet,
   UtpSocket,
