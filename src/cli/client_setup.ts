@@ -13,7 +13,7 @@ import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "./format.ts";
-import { byteProgress } from "./progress.ts";
+import { terminal } from "./terminal.ts";
 import { VERSION } from "./version.ts";
 
 /** The swarm options every command that joins a swarm takes (see `peerOptions`). */
@@ -99,13 +99,15 @@ export async function addTorrent(
 ): Promise<AddedTorrent> {
   await refuseNonDirectory(resolve(env.cwd, directory), directory);
   if (!options.quiet) {
-    env.stderr.write(
+    terminal(env).line(
       `Checking ${metainfo.name}: ${formatBytes(metainfo.totalLength)} in ${
         counted(metainfo.pieceCount, "piece")
-      }...\n`,
+      }...`,
     );
   }
-  const progress = await byteProgress(env, "Checking", metainfo.totalLength, options.quiet);
+  const progress = await terminal(env).bar("Checking", metainfo.totalLength, options.quiet, {
+    clearOnStop: true,
+  });
   const log = options.log;
   const torrent = await client.add(metainfo, {
     directory: resolve(env.cwd, directory),

@@ -5,7 +5,7 @@ import { dhtSettings, type DiscoveryOptions, discoveryOptions } from "./discover
 import type { CliEnv } from "./env.ts";
 import { integerOption } from "./options.ts";
 import { DEFAULT_PEER_PORT } from "./seed.ts";
-import { startStatusLine } from "./status_line.ts";
+import { terminal } from "./terminal.ts";
 
 interface DhtCommandOptions extends DiscoveryOptions {
   port: number;
@@ -51,7 +51,7 @@ export function dhtCommand(env: CliEnv): Command {
 
 async function runDht(env: CliEnv, options: DhtCommandOptions): Promise<void> {
   const quiet = options.quiet === true;
-  const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
+  const say = (line: string) => quiet || terminal(env).line(line);
   const log = options.verbose ? say : undefined;
   // The public routers are for clients joining the public DHT, not for a lab's own root.
   const settings = await dhtSettings(env, { ...options, dht: true }, say, log, false);
@@ -62,7 +62,7 @@ async function runDht(env: CliEnv, options: DhtCommandOptions): Promise<void> {
   try {
     env.stdout.write(`dht node ${idHex(node.id)} on port ${socket.port}\n`);
     node.start().catch(() => {});
-    stopStatus = startStatusLine(env, () => {
+    stopStatus = terminal(env).status(() => {
       const { queriesReceived } = node.rpc.counters;
       return `DHT: ${node.table.size} nodes, ${node.store.size} peers of ${node.store.torrents} ` +
         `torrents stored, ${queriesReceived} queries answered`;

@@ -6,6 +6,7 @@ import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "./format.ts";
 import { download, type GetOptions } from "./get.ts";
 import { integerOption, peerOptions } from "./options.ts";
+import { terminal } from "./terminal.ts";
 
 interface FetchOptions extends GetOptions {
   tracker: string;
@@ -98,10 +99,10 @@ async function choose(
   }
   const candidates = matchesOf(results, name, options.tracker);
   if (candidates.length === 1) return candidates[0];
-  env.stderr.write(`${candidates.length} torrents match "${name}":\n`);
+  terminal(env).line(`${candidates.length} torrents match "${name}":`);
   candidates.forEach((result, i) => {
     const [summary, magnet] = describeResult(result);
-    env.stderr.write(`  ${i + 1}. ${summary}\n     ${magnet}\n`);
+    terminal(env).line(`  ${i + 1}. ${summary}\n     ${magnet}`);
   });
   if (!env.interactive || !Deno.stdin.isTerminal()) {
     throw new CommandError(`several torrents match "${name}": choose one with --infohash`);
@@ -115,7 +116,7 @@ async function choose(
 }
 
 async function fetch(env: CliEnv, name: string, options: FetchOptions): Promise<void> {
-  const say = (line: string) => options.quiet || options.json || env.stderr.write(`${line}\n`);
+  const say = (line: string) => options.quiet || options.json || terminal(env).line(line);
   const chosen = await choose(env, name, options);
   say(
     `found ${chosen.name} (${chosen.infoHash}): ${formatBytes(chosen.totalLength)}, ${

@@ -17,9 +17,8 @@ import { CommandError, Interrupted } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
-import { type ByteProgress, byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
-import { startStatusLine } from "./status_line.ts";
+import { type ByteProgress, terminal } from "./terminal.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
 export const DEFAULT_STALL_TIMEOUT = 60;
@@ -153,10 +152,9 @@ export async function download(
 ): Promise<void> {
   // --json keeps stdout for the summary and drops progress; --verbose logs still go to stderr.
   const quiet = options.quiet === true || options.json === true;
-  const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
-  const log = options.verbose && !options.quiet
-    ? (line: string) => env.stderr.write(`${line}\n`)
-    : undefined;
+  const screen = terminal(env);
+  const say = (line: string) => quiet || screen.line(line);
+  const log = options.verbose && !options.quiet ? (line: string) => screen.line(line) : undefined;
   const started = performance.now();
 
   const identity = source.kind === "torrent"
@@ -218,9 +216,11 @@ export async function download(
           `(${formatBytes(verifiedBytes)}) already here and verified: fetching only the rest`,
       );
     }
-    const bar = await byteProgress(env, "Downloading", torrent.totalLength, quiet);
+    const bar = await screen.bar("Downloading", torrent.totalLength, quiet, {
+      already: verifiedBytes,
+    });
     progress = bar;
-    bar.advance(verifiedBytes);
+    let shownBytes = verifiedBytes;
     if (!session.complete) {
       say(`[2/4] Connecting to peers (listening on port ${client.port})`);
       held.findPeers();
@@ -228,9 +228,8 @@ export async function download(
       let lastDownloaded = 0;
       let lastVerified = verifiedBytes;
       let failedBeforeLastVerified = 0;
-      let shownBytes = verifiedBytes;
       let announcedDownloading = false;
-      stopStatus = env.interactive ? () => {} : startStatusLine(env, () => {
+      stopStatus = env.interactive ? () => {} : screen.status(() => {
         const stats = session.stats();
         const eta = stats.downloadRate > 0
           ? `${Math.ceil((torrent.totalLength - stats.verifiedBytes) / stats.downloadRate)} s`
@@ -298,6 +297,8 @@ export async function download(
         say(`[3/4] Downloaded from ${counted(session.bytesFromPeers.size, "peer")}`);
       }
     }
+    // The watchdog's last look may predate the last piece: the bar ends at what is verified.
+    bar.advance(session.stats().verifiedBytes - shownBytes);
     bar.stop();
     stopStatus();
     const seconds = (performance.now() - started) / 1000;
@@ -351,10 +352,10 @@ export async function download(
     await client.close();
     await unlock();
     if (failed && !quiet && added && opened && added.session.have) {
-      env.stderr.write(
+      screen.line(
         `      kept ${formatCount(added.session.have.count)} of ${
           formatCount(opened.pieceCount)
-        } verified pieces on disk; run again to resume\n`,
+        } verified pieces on disk; run again to resume`,
       );
     }
   }

@@ -12,7 +12,7 @@ import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "./format.ts";
-import { byteProgress } from "./progress.ts";
+import { terminal } from "./terminal.ts";
 import { CREATED_BY } from "./version.ts";
 
 interface MakeTorrentOptions extends TorrentSettings {
@@ -96,7 +96,7 @@ export function makeTorrentCommand(env: CliEnv): Command {
 }
 
 async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOptions): Promise<void> {
-  const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
+  const say = (line: string) => options.quiet || terminal(env).line(line);
   let outputPath = "";
   const trackers = [...(options.tracker ?? []), ...(options.announce ?? [])];
   const settings = { ...options, tracker: trackers.length > 0 ? trackers : undefined };
@@ -190,7 +190,7 @@ export async function buildTorrent(
         formatBytes(pieceLength)
       }...`,
   );
-  const progress = await byteProgress(env, "Hashing", totalLength, settings.quiet === true);
+  const progress = await terminal(env).bar("Hashing", totalLength, settings.quiet === true);
   const pieceHashes = await hashPieces({ files, pieceLength }, {
     onProgress: (bytes) => progress.advance(bytes),
     inline: hooks.inline ?? true,

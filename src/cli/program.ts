@@ -16,6 +16,7 @@ import { publishCommand } from "./publish.ts";
 import { seedCommand } from "./seed.ts";
 import { shellCommand } from "./shell.ts";
 import { trackerCommand } from "./tracker.ts";
+import { terminal } from "./terminal.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be parsed (as getopt tools do). */
@@ -92,7 +93,7 @@ export async function runCli(env: CliEnv): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     const message = describeError(error);
-    env.stderr.write(`p2p: ${message}\n`);
+    terminal(env).line(`p2p: ${message}`);
     // A script reading --json output gets the failure as JSON too, not an empty stdout.
     if (env.args.includes("--json")) env.stdout.write(`${JSON.stringify({ error: message })}\n`);
     return error instanceof Interrupted ? error.exitCode : EXIT_FAILURE;

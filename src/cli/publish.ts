@@ -8,6 +8,7 @@ import { CommandError } from "./errors.ts";
 import { buildTorrent, pieceLengthOption } from "./make_torrent.ts";
 import { peerOptions } from "./options.ts";
 import { runSeed, seedClient, type SeedOptions } from "./seed.ts";
+import { terminal } from "./terminal.ts";
 
 interface PublishOptions extends Omit<SeedOptions, "dir"> {
   tracker: string;
@@ -110,7 +111,7 @@ export async function makeAndPublish(
 }
 
 async function publish(env: CliEnv, path: string, options: PublishOptions): Promise<void> {
-  const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
+  const say = (line: string) => options.quiet || terminal(env).line(line);
   const base = catalogUrl(options.tracker);
   // The port first: a taken one must fail before the catalog lists a file nobody seeds.
   const client = await seedClient(env, options);

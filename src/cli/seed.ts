@@ -10,7 +10,7 @@ import { CommandError } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
 import { peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
-import { startStatusLine } from "./status_line.ts";
+import { terminal } from "./terminal.ts";
 
 /** Default BitTorrent listening port. */
 export const DEFAULT_PEER_PORT = 6881;
@@ -52,7 +52,7 @@ export function seedCommand(env: CliEnv): Command {
  * @throws {TransportError} when the port is taken.
  */
 export function seedClient(env: CliEnv, options: SeedOptions): Promise<Client> {
-  const say = (line: string) => options.quiet === true || env.stderr.write(`${line}\n`);
+  const say = (line: string) => options.quiet === true || terminal(env).line(line);
   return startClient(env, options, options.verbose ? say : undefined, say);
 }
 
@@ -71,7 +71,7 @@ export async function runSeed(
   started?: Client,
 ): Promise<void> {
   const quiet = options.quiet === true;
-  const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
+  const say = (line: string) => quiet || terminal(env).line(line);
   const log = options.verbose ? say : undefined;
   const metainfos = [];
   try {
@@ -122,7 +122,7 @@ export async function runSeed(
       torrent.findPeers();
     }
     serving = true;
-    stopStatus = startStatusLine(env, () => seedingStatus(torrents), quiet);
+    stopStatus = terminal(env).status(() => seedingStatus(torrents), quiet);
     await Promise.race([
       new Promise<void>((resolve) =>
         stop.addEventListener("abort", () => resolve(), { once: true })

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseMagnet } from "../../src/metainfo/mod.ts";
 import { freePort, needsTools, withTempDir } from "../helpers.ts";
 import { runP2pOnTerminal, spawnP2p, spawnTracker } from "../process_helpers.ts";
+import { finalScreen } from "../screen.ts";
 import { writeLayout } from "../session/swarm_helpers.ts";
 
 async function exitOf(dir: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
@@ -197,7 +198,13 @@ Deno.test({
         const fetched = await runP2pOnTerminal(dir, fetchArgs, `${number}\n`);
         assert.equal(fetched.code, 0, fetched.screen);
         assert.match(fetched.screen, /found eBook\.txt /);
-        assert.match(fetched.screen, /Downloading \[.*\] \d+% \|/);
+        // The final screen, as the terminal draws it: one bar, at 100 %, under whole step lines.
+        const lines = await finalScreen(fetched.screen);
+        const bars = lines.filter((line) => line.startsWith("Downloading ["));
+        assert.equal(bars.length, 1, lines.join("\n"));
+        assert.match(bars[0], /\] 100% 3\.8 MiB\/3\.8 MiB /);
+        assert.ok(lines.every((line) => line === bars[0] || !/[█░]/.test(line)), lines.join("\n"));
+        assert.ok(lines.some((line) => line.startsWith("[4/4] Verified all")), lines.join("\n"));
         assert.deepEqual(
           await Deno.readFile(join(dir, "client1", "eBook.txt")),
           await Deno.readFile(join(dir, "client2", "eBook.txt")),
