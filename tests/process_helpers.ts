@@ -17,6 +17,9 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** `deno` arguments that run p2p from source. */
 const RUN_P2P = ["run", "--allow-all", MAIN];
 
+/** How each line of a `-v` log starts: its time (ISO 8601, UTC), as a regular expression's source. */
+export const LOG_TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ";
+
 /** A running `p2p` process with its stdout lines and stderr collected. */
 export interface P2pProcess {
   readonly child: Deno.ChildProcess;

@@ -5,7 +5,7 @@ import { dhtSettings, type DiscoveryOptions, discoveryOptions } from "./discover
 import type { CliEnv } from "./env.ts";
 import { integerOption } from "./options.ts";
 import { DEFAULT_PEER_PORT } from "./seed.ts";
-import { terminal } from "./terminal.ts";
+import { terminal, verboseLog } from "./terminal.ts";
 
 interface DhtCommandOptions extends DiscoveryOptions {
   port: number;
@@ -52,7 +52,7 @@ export function dhtCommand(env: CliEnv): Command {
 async function runDht(env: CliEnv, options: DhtCommandOptions): Promise<void> {
   const quiet = options.quiet === true;
   const say = (line: string) => quiet || terminal(env).line(line);
-  const log = options.verbose ? say : undefined;
+  const log = verboseLog(env, options.verbose, quiet);
   // The public routers are for clients joining the public DHT, not for a lab's own root.
   const settings = await dhtSettings(env, { ...options, dht: true }, say, log, false);
   const socket = bindUdp(options.host, options.port);

@@ -18,7 +18,7 @@ import { counted, formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
-import { type ByteProgress, terminal } from "./terminal.ts";
+import { type ByteProgress, terminal, verboseLog } from "./terminal.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
 export const DEFAULT_STALL_TIMEOUT = 60;
@@ -154,7 +154,7 @@ export async function download(
   const quiet = options.quiet === true || options.json === true;
   const screen = terminal(env);
   const say = (line: string) => quiet || screen.line(line);
-  const log = options.verbose && !options.quiet ? (line: string) => screen.line(line) : undefined;
+  const log = verboseLog(env, options.verbose, options.quiet);
   const started = performance.now();
 
   const identity = source.kind === "torrent"
@@ -272,7 +272,8 @@ export async function download(
                 unreachable
                   ? `tracker unreachable: ${unreachable}`
                   : stats.peers === 0
-                  ? `no peers after ${options.timeout} s`
+                  ? `no peers after ${options.timeout} s` +
+                    (session.lastPeerTrouble ? ` (last: ${session.lastPeerTrouble})` : "")
                   : `no data for ${options.timeout} s from ${
                     counted(stats.peers, "connected peer")
                   }`,

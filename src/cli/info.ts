@@ -8,7 +8,7 @@ import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
-import { terminal } from "./terminal.ts";
+import { terminal, verboseLog } from "./terminal.ts";
 
 /**
  * Files written per write: a torrent may list a million, and their lines
@@ -72,7 +72,7 @@ async function fetchTorrent(
   options: InfoOptions,
 ): Promise<Metainfo> {
   const say = (line: string) => options.json || terminal(env).line(line);
-  const log = options.verbose ? (line: string) => terminal(env).line(line) : undefined;
+  const log = verboseLog(env, options.verbose);
   say(`Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
   const client = await startClient(env, options, log, say);
   try {

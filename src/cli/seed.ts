@@ -10,7 +10,7 @@ import { CommandError } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
 import { peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
-import { terminal } from "./terminal.ts";
+import { terminal, verboseLog } from "./terminal.ts";
 
 /** Default BitTorrent listening port. */
 export const DEFAULT_PEER_PORT = 6881;
@@ -53,7 +53,7 @@ export function seedCommand(env: CliEnv): Command {
  */
 export function seedClient(env: CliEnv, options: SeedOptions): Promise<Client> {
   const say = (line: string) => options.quiet === true || terminal(env).line(line);
-  return startClient(env, options, options.verbose ? say : undefined, say);
+  return startClient(env, options, verboseLog(env, options.verbose, options.quiet), say);
 }
 
 /**
@@ -72,7 +72,7 @@ export async function runSeed(
 ): Promise<void> {
   const quiet = options.quiet === true;
   const say = (line: string) => quiet || terminal(env).line(line);
-  const log = options.verbose ? say : undefined;
+  const log = verboseLog(env, options.verbose, quiet);
   const metainfos = [];
   try {
     for (const path of paths) metainfos.push(await readTorrentFile(env, path));

@@ -59,6 +59,21 @@ export function terminal(env: CliEnv): Terminal {
   return found;
 }
 
+/**
+ * The `-v` log of a command, one timestamped line per event (ISO 8601, as
+ * the tracker's log, so the logs of several processes interleave by time),
+ * or undefined without `verbose` or with `quiet`.
+ */
+export function verboseLog(
+  env: CliEnv,
+  verbose: boolean | undefined,
+  quiet = false,
+): ((line: string) => void) | undefined {
+  if (!verbose || quiet) return undefined;
+  const screen = terminal(env);
+  return (line) => screen.line(`${env.now().toISOString()} ${line}`);
+}
+
 /** See the module documentation; get one with {@link terminal}. */
 export class Terminal {
   readonly #env: CliEnv;

@@ -171,6 +171,9 @@ export class ExtensionRegistry implements ExtensionHost {
   receive(peer: Peer, extendedId: number, payload: Uint8Array): void {
     if (extendedId === EXTENSION_HANDSHAKE_ID) {
       peer.extensions = parseExtensionHandshake(payload);
+      if (peer.extensions.client) {
+        this.log(`${peer.address}: client says it is ${JSON.stringify(peer.extensions.client)}`);
+      }
       for (const extension of this.#extensions) extension.onHandshake?.(peer);
       return;
     }

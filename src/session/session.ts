@@ -4,6 +4,7 @@ import type { Endpoint, PeerStream } from "../transport/mod.ts";
 import { formatEndpoint } from "../transport/mod.ts";
 import {
   Bitfield,
+  describePeerId,
   fitToGeometry,
   type Handshake,
   type Message,
@@ -172,6 +173,7 @@ export class TorrentSession {
   #uploadedBefore = 0;
   #downloadedBefore = 0;
   #failedPieces = 0;
+  #lastPeerTrouble: string | undefined;
   #verifiedBytes = 0;
   #closed = false;
   readonly #completion = Promise.withResolvers<void>();
@@ -418,7 +420,8 @@ export class TorrentSession {
     const address = formatEndpoint(stream.remote);
     const reject = (why: string) => {
       stream.close();
-      this.#log(`refused ${address}: ${why}`);
+      this.#lastPeerTrouble = `refused ${address}: ${why}`;
+      this.#log(this.#lastPeerTrouble);
     };
     if (this.#closed) return reject("shutting down");
     if (sameBytes(handshake.peerId, this.options.peerId)) return reject("that is ourselves");
@@ -456,6 +459,7 @@ export class TorrentSession {
         (peer.encrypted ? "encrypted (RC4)" : "plaintext") +
         (stream.via ? ` over ${stream.via}` : ""),
     );
+    if (this.options.log) this.#log(`${peer.address}: peer id ${describePeerId(peer.peerId)}`);
     this.#addresses.add(address);
     this.peers.set(peer.id, peer);
     // The bitfield goes first (BEP 3 allows it nowhere else), then the extension handshake.
@@ -549,9 +553,10 @@ export class TorrentSession {
         .catch((error) => {
           this.#addresses.delete(address);
           const retry = this.wantsPeers ? this.#redials.failed(address, endpoint) : undefined;
+          const why = error instanceof Error ? error.message : String(error);
+          this.#lastPeerTrouble = `could not connect to ${address}: ${why}`;
           this.#log(
-            `could not connect to ${address}: ${error instanceof Error ? error.message : error}` +
-              (retry ? `; trying again in ${retry / 1000} s` : ""),
+            `${this.#lastPeerTrouble}${retry ? `; trying again in ${retry / 1000} s` : ""}`,
           );
         })
         .finally(() => {
@@ -559,6 +564,14 @@ export class TorrentSession {
           this.#dialCandidates();
         });
     }
+  }
+
+  /**
+   * What last went wrong with a peer (a dial that failed, a connection
+   * refused or closed), for a command that found no peers to say why.
+   */
+  get lastPeerTrouble(): string | undefined {
+    return this.#lastPeerTrouble;
   }
 
   /** True when the session wants more peers (it is still downloading and has room). */
@@ -699,7 +712,10 @@ export class TorrentSession {
     this.#extensions.closed(peer);
     this.#uploadedBefore += peer.connection.uploaded.total;
     this.#downloadedBefore += peer.connection.downloaded.total;
-    if (!this.#closed) this.#log(`${peer.address} disconnected: ${reason}`);
+    if (!this.#closed) {
+      this.#lastPeerTrouble = `${peer.address} disconnected: ${reason}`;
+      this.#log(this.#lastPeerTrouble);
+    }
     // A freed upload slot goes to another peer; the optimistic rotation keeps its pace.
     if (!peer.amChoking && peer.peerInterested) {
       this.#applyChoking(this.#choker.refill(this.#candidates()));

@@ -43,7 +43,7 @@ export {
   messageLengthLimit,
   MessageReader,
 } from "./messages.ts";
-export { CLIENT_CODE, generatePeerId } from "./peer_id.ts";
+export { CLIENT_CODE, describePeerId, generatePeerId } from "./peer_id.ts";
 export {
   decodeMetadataMessage,
   encodeMetadataMessage,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { needsTools, withTempDir } from "../helpers.ts";
-import { runP2pOnTerminal } from "../process_helpers.ts";
+import { LOG_TIME, runP2pOnTerminal } from "../process_helpers.ts";
 import { finalScreen } from "../screen.ts";
 import { startSwarm } from "../session/swarm_helpers.ts";
 
@@ -49,7 +49,16 @@ Deno.test({
         for (const line of lines.filter((line) => line !== bars[0])) {
           assert.doesNotMatch(line, /[█░]/, `a bar drawn into a line: ${line}`);
         }
-        assert.ok(lines.some((line) => /piece \d+ from 127\.0\.0\.1:\d+/.test(line)));
+        // -v lines are timestamped, and name the peer's client by its peer id and its `v`.
+        const logged = (pattern: string) =>
+          assert.ok(
+            lines.some((line) => new RegExp(`^${LOG_TIME}${pattern}$`).test(line)),
+            `no -v line ${pattern}:\n${lines.join("\n")}`,
+          );
+        logged("piece \\d+ from 127\\.0\\.0\\.1:\\d+");
+        logged("127\\.0\\.0\\.1:\\d+: connected to, encrypted \\(RC4\\) over TCP");
+        logged("127\\.0\\.0\\.1:\\d+: peer id -P20100- \\(p2p\\)");
+        logged('127\\.0\\.0\\.1:\\d+: client says it is "p2p/0\\.1\\.0"');
         assert.doesNotMatch(screen, /INF|NULL/);
       } finally {
         await swarm.stop();

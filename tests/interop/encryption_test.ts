@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { needsTools, withTempDir } from "../helpers.ts";
-import { spawnP2p, spawnTracker } from "../process_helpers.ts";
+import { LOG_TIME, spawnP2p, spawnTracker } from "../process_helpers.ts";
 import {
   aria2cLeech,
   aria2cSeed,
@@ -39,7 +39,7 @@ const WEBTORRENT_READY = needsTools("node") &&
  */
 const ENCRYPTED = (direction: "from" | "to") =>
   new RegExp(
-    `^127\\.0\\.0\\.1:\\d+: connected ${direction}, encrypted \\(RC4\\) over TCP$`,
+    `^${LOG_TIME}127\\.0\\.0\\.1:\\d+: connected ${direction}, encrypted \\(RC4\\) over TCP$`,
     "m",
   );
 /** A plaintext connection's line, over whichever transport. */
@@ -134,7 +134,10 @@ Deno.test({
         const cases = [
           {
             policy: "prefer",
-            ours: /^127\.0\.0\.1:\d+: connected to, plaintext over TCP$/m,
+            ours: new RegExp(
+              `^${LOG_TIME}127\\.0\\.0\\.1:\\d+: connected to, plaintext over TCP$`,
+              "m",
+            ),
             its: "plaintext",
           },
           { policy: "require", ours: ENCRYPTED("to"), its: "rc4" },

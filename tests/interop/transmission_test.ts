@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools } from "../helpers.ts";
+import { LOG_TIME } from "../process_helpers.ts";
 import { canMakeNetworkNamespaces } from "./network_namespace.ts";
 import {
   assertServed,
@@ -52,7 +53,7 @@ Deno.test({
         const required = { encryption: 2 } as const;
         const encrypted = (direction: string) =>
           new RegExp(
-            `^${
+            `^${LOG_TIME}${
               guest.guestAddress.replaceAll(".", "\\.")
             }:\\d+: connected ${direction}, encrypted \\(RC4\\) over TCP$`,
             "m",

@@ -24,7 +24,7 @@ import {
   webtorrentSeed,
   webTorrentUtp,
 } from "../real_clients.ts";
-import { spawnTracker } from "../process_helpers.ts";
+import { LOG_TIME, spawnTracker } from "../process_helpers.ts";
 import { assertSameTree, runGet, waitForSeeders, writeLayout } from "../session/swarm_helpers.ts";
 import { albumSwarm, LAYOUT, NAME } from "./album.ts";
 import { canMakeNetworkNamespaces } from "./network_namespace.ts";
@@ -38,7 +38,7 @@ import {
 /** The -v log line of a peer at `ip` that connected (`from`) or was dialled (`to`) over uTP. */
 const overUtp = (direction: "from" | "to", ip = "127.0.0.1") =>
   new RegExp(
-    `^${ip.replaceAll(".", "\\.")}:\\d+: connected ${direction}, ` +
+    `^${LOG_TIME}${ip.replaceAll(".", "\\.")}:\\d+: connected ${direction}, ` +
       `(encrypted \\(RC4\\)|plaintext) over uTP$`,
     "m",
   );

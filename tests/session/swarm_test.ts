@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { freePort, withTempDir } from "../helpers.ts";
 import { spawnP2p } from "../process_helpers.ts";
+import { announceQuery } from "../tracker/tracker_helpers.ts";
 import { assertSameTree, runGet, startSwarm } from "./swarm_helpers.ts";
 
 Deno.test("get: a multi-file torrent from three seeds, with a 0-byte file and a short last piece", async () => {
@@ -193,6 +194,43 @@ Deno.test("get: a corrupt torrent URL, a missing file and no peers give one clea
       await lonely.stop();
       assert.equal(status.code, 1);
       assert.match(lonely.stderr(), /^p2p: no peers after 2 s\n/);
+
+      // A "peer" that hangs up on every connection: the timeout says what happened with it.
+      const hangUp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      (async () => {
+        for await (const connection of hangUp) connection.close();
+      })().catch(() => {});
+      try {
+        const torrent = parseMetainfo(await Deno.readFile(swarm.torrentPath));
+        const query = announceQuery({
+          info_hash: torrent.infoHash.bytes,
+          port: hangUp.addr.port,
+          left: 0,
+          event: "started",
+        });
+        await fetch(`${swarm.announceUrl}?${query}`).then((response) => response.body?.cancel());
+        const refused = spawnP2p(
+          dir,
+          "get",
+          swarm.torrentPath,
+          "-d",
+          join(dir, "leech"),
+          "--timeout",
+          "2",
+          "-q",
+          "--no-utp",
+        );
+        assert.equal((await refused.child.status).code, 1);
+        await refused.stop();
+        assert.match(
+          refused.stderr(),
+          new RegExp(
+            `^p2p: no peers after 2 s \\(last: could not connect to 127\\.0\\.0\\.1:${hangUp.addr.port}: .+\\)\n`,
+          ),
+        );
+      } finally {
+        hangUp.close();
+      }
     } finally {
       await swarm.stop();
     }
