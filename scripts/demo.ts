@@ -84,7 +84,8 @@ async function fetch(
   for (const line of process.stderr().split("\n")) {
     const found = /^found (.*)$/.exec(line);
     if (found) console.log(`${client}: tracker answered: ${found[1]}`);
-    const piece = /^piece (\d+) from (.*)$/.exec(line);
+    // A -v line: its timestamp, then the event.
+    const piece = /^\S+ piece (\d+) from (.*)$/.exec(line);
     if (!piece) continue;
     const senders = piece[2].split(", ").map((address) => peerNames.get(address) ?? address);
     senders.forEach((sender) => from.add(sender));

@@ -51,14 +51,17 @@ export function spawnP2pThrough(wrapper: string[], cwd: string, ...args: string[
  * where progress bars are drawn and questions asked. `typed` is what the
  * user types, once the screen shows `typeAfter` if given (so the program
  * reads it keystroke by keystroke, not as lines the terminal already
- * edited). Resolves with the exit code and everything the terminal showed.
+ * edited), or a list of steps, each typed once the screen shows its
+ * pattern after the step before. Resolves with the exit code and
+ * everything the terminal showed.
  */
 export async function runP2pOnTerminal(
   cwd: string,
   args: string[],
-  typed = "",
+  typed: string | TerminalStep[] = "",
   typeAfter?: RegExp,
 ): Promise<{ code: number; screen: string }> {
+  const steps: TerminalStep[] = typeof typed === "string" ? [[typeAfter ?? /(?:)/, typed]] : typed;
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
   const commandLine = [Deno.execPath(), ...RUN_P2P, ...args].map(quote).join(" ");
   const child = new Deno.Command("script", {
@@ -72,19 +75,32 @@ export async function runP2pOnTerminal(
   // Bounded: a program left waiting for input is killed after a minute.
   const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
   const writer = child.stdin.getWriter();
-  const type = () => writer.write(new TextEncoder().encode(typed)).catch(() => {});
   let screen = "";
-  let typing = typeAfter ? undefined : type();
+  // Each step waits for its pattern in what the screen showed since the step before.
+  let step = 0;
+  let seenUpTo = 0;
+  let typing: Promise<unknown> = Promise.resolve();
+  const typeDue = () => {
+    while (step < steps.length && steps[step][0].test(screen.slice(seenUpTo))) {
+      const text = steps[step++][1];
+      seenUpTo = screen.length;
+      typing = typing.then(() => writer.write(new TextEncoder().encode(text))).catch(() => {});
+    }
+  };
+  typeDue();
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
     screen += decoder.decode(chunk, { stream: true });
-    if (!typing && typeAfter!.test(screen)) typing = type();
+    typeDue();
   }
   const { code } = await child.status.finally(() => clearTimeout(deadline));
   await typing;
   await writer.close().catch(() => {});
   return { code, screen };
 }
+
+/** What a user types on a terminal (the text) once the screen shows something (the pattern). */
+export type TerminalStep = [RegExp, string];
 
 /** A `p2p` process whose standard input the test writes, line by line. */
 export interface InteractiveP2p extends P2pProcess {

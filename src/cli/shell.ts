@@ -2,12 +2,14 @@ import { Command } from "commander";
 import process from "node:process";
 import readline from "node:readline";
 import { dirname, join, resolve } from "node:path";
-import { type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import { type InfoHash, type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent, EncryptionPolicy } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
 import type { CliEnv } from "./env.ts";
-import { CommandError } from "./errors.ts";
+import { CommandError, Interrupted } from "./errors.ts";
+import { lockDownload } from "./download_lock.ts";
+import { terminal } from "./terminal.ts";
 import { counted, formatBytes } from "./format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
@@ -17,15 +19,17 @@ import { makeAndPublish } from "./publish.ts";
 
 /** Seconds a fetch in the shell may go without data before it gives up. */
 const FETCH_TIMEOUT_S = 60;
-/** Piece length of torrents the shell publishes: the report's 512 KiB. */
-const SHELL_PIECE_LENGTH = 512 * 1024;
+/** A follow's line off a terminal is printed at most this often. */
+const FOLLOW_LINE_MS = 1000;
 
 const HELP = `commands:
   publish FILE   share FILE (in the client's directory): publish it to the tracker and seed it
   fetch NAME     download NAME from the peers that have it, then seed it
-                 (or fetch MAGNET: a magnet link, its metadata from peers)
+                 (or fetch HASH: an info hash the catalog lists; fetch MAGNET:
+                 a magnet link, its metadata from peers); Ctrl-C leaves it
+                 downloading in the background
   search [TEXT]  list the tracker's torrents whose name contains TEXT (all of them without)
-  status         what this client seeds and downloads, with peers and rates
+  status         what this client seeds and downloads, with peers, rates and ETA
   help           this list
   exit           leave (Ctrl-D too): every torrent announces it stopped`;
 
@@ -70,10 +74,38 @@ export function shellCommand(env: CliEnv): Command {
   return discoveryOptions(command);
 }
 
+/** A download the shell started: its session, and the lock on its files until it completes. */
+interface ShellDownload {
+  readonly session: ClientTorrent["session"];
+  readonly name: string;
+  readonly totalLength: number;
+}
+
+/** The words the shell knows, for tab completion. */
+const SHELL_COMMANDS = ["exit", "fetch", "help", "publish", "quit", "search", "status"];
+
+/** "downloading 42%: 1.3 MiB of 3.2 MiB, 612 KiB/s, ETA 3 s, 2 peers" */
+function downloadProgress(session: ClientTorrent["session"], totalLength: number): string {
+  const stats = session.stats();
+  const eta = stats.downloadRate > 0
+    ? `${Math.ceil((totalLength - stats.verifiedBytes) / stats.downloadRate)} s`
+    : "?";
+  return `downloading ${Math.floor((stats.verifiedBytes / Math.max(1, totalLength)) * 100)}%: ${
+    formatBytes(stats.verifiedBytes)
+  } of ${formatBytes(totalLength)}, ${formatBytes(stats.downloadRate)}/s, ETA ${eta}, ${
+    counted(stats.peers, "peer")
+  }`;
+}
+
 class Shell {
   readonly #directory: string;
   readonly #tracker: string;
   #client: Client | undefined;
+  #lines: readline.Interface | undefined;
+  /** Aborted by Ctrl-C while a fetch is followed at the prompt: it goes on in the background. */
+  #following: AbortController | undefined;
+  /** Download locks still held, released when each completes or the shell leaves. */
+  readonly #locks = new Set<() => Promise<void>>();
 
   constructor(readonly env: CliEnv, readonly options: ShellOptions) {
     this.#directory = resolve(env.cwd, options.dir);
@@ -97,14 +129,26 @@ class Shell {
       prompt: "p2p> ",
       terminal: Deno.stdin.isTerminal(),
       historySize: 100,
+      completer: (line: string, answer: (error: null, result: [string[], string]) => void) => {
+        this.#complete(line).then(
+          (result) => answer(null, result),
+          () => answer(null, [[], line]),
+        );
+      },
     });
+    this.#lines = lines;
     // Input may end (Ctrl-D, or a pipe) while a command still runs: the lines
     // read so far are still executed, and no prompt is shown on a closed reader.
     let closed = false;
     lines.on("close", () => (closed = true));
     const prompt = () => closed || lines.prompt();
-    // Ctrl-C at the prompt clears the line, as shells do; Ctrl-D or exit leaves.
+    // Ctrl-C at the prompt clears the line, as shells do; Ctrl-D or exit leaves. During a
+    // fetch it gives the prompt back and the download goes on.
     lines.on("SIGINT", () => {
+      if (this.#following) {
+        this.#following.abort();
+        return;
+      }
       lines.write(null, { ctrl: true, name: "u" });
       this.env.stderr.write("^C (Ctrl-D or exit to leave)\n");
       prompt();
@@ -187,7 +231,7 @@ class Shell {
   async #publish(file: string): Promise<void> {
     const { torrent, target, added } = await makeAndPublish(this.env, this.#directory, file, {
       tracker: this.#tracker,
-      pieceLength: SHELL_PIECE_LENGTH,
+      // The piece length p2p publish picks too: the same file is the same torrent either way.
       peerName: this.options.name,
       inline: false,
       quiet: true,
@@ -214,74 +258,202 @@ class Shell {
   }
 
   async #fetch(name: string): Promise<void> {
-    const link = await magnetArgument(this.env, name);
-    if (link) return await this.#fetchMagnet(link);
+    // An info hash the catalog lists is fetched by its .torrent; any other, as a magnet link.
+    const hash = /^[0-9a-f]{40}$/i.test(name) ? name.toLowerCase() : undefined;
+    const published = hash &&
+      await downloadCatalogTorrent(this.#tracker, hash).catch(() => undefined);
+    const link = published ? undefined : await magnetArgument(this.env, name);
+    const download = published
+      ? await this.#fetchPublished(published)
+      : link
+      ? await this.#fetchMagnet(link)
+      : await this.#fetchPublished(await this.#chooseByName(name));
+    await this.#follow(download);
+  }
+
+  /** The .torrent NAME means in the catalog; several matches are listed by info hash. */
+  async #chooseByName(name: string): Promise<Uint8Array> {
     const candidates = matchesOf(await searchCatalog(this.#tracker, name), name, this.#tracker);
     if (candidates.length > 1) {
       throw new CommandError(
-        `${candidates.length} torrents match "${name}": ${
-          candidates.map((c) => c.name).join(", ")
-        }`,
+        `${candidates.length} torrents match "${name}"; fetch one by its info hash:\n` +
+          candidates.map((result) => `  ${describeResult(result)[0]}`).join("\n"),
       );
     }
-    const torrent = parseMetainfo(
-      await downloadCatalogTorrent(this.#tracker, candidates[0].infoHash),
-    );
-    this.#say(
-      `fetching ${torrent.name} (${formatBytes(torrent.totalLength)}) from ${
-        counted(candidates[0].seeders, "seeder")
-      }`,
-    );
-    const { session } = await this.#start(torrent, this.#directory, "write");
-    await this.#follow(session, torrent);
+    return await downloadCatalogTorrent(this.#tracker, candidates[0].infoHash);
   }
 
-  /** Fetches a magnet link: its metadata from peers, then its data, seeding it after. */
-  async #fetchMagnet(link: MagnetLink): Promise<void> {
+  /** Starts downloading a torrent of the catalog. */
+  async #fetchPublished(bytes: Uint8Array): Promise<ShellDownload> {
+    const torrent = parseMetainfo(bytes);
+    const held = this.#client!.get(torrent.infoHash);
+    if (held) {
+      const what = held.session.complete ? "seeding it already" : "fetching it already";
+      throw new CommandError(`${torrent.name}: ${what} (status shows it)`);
+    }
+    this.#say(`fetching ${torrent.name} (${formatBytes(torrent.totalLength)})`);
+    const unlock = await this.#lock(torrent.infoHash, torrent.name);
+    try {
+      const { session } = await this.#start(torrent, this.#directory, "write");
+      return this.#whenDone(
+        { session, name: torrent.name, totalLength: torrent.totalLength },
+        unlock,
+      );
+    } catch (error) {
+      await this.#unlock(unlock);
+      throw error;
+    }
+  }
+
+  /** Starts fetching a magnet link: its metadata from peers (Ctrl-C gives up), then its data. */
+  async #fetchMagnet(link: MagnetLink): Promise<ShellDownload> {
     if (link.selectOnly) {
       throw new CommandError("this magnet link selects files (so=), which p2p cannot do yet");
     }
-    this.#say(`fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
-    const { torrent } = await fetchMetadata(this.env, this.#client!, link, {
-      directory: this.#directory,
-      timeout: FETCH_TIMEOUT_S,
-      stop: new AbortController().signal,
-    });
-    const info = torrent.info!;
-    this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);
-    await this.#follow(torrent.session, info);
+    const name = link.name ?? link.infoHash.hex;
+    this.#say(`fetching the metadata of ${name} from peers`);
+    const unlock = await this.#lock(link.infoHash, name);
+    const following = this.#following = new AbortController();
+    try {
+      const { torrent } = await fetchMetadata(this.env, this.#client!, link, {
+        directory: this.#directory,
+        timeout: FETCH_TIMEOUT_S,
+        stop: following.signal,
+      });
+      const info = torrent.info!;
+      this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);
+      return this.#whenDone(
+        { session: torrent.session, name: info.name, totalLength: info.totalLength },
+        unlock,
+      );
+    } catch (error) {
+      // Without its metadata there is nothing to go on with in the background.
+      await this.#client!.remove(link.infoHash);
+      await this.#unlock(unlock);
+      if (error instanceof Interrupted) throw new CommandError(`stopped fetching ${name}`);
+      throw error;
+    } finally {
+      this.#following = undefined;
+    }
   }
 
-  /** Reports a download's progress until it completes (or stops moving). */
-  async #follow(
-    session: ClientTorrent["session"],
-    torrent: { name: string; totalLength: number },
-  ): Promise<void> {
+  /** Says so when a download completes, in the foreground or not, and frees its files. */
+  #whenDone(download: ShellDownload, unlock: () => Promise<void>): ShellDownload {
+    download.session.whenComplete().then(
+      async () => {
+        await this.#unlock(unlock);
+        this.#notify(
+          `fetched ${join(this.#directory, download.name)}: every piece verified; seeding it now`,
+        );
+      },
+      () => this.#unlock(unlock),
+    );
+    return download;
+  }
+
+  /** Takes the download lock of a torrent's files (two fetches of one torrent would clash). */
+  async #lock(infoHash: InfoHash, name: string): Promise<() => Promise<void>> {
+    const unlock = await lockDownload(this.#directory, infoHash, name);
+    this.#locks.add(unlock);
+    return unlock;
+  }
+
+  async #unlock(unlock: () => Promise<void>): Promise<void> {
+    if (this.#locks.delete(unlock)) await unlock();
+  }
+
+  /**
+   * Shows a download's progress until it completes, stops moving, or Ctrl-C
+   * leaves it to the background: a live line on a terminal, a line a
+   * second at most otherwise.
+   */
+  async #follow(download: ShellDownload): Promise<void> {
+    const { session } = download;
+    if (session.complete) return;
+    const following = this.#following = new AbortController();
+    const detached = new Promise<"detached">((resolve) =>
+      following.signal.addEventListener("abort", () => resolve("detached"), { once: true })
+    );
+    const render = () => `  ${downloadProgress(session, download.totalLength)}`;
+    const stopLive = this.env.interactive
+      ? terminal(this.env).status(() => `${render()} (Ctrl-C: on in the background)`, false)
+      : undefined;
     let lastBytes = -1;
     let lastChange = performance.now();
-    while (!session.complete) {
-      const stats = session.stats();
-      if (stats.verifiedBytes !== lastBytes) {
-        lastBytes = stats.verifiedBytes;
-        lastChange = performance.now();
-        this.#say(
-          `  ${Math.floor((stats.verifiedBytes / Math.max(1, torrent.totalLength)) * 100)}% ` +
-            `${formatBytes(stats.verifiedBytes)} from ${counted(stats.peers, "peer")}`,
-        );
+    let lastLine = -Infinity;
+    try {
+      while (!session.complete) {
+        const stats = session.stats();
+        const now = performance.now();
+        if (stats.verifiedBytes !== lastBytes) {
+          lastBytes = stats.verifiedBytes;
+          lastChange = now;
+          if (!stopLive && now - lastLine >= FOLLOW_LINE_MS) {
+            lastLine = now;
+            this.#say(render());
+          }
+        }
+        if (now - lastChange > FETCH_TIMEOUT_S * 1000) {
+          throw new CommandError(
+            `no progress for ${FETCH_TIMEOUT_S} s; still trying in the background`,
+          );
+        }
+        const woke = await Promise.race([
+          session.whenComplete(),
+          detached,
+          new Promise((resolve) => setTimeout(resolve, 500)),
+        ]);
+        if (woke === "detached") {
+          stopLive?.();
+          this.#say(`${download.name} goes on downloading in the background (status shows it)`);
+          return;
+        }
       }
-      if (performance.now() - lastChange > FETCH_TIMEOUT_S * 1000) {
-        throw new CommandError(
-          `no progress for ${FETCH_TIMEOUT_S} s; still trying in the background`,
-        );
-      }
-      await Promise.race([
-        session.whenComplete(),
-        new Promise((resolve) => setTimeout(resolve, 500)),
-      ]);
+    } finally {
+      stopLive?.();
+      this.#following = undefined;
     }
-    this.#say(
-      `fetched ${join(this.#directory, torrent.name)}: every piece verified; seeding it now`,
-    );
+    // Its completion line comes from #whenDone; it runs before this, as it waited first.
+    await session.whenComplete();
+  }
+
+  /**
+   * A line about something that happened in the background: above the
+   * prompt, which is drawn again with what was being typed.
+   */
+  #notify(line: string): void {
+    if (this.#following && this.env.interactive) {
+      terminal(this.env).line(line);
+    } else if (this.#lines && Deno.stdin.isTerminal() && !this.#following) {
+      this.env.stderr.write("\r\x1b[2K");
+      this.#say(line);
+      this.#lines.prompt(true);
+    } else {
+      this.#say(line);
+    }
+  }
+
+  /** Tab completion: command names, local files after publish, catalog names after fetch. */
+  async #complete(line: string): Promise<[string[], string]> {
+    const space = line.indexOf(" ");
+    if (space < 0) {
+      // With the space, as shells complete a word: what follows can be typed at once.
+      return [
+        SHELL_COMMANDS.filter((name) => name.startsWith(line)).map((name) => `${name} `),
+        line,
+      ];
+    }
+    const command = line.slice(0, space);
+    const partial = line.slice(space + 1);
+    let choices: string[] = [];
+    if (command === "publish") {
+      for await (const entry of Deno.readDir(this.#directory)) {
+        if (!entry.name.startsWith(".")) choices.push(entry.name);
+      }
+    } else if (command === "fetch" || command === "search") {
+      choices = [...new Set((await searchCatalog(this.#tracker, partial)).map((r) => r.name))];
+    }
+    return [choices.filter((choice) => choice.startsWith(partial)).sort(), partial];
   }
 
   #status(): void {
@@ -293,21 +465,19 @@ class Shell {
     for (const { session } of torrents) {
       const stats = session.stats();
       const total = session.info?.totalLength ?? 0;
-      const role = session.complete
-        ? "seeding"
-        : `downloading ${Math.floor((stats.verifiedBytes / Math.max(1, total)) * 100)}%`;
       // A finished torrent downloads nothing: its last rate would only mislead.
-      const down = session.complete ? "" : `, down ${formatBytes(stats.downloadRate)}/s`;
+      const role = session.complete ? "seeding" : downloadProgress(session, total);
       this.#say(
-        `${session.name}: ${role}, ${counted(stats.peers, "peer")}, up ${
-          formatBytes(stats.uploadRate)
-        }/s (${formatBytes(stats.uploaded)} in all)${down}`,
+        `${session.name}: ${role}${
+          session.complete ? `, ${counted(stats.peers, "peer")}` : ""
+        }, up ${formatBytes(stats.uploadRate)}/s (${formatBytes(stats.uploaded)} in all)`,
       );
     }
   }
 
   async #leave(): Promise<void> {
     await this.#client?.close();
+    for (const unlock of [...this.#locks]) await this.#unlock(unlock);
     this.#say("bye: every torrent announced stopped");
   }
 }

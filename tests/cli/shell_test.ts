@@ -8,8 +8,11 @@ import {
   type InteractiveP2p,
   runP2pOnTerminal,
   spawnInteractive,
+  spawnP2p,
   spawnTracker,
 } from "../process_helpers.ts";
+import { finalScreen } from "../screen.ts";
+import { writeLayout } from "../session/swarm_helpers.ts";
 
 /** Types a command and waits for the output line it should produce. */
 async function type(
@@ -56,6 +59,20 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
         /^fetched .*client1\/eBook\.txt: every piece verified; seeding it now$/,
       );
       assert.equal(await Deno.readTextFile(join(dir, "client1", "eBook.txt")), ebookText());
+      assert.ok(
+        client1.stdoutLines().some((line) =>
+          /^ {2}downloading \d+%: .* of 3\.2 MiB, .*\/s, ETA .*, \d+ peers?$/.test(line)
+        ),
+        `the fetch shows its rate and ETA:\n${client1.stdoutLines().join("\n")}`,
+      );
+      // The same file through p2p publish is the same torrent: the catalog has it already.
+      const again = spawnP2p(dir, "publish", "eBook.txt", "-t", url, "-d", "client2");
+      await again.waitForLine(/^seeding /);
+      await again.stop();
+      assert.match(
+        again.stderr(),
+        new RegExp(`eBook\\.txt \\(${infoHash}\\) was already published`),
+      );
       // The magnet link from the search, fetched by another client: its metadata from peers.
       await type(client3, `fetch ${magnet}`, /^fetching eBook\.txt \(3\.2 MiB\)$/);
       await client3.waitForLine(/^fetched .*client3\/eBook\.txt: every piece verified/, 20_000);
@@ -86,6 +103,30 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
         /^error: file not found: missing\.txt \(looked in .*client1\)$/,
       );
       await type(client1, "fetch Moby Dick", /^error: "Moby Dick" not found on tracker http/);
+      // By info hash: the catalog's torrent, here one this client seeds already.
+      await type(client1, `fetch ${infoHash}`, /^error: eBook\.txt: seeding it already/);
+      // Two names that match: listed by info hash, and one of them fetched by it.
+      await Deno.writeTextFile(join(dir, "client2", "eBook-notes.txt"), "notes\n".repeat(1000));
+      const [, notesHash] = await type(
+        client2,
+        "publish eBook-notes.txt",
+        /^published eBook-notes\.txt \(([0-9a-f]{40})\)/,
+      );
+      await type(
+        client1,
+        "fetch eBook",
+        /^error: 2 torrents match "eBook"; fetch one by its info hash:$/,
+      );
+      await client1.waitForLine(new RegExp(`^ {2}${notesHash} {2}eBook-notes\\.txt {2}`));
+      await type(
+        client1,
+        `fetch ${notesHash}`,
+        /^fetched .*client1\/eBook-notes\.txt: every piece/,
+      );
+      assert.equal(
+        await Deno.readTextFile(join(dir, "client1", "eBook-notes.txt")),
+        "notes\n".repeat(1000),
+      );
 
       await type(client1, "exit", /^bye: every torrent announced stopped$/);
       assert.equal((await client1.child.status).code, 0);
@@ -156,6 +197,65 @@ Deno.test({
       assert.doesNotMatch(screen, /unknown command/, "the dropped line never ran");
       assert.match(screen, /nothing shared yet/);
       assert.match(screen, /bye: every torrent announced stopped/);
+    });
+  },
+});
+
+Deno.test({
+  name: "shell on a terminal: Ctrl-C during a fetch gives the prompt back, the download goes on",
+  ignore: !needsTools("script"),
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const { tracker, announceUrl } = await spawnTracker(dir, join(dir, "tracker"));
+      const url = announceUrl.replace(/\/announce$/, "");
+      await writeLayout(join(dir, "seeder"), { "big.bin": 4 * 1024 * 1024 });
+      // 4 MiB at 512 KiB/s: eight seconds, time for Ctrl-C, a status and Tab completion.
+      const seeder = spawnP2p(
+        dir,
+        "publish",
+        "big.bin",
+        "-t",
+        url,
+        "-d",
+        "seeder",
+        "--max-upload-rate",
+        "512K",
+      );
+      try {
+        await seeder.waitForLine(/^seeding /);
+        const CTRL_C = "\x03";
+        const TAB = "\t";
+        const { code, screen } = await runP2pOnTerminal(
+          dir,
+          ["shell", "-t", url, "-d", "client"],
+          [
+            // Tab completes the command, then the catalog name.
+            [/p2p> /, `fet${TAB}`],
+            [/fetch /, `bi${TAB}`],
+            [/big\.bin/, "\r"],
+            [/downloading \d+%: .*\/s, ETA /, CTRL_C],
+            [/goes on downloading in the background/, `stat${TAB}`],
+            [/status /, "\r"],
+            [/big\.bin: downloading \d+%/, ""],
+            [/fetched .*big\.bin: every piece verified/, "exit\r"],
+          ],
+        );
+        const lines = await finalScreen(screen);
+        assert.equal(code, 0, lines.join("\n"));
+        assert.ok(lines.some((line) => line === "p2p> fetch big.bin"), lines.join("\n"));
+        assert.ok(
+          lines.some((line) => /^big\.bin: downloading \d+%: .* of 4 MiB, .*, ETA /.test(line)),
+          lines.join("\n"),
+        );
+        assert.equal(
+          await Deno.readFile(join(dir, "client", "big.bin")).then((data) => data.length),
+          4 * 1024 * 1024,
+        );
+        assert.match(screen, /bye: every torrent announced stopped/);
+      } finally {
+        await seeder.stop();
+        await tracker.stop();
+      }
     });
   },
 });
