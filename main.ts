@@ -28,5 +28,9 @@ if (import.meta.main) {
     event.preventDefault();
     internalError(event.error);
   });
+  // `deno task p2p` runs in the repository; P2P_CWD (the task sets it to the directory the
+  // task was started in) puts relative paths back where the user typed them.
+  const startedIn = Deno.env.get("P2P_CWD");
+  if (startedIn) Deno.chdir(startedIn);
   Deno.exit(await runCli(processEnv()));
 }

@@ -1,15 +1,17 @@
-import { Command, CommanderError } from "commander";
+import { Argument, Command, CommanderError } from "commander";
 import { BencodeError } from "../bencode/mod.ts";
 import { MetainfoError } from "../metainfo/mod.ts";
 import { StorageError } from "../storage/mod.ts";
 import { TrackerError } from "../tracker/mod.ts";
 import { TransportError } from "../transport/mod.ts";
 import { DhtError } from "../dht/mod.ts";
+import { COMPLETION_SHELLS, completionScript, type CompletionShell } from "./completions.ts";
 import { dhtCommand } from "./dht.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
 import { infoCommand } from "./info.ts";
 import { makeTorrentCommand } from "./make_torrent.ts";
+import { manualOf } from "./manual.ts";
 import { fetchCommand } from "./fetch.ts";
 import { getCommand } from "./get.ts";
 import { publishCommand } from "./publish.ts";
@@ -63,10 +65,44 @@ function buildProgram(env: CliEnv): Command {
       command
         .exitOverride()
         .configureOutput(program.configureOutput())
-        .showHelpAfterError(`Usage: ${name} ${command.usage()}\nRun '${name} --help' for details.`),
+        .showHelpAfterError(`Usage: ${name} ${command.usage()}\nRun '${name} --help' for details.`)
+        .addHelpText("after", `\nThe manual: p2p help ${command.name()}`),
     );
   }
+  // Both after the commands, so that their completion scripts and manuals know them all.
+  program.helpCommand(false);
+  program.addCommand(helpCommand(env, program).exitOverride());
+  program.addCommand(completionsCommand(env, program).exitOverride());
   return program;
+}
+
+/** `p2p help [COMMAND]`: the program's help, or a command's usage and its README section. */
+function helpCommand(env: CliEnv, program: Command): Command {
+  return new Command("help")
+    .description("the manual of a command: its usage and its section of the README")
+    .argument("[command]", "a command (all of them are listed without)")
+    .action((name?: string) => {
+      if (name === undefined) {
+        env.stdout.write(program.helpInformation());
+        return;
+      }
+      const command = program.commands.find((known) => known.name() === name);
+      if (!command) {
+        throw new CommandError(
+          `no command "${name}": ${program.commands.map((known) => known.name()).join(", ")}`,
+        );
+      }
+      const section = manualOf(name);
+      env.stdout.write(`${command.helpInformation()}${section ? `\n${section}\n` : ""}`);
+    });
+}
+
+/** `p2p completions bash|zsh|fish`: the completion script for a shell. */
+function completionsCommand(env: CliEnv, program: Command): Command {
+  return new Command("completions")
+    .description("a completion script for bash, zsh or fish (see the README's Install)")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => env.stdout.write(completionScript(program, shell)));
 }
 
 /**

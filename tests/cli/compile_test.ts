@@ -55,5 +55,8 @@ Deno.test("deno task p2p runs the sources with the permissions and V8 settings t
   const config = JSON.parse(
     await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
   );
-  assert.equal(config.tasks.p2p, `deno run ${PERMISSIONS.join(" ")} ${V8_FLAGS} main.ts`);
+  assert.equal(
+    config.tasks.p2p,
+    `P2P_CWD="$INIT_CWD" deno run ${PERMISSIONS.join(" ")} ${V8_FLAGS} main.ts`,
+  );
 });
