@@ -1,14 +1,7 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
-import {
-  type MagnetLink,
-  type Metainfo,
-  MetainfoError,
-  parseMetainfo,
-  type TorrentInfo,
-} from "../metainfo/mod.ts";
+import type { MagnetLink, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent } from "../client/mod.ts";
-import { describeFetchFailure, readAtMost, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, refuseNonDirectory, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import { lockDownload } from "./download_lock.ts";
@@ -17,7 +10,7 @@ import { CommandError, Interrupted } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
-import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
+import { readTorrentFile } from "./read_torrent.ts";
 import { type ByteProgress, terminal, verboseLog } from "./terminal.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
@@ -76,42 +69,6 @@ export function getCommand(env: CliEnv): Command {
     .action((torrent: string, options: GetOptions) => get(env, torrent, options));
 }
 
-/**
- * Loads a torrent from a path or an http(s) URL (a tracker catalog's
- * `/torrents/<hash>.torrent`), validated like every torrent we read.
- *
- * @example
- * ```ts
- * const torrent = await loadTorrent(env, "http://127.0.0.1:6969/torrents/ab...cd.torrent");
- * ```
- */
-export async function loadTorrent(env: CliEnv, source: string): Promise<Metainfo> {
-  if (!/^https?:\/\//i.test(source)) return await readTorrentFile(env, source);
-  let response: Response;
-  try {
-    response = await fetch(source, { signal: AbortSignal.timeout(15_000) });
-  } catch (error) {
-    throw new TrackerError(`cannot fetch ${source}: ${describeFetchFailure(error)}`);
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new TrackerError(`cannot fetch ${source}: HTTP ${response.status}`);
-  }
-  // Read with a cap: a hostile URL must not stream gigabytes into memory first.
-  const bytes = await readAtMost(response.body, MAX_TORRENT_FILE_SIZE).catch((error) => {
-    if (error instanceof TrackerError) {
-      throw new CommandError(`${source} is too large for a .torrent`);
-    }
-    throw error;
-  });
-  try {
-    return parseMetainfo(bytes);
-  } catch (error) {
-    if (error instanceof MetainfoError) throw new MetainfoError(`${source}: ${error.message}`);
-    throw error;
-  }
-}
-
 function percent(part: number, whole: number): string {
   return whole === 0 ? "100%" : `${Math.floor((part / whole) * 100)}%`;
 }
@@ -130,7 +87,7 @@ async function get(env: CliEnv, argument: string, options: GetOptions): Promise<
     env,
     link
       ? { kind: "magnet", link }
-      : { kind: "torrent", metainfo: await loadTorrent(env, argument) },
+      : { kind: "torrent", metainfo: await readTorrentFile(env, argument) },
     options,
   );
 }

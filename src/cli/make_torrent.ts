@@ -122,7 +122,8 @@ async function makeTorrent(env: CliEnv, path: string, options: MakeTorrentOption
         totalLength: torrent.totalLength,
         pieceLength: torrent.pieceLength,
         pieceCount: torrent.pieceCount,
-        files: torrent.files.length,
+        // As info --json lists them, so scripts read one shape.
+        files: torrent.files.map((file) => ({ path: file.path.join("/"), length: file.length })),
       }) + "\n",
     );
   } else {

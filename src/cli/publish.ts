@@ -44,6 +44,7 @@ export function publishCommand(env: CliEnv): Command {
       pieceLengthOption,
     )
     .option("--token <token>", "the tracker's publish token, if it asks for one")
+    .option("--json", "JSON lines on stdout: what was published, then what is seeded")
     .action((path: string, options: PublishOptions) => publish(env, path, options));
 }
 
@@ -128,6 +129,19 @@ async function publish(env: CliEnv, path: string, options: PublishOptions): Prom
     throw error;
   }
   const { torrent, target, torrentPath, added } = published;
+  if (options.json) {
+    env.stdout.write(
+      `${
+        JSON.stringify({
+          published: torrent.name,
+          infoHash: torrent.infoHash.hex,
+          added,
+          tracker: base,
+          torrentPath,
+        })
+      }\n`,
+    );
+  }
   say(
     added
       ? `published ${torrent.name} (${torrent.infoHash.hex}) to ${base}`

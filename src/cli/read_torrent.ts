@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
-import { readAtMost, TrackerError } from "../tracker/mod.ts";
+import { type Metainfo, MetainfoError, parseMetainfo } from "../metainfo/mod.ts";
+import { describeFetchFailure, readAtMost, TrackerError } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 
@@ -8,18 +8,22 @@ import { CommandError } from "./errors.ts";
 export const MAX_TORRENT_FILE_SIZE = 64 * 1024 * 1024;
 
 /**
- * Reads and validates a .torrent named on the command line (`-`: standard
- * input, as other tools take it); every command that takes a torrent file
- * goes through here.
+ * Reads and validates a .torrent named on the command line: a file, `-`
+ * (or `/dev/stdin`) for standard input, as other tools take it, or an
+ * http(s) URL (a tracker catalog's `/torrents/<hash>.torrent`). Every
+ * command that takes a torrent goes through here.
  *
- * @throws {CommandError} when the file cannot be read; {@link MetainfoError} when it is malformed.
+ * @throws {CommandError} when the file cannot be read; {@link TrackerError} when the URL cannot be
+ * fetched; {@link MetainfoError} when it is malformed.
  * @example
  * ```ts
  * const torrent = await readTorrentFile(env, "x.torrent");
  * ```
  */
 export async function readTorrentFile(env: CliEnv, path: string): Promise<Metainfo> {
-  if (path === "-") return await readStandardInput();
+  // Deno asks for every permission to open a device, /dev/stdin included: it is read as "-".
+  if (path === "-" || path === "/dev/stdin") return await readStandardInput();
+  if (/^https?:\/\//i.test(path)) return await fetchTorrent(path);
   const absolutePath = resolve(env.cwd, path);
   let file: Deno.FsFile;
   try {
@@ -74,6 +78,33 @@ async function readStandardInput(): Promise<Metainfo> {
     if (error instanceof Error && error.name === "MetainfoError") {
       error.message = `standard input: ${error.message}`;
     }
+    throw error;
+  }
+}
+
+/** A .torrent from an http(s) URL, read with the same cap as a file. */
+async function fetchTorrent(source: string): Promise<Metainfo> {
+  let response: Response;
+  try {
+    response = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+  } catch (error) {
+    throw new TrackerError(`cannot fetch ${source}: ${describeFetchFailure(error)}`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new TrackerError(`cannot fetch ${source}: HTTP ${response.status}`);
+  }
+  // Read with a cap: a hostile URL must not stream gigabytes into memory first.
+  const bytes = await readAtMost(response.body, MAX_TORRENT_FILE_SIZE).catch((error) => {
+    if (error instanceof TrackerError) {
+      throw new CommandError(`${source} is too large for a .torrent`);
+    }
+    throw error;
+  });
+  try {
+    return parseMetainfo(bytes);
+  } catch (error) {
+    if (error instanceof MetainfoError) throw new MetainfoError(`${source}: ${error.message}`);
     throw error;
   }
 }

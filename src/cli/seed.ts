@@ -25,6 +25,8 @@ export interface SeedOptions extends DiscoveryOptions {
   maxUploadRate?: number;
   verbose?: boolean;
   quiet?: boolean;
+  /** One JSON line per torrent served, on stdout, instead of the status line. */
+  json?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function seedCommand(env: CliEnv): Command {
     .argument("<torrents...>", ".torrent files (their data must be in --dir)")
     .option("-d, --dir <dir>", "directory holding the data", ".")
     .option("--partial", "serve the verified pieces of incomplete data")
+    .option("--json", "one JSON line per torrent served, on stdout; no status line")
     .action((torrents: string[], options: SeedOptions) => runSeed(env, torrents, options));
 }
 
@@ -116,13 +119,18 @@ export async function runSeed(
       }
     }
     for (const torrent of torrents) {
+      const { name } = torrent.session;
       env.stdout.write(
-        `seeding ${torrent.session.name} (${torrent.infoHash.hex}) on port ${client.port}\n`,
+        options.json
+          ? `${
+            JSON.stringify({ seeding: name, infoHash: torrent.infoHash.hex, port: client.port })
+          }\n`
+          : `seeding ${name} (${torrent.infoHash.hex}) on port ${client.port}\n`,
       );
       torrent.findPeers();
     }
     serving = true;
-    stopStatus = terminal(env).status(() => seedingStatus(torrents), quiet);
+    stopStatus = terminal(env).status(() => seedingStatus(torrents), quiet || !!options.json);
     await Promise.race([
       new Promise<void>((resolve) =>
         stop.addEventListener("abort", () => resolve(), { once: true })

@@ -32,6 +32,8 @@ interface TrackerCommandOptions {
   /** False with --no-udp. */
   udp: boolean;
   quiet?: boolean;
+  /** One JSON line on stdout once listening, instead of the "listening on" lines. */
+  json?: boolean;
 }
 
 /** Largest value the caps take: far beyond what memory holds, just a sanity bound. */
@@ -126,6 +128,7 @@ export function trackerCommand(env: CliEnv): Command {
     )
     .option("--no-udp", "answer HTTP only, no UDP (BEP 15)")
     .option("-q, --quiet", "no log lines")
+    .option("--json", "one JSON line on stdout once listening: its HTTP and UDP announce URLs")
     .action((options: TrackerCommandOptions) => runTracker(env, options));
 }
 
@@ -172,9 +175,14 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
       }
       throw error;
     });
-    // One URL a line, HTTP's first: scripts that read the first line keep working.
-    env.stdout.write(`listening on ${tracker.announceUrl}\n`);
-    if (tracker.udpAnnounceUrl) env.stdout.write(`listening on ${tracker.udpAnnounceUrl}\n`);
+    if (options.json) {
+      const urls = { http: tracker.announceUrl, udp: tracker.udpAnnounceUrl ?? null };
+      env.stdout.write(`${JSON.stringify({ listening: urls })}\n`);
+    } else {
+      // One URL a line, HTTP's first: scripts that read the first line keep working.
+      env.stdout.write(`listening on ${tracker.announceUrl}\n`);
+      if (tracker.udpAnnounceUrl) env.stdout.write(`listening on ${tracker.udpAnnounceUrl}\n`);
+    }
     log?.(
       `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
         (options.closed ? " (closed: published torrents only)" : ""),

@@ -97,7 +97,11 @@ Deno.test("make-torrent of a directory, with --json, --name and --no-date, is re
     assert.equal(first.stderr, "");
     const result = JSON.parse(first.stdout);
     assert.equal(result.name, "Pack");
-    assert.equal(result.files, 3);
+    assert.deepEqual(result.files, [
+      { path: "b.bin", length: 20_000 },
+      { path: "sub/a.bin", length: 30_000 },
+      { path: "zero", length: 0 },
+    ]);
     assert.equal(result.totalLength, 50_000);
     assert.deepEqual(
       await Deno.readFile(join(dir, "one.torrent")),
@@ -299,5 +303,35 @@ Deno.test("info - reads the .torrent from standard input; garbage there gets one
     const garbage = await runP2pWithInput(dir, new TextEncoder().encode("nonsense"), "info", "-");
     assert.equal(garbage.code, 1);
     assert.match(garbage.stderr, /^p2p: standard input: .+\n$/);
+    // /dev/stdin is standard input too (Deno would want every permission to open the device).
+    const device = await runP2pWithInput(dir, bytes, "info", "/dev/stdin", "--json");
+    assert.equal(device.code, 0, device.stderr);
+    assert.equal(JSON.parse(device.stdout).name, "data.bin");
+  });
+});
+
+Deno.test("info and seed take the URL of a .torrent, as get does", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(join(dir, "data.bin"), new Uint8Array(1000));
+    assert.equal((await runP2p(dir, "make-torrent", "data.bin", "-q")).code, 0);
+    const bytes = await Deno.readFile(join(dir, "data.bin.torrent"));
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) =>
+        new URL(request.url).pathname === "/data.bin.torrent"
+          ? new Response(bytes)
+          : new Response("no", { status: 404 }),
+    );
+    try {
+      const base = `http://127.0.0.1:${server.addr.port}`;
+      const shown = await runP2p(dir, "info", `${base}/data.bin.torrent`, "--json");
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.equal(JSON.parse(shown.stdout).name, "data.bin");
+      const missing = await runP2p(dir, "seed", `${base}/nothing.torrent`);
+      assert.equal(missing.code, 1);
+      assert.equal(missing.stderr, `p2p: cannot fetch ${base}/nothing.torrent: HTTP 404\n`);
+    } finally {
+      await server.shutdown();
+    }
   });
 });

@@ -216,3 +216,34 @@ Deno.test({
     });
   },
 });
+
+Deno.test("tracker, publish and seed --json: one JSON line per event on stdout, for scripts", async () => {
+  await withTempDir(async (dir) => {
+    const tracker = spawnP2p(dir, "tracker", "-p", "0", "-d", "tracker", "--json", "-q");
+    const processes = [tracker];
+    try {
+      const [line] = await tracker.waitForLine(/^\{.*\}$/);
+      const { listening } = JSON.parse(line);
+      assert.match(listening.http, /^http:\/\/127\.0\.0\.1:\d+\/announce$/);
+      assert.match(listening.udp, /^udp:\/\/127\.0\.0\.1:\d+\/announce$/);
+      const url = listening.http.replace(/\/announce$/, "");
+      await writeLayout(join(dir, "share"), { "notes.txt": 50_000 });
+      const publisher = spawnP2p(dir, "publish", "notes.txt", "-t", url, "-d", "share", "--json");
+      processes.push(publisher);
+      const [publishedLine] = await publisher.waitForLine(/^\{.*"published".*\}$/);
+      const published = JSON.parse(publishedLine);
+      assert.equal(published.published, "notes.txt");
+      assert.equal(published.added, true);
+      assert.match(published.infoHash, /^[0-9a-f]{40}$/);
+      const [seedingLine] = await publisher.waitForLine(/^\{.*"seeding".*\}$/);
+      assert.deepEqual(Object.keys(JSON.parse(seedingLine)), ["seeding", "infoHash", "port"]);
+      const seeder = spawnP2p(dir, "seed", published.torrentPath, "-d", "share", "--json");
+      processes.push(seeder);
+      const [seeded] = await seeder.waitForLine(/^\{.*"seeding".*\}$/);
+      assert.equal(JSON.parse(seeded).infoHash, published.infoHash);
+      assert.ok(seeder.stdoutLines().every((out) => out === "" || JSON.parse(out)));
+    } finally {
+      for (const process of processes) await process.stop();
+    }
+  });
+});
