@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { dirname, resolve } from "node:path";
 import { PERMISSIONS, V8_FLAGS } from "./p2p_runtime.ts";
 
 /** The targets `deno compile --target` takes. */
@@ -54,6 +55,10 @@ const args = [
   output,
   "main.ts",
 ];
+// deno compile makes the output's directory before it fails for want of a runtime: one made here
+// goes again with the failure, so a failed build leaves no empty dist/ behind.
+const outputDirectory = resolve(root, dirname(output));
+const directoryWasThere = await Deno.stat(outputDirectory).then(() => true, () => false);
 const result = await new Deno.Command(Deno.execPath(), {
   args,
   cwd: root,
@@ -63,6 +68,7 @@ const result = await new Deno.Command(Deno.execPath(), {
 }).output();
 const stderr = new TextDecoder().decode(result.stderr);
 if (!result.success) {
+  if (!directoryWasThere) await Deno.remove(outputDirectory).catch(() => {});
   const runtimeMissing = denort === undefined &&
     /denort|download|dns error|lookup address|Failed (fetching|downloading)/i.test(stderr);
   if (runtimeMissing) {

@@ -117,6 +117,8 @@ class Shell {
   }
 
   async run(): Promise<void> {
+    // Listened for before the banner: a SIGTERM right after it still leaves as it should.
+    const stop = this.env.stopRequested();
     await Deno.mkdir(this.#directory, { recursive: true });
     this.#client = await startClient(this.env, this.options, undefined, () => {});
     this.#say(
@@ -153,7 +155,6 @@ class Shell {
       this.env.stderr.write("^C (Ctrl-D or exit to leave)\n");
       prompt();
     });
-    const stop = this.env.stopRequested();
     stop.addEventListener("abort", () => lines.close(), { once: true });
     prompt();
     try {
@@ -165,6 +166,8 @@ class Shell {
       lines.close();
       await this.#leave();
     }
+    // Stopped by a signal, not by exit or Ctrl-D: 143 for SIGTERM, as every command says it.
+    if (stop.aborted) throw new Interrupted(String(stop.reason));
   }
 
   /** Runs one command line; false means leave. */

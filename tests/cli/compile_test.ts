@@ -60,3 +60,29 @@ Deno.test("deno task p2p runs the sources with the permissions and V8 settings t
     `P2P_CWD="$INIT_CWD" deno run ${PERMISSIONS.join(" ")} ${V8_FLAGS} main.ts`,
   );
 });
+
+Deno.test({
+  name: "a compile that fails (no denort, no network) leaves no empty output directory behind",
+  // Run without any network: in CI the suite's namespace has none; elsewhere a namespace of its
+  // own (root), so the attempt to download denort cannot leave the machine.
+  ignore: Deno.env.get("CI") === undefined && Deno.uid() !== 0,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const output = join(dir, "out", "p2p");
+      const inner = [Deno.execPath(), "run", "--allow-all", COMPILE, "--output", output];
+      const command = Deno.env.get("CI") === undefined ? ["unshare", "-n", "--", ...inner] : inner;
+      const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
+      delete env.DENORT_BIN;
+      const done = await new Deno.Command(command[0], {
+        args: command.slice(1),
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(done.code, 1, new TextDecoder().decode(done.stderr));
+      assert.match(new TextDecoder().decode(done.stderr), /^compile: deno compile /m);
+      assert.equal(await Deno.stat(join(dir, "out")).then(() => true, () => false), false);
+    });
+  },
+});

@@ -130,6 +130,12 @@ Deno.test("shell: publish, search, fetch, status, bad commands, publish what was
 
       await type(client1, "exit", /^bye: every torrent announced stopped$/);
       assert.equal((await client1.child.status).code, 0);
+      // SIGTERM (a lab's process manager stopping it): everything announced stopped, exit 143.
+      const client4 = spawnInteractive(dir, "shell", "-t", url, "-d", "client3");
+      await client4.waitForLine(/^p2p shell: client/);
+      assert.equal((await client4.stop("SIGTERM")).code, 143);
+      assert.ok(client4.stdoutLines().includes("bye: every torrent announced stopped"));
+      assert.match(client4.stderr(), /p2p: interrupted \(SIGTERM\)\n$/);
       await client2.end(); // Ctrl-D
       await client2.waitForLine(/^bye: every torrent announced stopped$/);
       assert.equal((await client2.child.status).code, 0);
