@@ -1,0 +1,10 @@
+/**
+ * The tracker's web pages: the catalog, a page per torrent, the publish
+ * form, stats, `/metrics`, and the unpublish endpoint; server-rendered
+ * with Hono's JSX and enhanced by a small script.
+ *
+ * @module
+ */
+export { isWebPath, MAX_PAGE_FILES, MAX_PAGE_SEEDERS, webApp } from "./app.tsx";
+export { METRICS_CONTENT_TYPE, metricsText } from "./metrics.ts";
+export type { PublishOutcome, SwarmCounts, TrackerStats, TrackerView } from "./tracker_view.ts";
