@@ -366,7 +366,10 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       return { seeders: complete, leechers: incomplete, completed: downloaded };
     },
     seederNames: (hex, limit) => registry.seederNames(binaryHash(hex), limit),
-    history: (hex) => history.of(hex),
+    history: (hex) => {
+      const { complete, incomplete } = registry.scrape(binaryHash(hex));
+      return [...history.of(hex), { at: now(), seeders: complete, leechers: incomplete }];
+    },
     stats: () => {
       const at = now();
       return {

@@ -310,6 +310,9 @@ Deno.test("web: with --publish-token, the form needs the token: 401 without or w
       assert.match(shown(await response.text()), /wrong publish token/);
     }
     assert.equal(catalog.size, 0);
+    const kept = await postForm(`${base}/publish`, publishForm(bytes, { publisher: `"zoe"` }));
+    assert.equal(kept.status, 401);
+    assert.ok(attributes(await kept.text(), "value").includes(`"zoe"`), "the name is kept");
     const done = await postForm(`${base}/publish`, publishForm(bytes, { token: "s3cret" }));
     await done.body?.cancel();
     assert.equal(done.status, 303);

@@ -82,7 +82,7 @@ export function webApp(
       magnet: magnetOf({ infoHash: InfoHash.fromHex(hex), name: entry.name, trackerTiers }),
       counts,
       seeding: view.seederNames(hex, MAX_PAGE_SEEDERS),
-      history: [...view.history(hex), { at: Date.now(), ...counts }],
+      history: view.history(hex),
     };
   }
 
@@ -144,13 +144,14 @@ export function webApp(
       : c.json({ infoHash: done.infoHash, name: done.name });
   });
 
-  const publishPage = (c: Context<Env>, error?: string, status: Status = 200) =>
+  const publishPage = (c: Context<Env>, error?: string, status: Status = 200, publisher = "") =>
     page(
       c,
       <PublishPage
         tokenRequired={view.tokenRequired}
         maxTorrentBytes={view.maxTorrentBytes}
         error={error}
+        publisher={publisher}
       />,
       status,
     );
@@ -177,22 +178,23 @@ export function webApp(
       if (error instanceof TrackerError) return publishPage(c, error.message, 413);
       return publishPage(c, "the form could not be read: not valid multipart/form-data", 400);
     }
+    const publisher = field(form, "publisher")?.trim().slice(0, MAX_PUBLISHER_LENGTH) ?? "";
+    const refuse = (message: string, status: Status) => publishPage(c, message, status, publisher);
     if (view.tokenRequired && !view.tokenMatches(field(form, "token") ?? "")) {
-      return publishPage(c, "wrong publish token: publishing here needs the tracker's token", 401);
+      return refuse("wrong publish token: publishing here needs the tracker's token", 401);
     }
     const file = form.get("torrent");
     if (!(file instanceof File) || file.size === 0) {
-      return publishPage(c, "choose a .torrent file to publish", 400);
+      return refuse("choose a .torrent file to publish", 400);
     }
-    if (file.size > limit) return publishPage(c, torrentTooLarge(limit).message, 413);
-    const publisher = field(form, "publisher")?.trim().slice(0, MAX_PUBLISHER_LENGTH);
+    if (file.size > limit) return refuse(torrentTooLarge(limit).message, 413);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const { infoHash } = await view.publish(bytes, publisher || undefined);
       return c.redirect(`/torrent/${infoHash}`, 303);
     } catch (error) {
       if (error instanceof MetainfoError) {
-        return publishPage(c, `not a valid torrent: ${error.message}`, 400);
+        return refuse(`not a valid torrent: ${error.message}`, 400);
       }
       throw error;
     }

@@ -4,7 +4,8 @@ import { Layout } from "./layout.tsx";
 /**
  * The publish form: a .torrent file sent as multipart/form-data to the
  * same publish as `POST /torrents`, with the token when the tracker asks
- * for one; `error` is the last attempt's refusal.
+ * for one; `error` is the last attempt's refusal (its publisher name is
+ * kept, the file must be chosen again).
  *
  * @example
  * ```tsx
@@ -12,7 +13,7 @@ import { Layout } from "./layout.tsx";
  * ```
  */
 export function PublishPage(
-  props: { tokenRequired: boolean; maxTorrentBytes: number; error?: string },
+  props: { tokenRequired: boolean; maxTorrentBytes: number; error?: string; publisher?: string },
 ) {
   return (
     <Layout title="Publish" section="publish">
@@ -25,7 +26,7 @@ export function PublishPage(
         </label>
         <label>
           Your name (optional, shown as the publisher)
-          <input type="text" name="publisher" maxlength={64} />
+          <input type="text" name="publisher" maxlength={64} value={props.publisher} />
         </label>
         {props.tokenRequired && (
           <label>

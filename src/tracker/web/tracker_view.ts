@@ -52,7 +52,7 @@ export interface TrackerView {
   swarm(infoHashHex: string): SwarmCounts;
   /** Names announced by a torrent's seeders (at most `limit`), and its seeder count. */
   seederNames(infoHashHex: string, limit: number): { names: string[]; seeders: number };
-  /** The torrent's swarm over the last hours, oldest first. */
+  /** The torrent's swarm over the last hours, oldest first, ending with its counts now. */
   history(infoHashHex: string): SwarmSample[];
   stats(): TrackerStats;
   /**

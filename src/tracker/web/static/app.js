@@ -52,7 +52,7 @@ function columns(history) {
   ];
 }
 
-/** Draws the swarm chart with uPlot in place of the SVG; undefined without uPlot. */
+/** Draws the swarm chart with uPlot in place of the server's SVG; undefined without uPlot. */
 function drawChart(figure) {
   const uPlot = globalThis.uPlot;
   if (!uPlot) return undefined;
@@ -68,7 +68,7 @@ function drawChart(figure) {
     ],
   };
   const plot = new uPlot(options, columns(JSON.parse(figure.dataset.history)), figure);
-  svg.hidden = true;
+  svg.remove();
   figure.querySelector("figcaption").hidden = true;
   figure.classList.add("enhanced");
   return plot;
