@@ -16,6 +16,7 @@ import { publishCommand } from "./publish.ts";
 import { seedCommand } from "./seed.ts";
 import { shellCommand } from "./shell.ts";
 import { trackerCommand } from "./tracker.ts";
+import { unpublishCommand } from "./unpublish.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be parsed (as getopt tools do). */
@@ -52,6 +53,7 @@ function buildProgram(env: CliEnv): Command {
     seedCommand(env),
     getCommand(env),
     publishCommand(env),
+    unpublishCommand(env),
     fetchCommand(env),
     shellCommand(env),
     dhtCommand(env),
