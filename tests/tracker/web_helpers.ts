@@ -42,18 +42,19 @@ export function hashOf(bytes: Uint8Array): string {
   return parseMetainfo(bytes).infoHash.hex;
 }
 
-/** Announces peer `peer` (port 7000 + peer) to a torrent, with `name` if given. */
+/** Announces peer `peer` (port 7000 + peer) to a torrent, with `name` and `event` if given. */
 export async function announcePeer(
   base: string,
   infoHashHex: string,
   peer: number,
-  fields: { left: number; name?: string },
+  fields: { left: number; name?: string; event?: "completed" | "stopped" },
 ): Promise<void> {
   const query = announceQuery({
     info_hash: InfoHash.fromHex(infoHashHex).bytes,
     peer_id: new Uint8Array(20).fill(peer),
     port: 7000 + peer,
     left: fields.left,
+    event: fields.event ?? null,
   });
   const name = fields.name ? `&name=${percentEncode(new TextEncoder().encode(fields.name))}` : "";
   const response = await fetch(`${base}/announce?${query}${name}`);
