@@ -280,10 +280,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     const { infoHash, name, added } = known
       ? { ...known, added: false }
       : catalog.publish(bytes, await summarizer.summarize(bytes, LISTED_FILES), publisher);
-    if (added) {
-      log?.(`${publisher ?? "a peer"} published ${name} [${infoHash.slice(0, 8)}]`);
-      sampleHistory();
-    }
+    if (added) log?.(`${publisher ?? "a peer"} published ${name} [${infoHash.slice(0, 8)}]`);
     return { infoHash, name, added };
   }
 

@@ -82,6 +82,12 @@ Deno.test("web: every page and endpoint answers with its status and content type
       if (typeof type === "string") assert.equal(answer.type, type, path);
       else assert.match(answer.type ?? "", type, path);
     }
+    // Pages forbid what they do not use, should a name ever get through as markup.
+    const home = await fetch(`${base}/`);
+    await home.body?.cancel();
+    assert.match(home.headers.get("content-security-policy") ?? "", /default-src 'self'/);
+    assert.equal(home.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(home.headers.get("vary"), "accept");
     // The catalog's JSON for the CLI is as it was.
     const [listed] = await searchCatalog(base, "");
     assert.deepEqual(
@@ -341,6 +347,13 @@ Deno.test("web: unpublish with the token (DELETE /torrents/<hash> or the page's 
     const refused = await postForm(`${base}/torrent/${hex}/unpublish`, wrongForm);
     assert.equal(refused.status, 401);
     assert.match(shown(await refused.text()), /needs the tracker's publish token/);
+    // A form too large to be one is not read, token or not.
+    const padded = new FormData();
+    padded.set("token", "s3cret");
+    padded.set("padding", "x".repeat(100_000));
+    const huge = await postForm(`${base}/torrent/${hex}/unpublish`, padded);
+    assert.equal(huge.status, 401);
+    await huge.body?.cancel();
     assert.ok(catalog.has(hex));
 
     const deleted = await fetch(`${base}/torrents/${hex}`, {

@@ -68,6 +68,11 @@ Deno.test({
             dialog.dismiss().catch(() => {});
           });
           page.on("pageerror", (error) => errors.push(String(error)));
+          // A Content-Security-Policy violation is a console error (so are the 401 and the
+          // favicon's 404, which are no fault of the page's).
+          page.on("console", (message) => {
+            if (/Content Security Policy/i.test(message.text())) errors.push(message.text());
+          });
 
           // The catalog, and a search through its form.
           assert.equal((await page.goto(`${base}/`))?.status(), 200);
@@ -173,7 +178,7 @@ Deno.test({
           );
 
           assert.deepEqual(dialogs, [], "no script ran from a name");
-          assert.deepEqual(errors, [], "the page script ran without errors");
+          assert.deepEqual(errors, [], "the page script ran without errors or refusals");
         });
       });
     });

@@ -20,6 +20,15 @@ export const MAX_PAGE_FILES = 1000;
 export const MAX_PAGE_SEEDERS = 100;
 /** Room in a publish form's body for its boundaries, part headers and other fields. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
+/** Largest body of the unpublish form: a token field and its boundary. */
+const MAX_UNPUBLISH_FORM_BYTES = 16 * 1024;
+/**
+ * The pages load only their own files and post only to themselves: should
+ * a name ever slip through as markup, the browser still runs none of it.
+ */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+  "frame-ancestors 'none'";
 /** Longest publisher name kept, as for `X-P2P-Peer-Name`. */
 const MAX_PUBLISHER_LENGTH = 64;
 const HEX_HASH = /^[0-9a-fA-F]{40}$/;
@@ -31,7 +40,6 @@ type Status = 200 | 400 | 401 | 403 | 404 | 413 | 415;
 
 /** A whole HTML document from a page element. */
 function page(c: Context<Env>, element: unknown, status: Status = 200) {
-  c.header("vary", "accept");
   return c.html(html`<!doctype html>${element}`, status);
 }
 
@@ -44,6 +52,19 @@ function wantsJson(c: Context<Env>): boolean {
 function notFound(c: Context<Env>, message: string) {
   if (wantsJson(c)) return c.json({ error: message }, 404);
   return page(c, <MessagePage title="Not found" message={message} />, 404);
+}
+
+/** A request's form, read to at most `maxBytes`; undefined if it is not a form or too large. */
+async function formOf(request: Request, maxBytes: number): Promise<FormData | undefined> {
+  const type = request.headers.get("content-type") ?? "";
+  try {
+    const body = await readBody(request, maxBytes, () => new TrackerError("form too large"));
+    return await new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": type },
+    }).formData();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A form field as text, or undefined when it is absent or a file. */
@@ -70,6 +91,14 @@ export function webApp(
   const app = new Hono<Env>();
   const { catalog } = view;
 
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set("x-content-type-options", "nosniff");
+    if (c.res.headers.get("content-type")?.startsWith("text/html")) {
+      c.res.headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+    }
+  });
+
   function details(hex: string, origin: string): TorrentDetails | undefined {
     const entry = catalog.entry(hex);
     if (!entry) return undefined;
@@ -92,6 +121,7 @@ export function webApp(
       ...entry,
       ...view.swarm(entry.infoHash),
     }));
+    c.header("vary", "accept");
     if (wantsJson(c)) return c.json({ query, torrents });
     return page(c, <CatalogPage query={query} torrents={torrents} limit={MAX_SEARCH_RESULTS} />);
   });
@@ -101,6 +131,7 @@ export function webApp(
     if (!HEX_HASH.test(hash)) return notFound(c, "not an info hash: 40 hexadecimal digits");
     const found = details(hash.toLowerCase(), new URL(c.req.url).origin);
     if (!found) return notFound(c, `no published torrent ${hash.toLowerCase()}`);
+    c.header("vary", "accept");
     if (wantsJson(c)) {
       const { entry, files, magnet, counts, seeding, history } = found;
       return c.json({ ...entry, files, magnet, ...counts, seederNames: seeding.names, history });
@@ -125,7 +156,7 @@ export function webApp(
   }
 
   app.post("/torrent/:hash/unpublish", async (c) => {
-    const form = await c.req.formData().catch(() => undefined);
+    const form = await formOf(c.req.raw, MAX_UNPUBLISH_FORM_BYTES);
     const done = unpublish(c, c.req.param("hash"), form && field(form, "token"));
     if ("error" in done) {
       return page(c, <MessagePage title="Not unpublished" message={done.error} />, done.status);
@@ -201,6 +232,7 @@ export function webApp(
   });
 
   app.get("/stats", (c) => {
+    c.header("vary", "accept");
     if (wantsJson(c)) return c.json(view.stats());
     return page(c, <StatsPage stats={view.stats()} />);
   });

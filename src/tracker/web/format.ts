@@ -39,6 +39,18 @@ export function formatCount(count: number): string {
 }
 
 /**
+ * A count and its noun, singular for one.
+ *
+ * @example
+ * ```ts
+ * counted(3, "file"); // "3 files"
+ * ```
+ */
+export function counted(count: number, noun: string): string {
+  return `${formatCount(count)} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
  * A rate with one decimal.
  *
  * @example

@@ -36,7 +36,7 @@ export function metricsText(stats: TrackerStats): string {
     family(
       "p2p_tracker_announces_total",
       "counter",
-      "Announces answered since the tracker started.",
+      "Announces accepted since the tracker started (refused ones are not counted).",
       byProtocol(stats.announces),
     ),
     family(

@@ -1,7 +1,7 @@
 import type { CatalogEntry, CatalogFile } from "../catalog.ts";
 import type { SwarmCounts } from "./tracker_view.ts";
 import type { SwarmSample } from "../swarm_history.ts";
-import { formatBytes, formatCount, formatTime } from "./format.ts";
+import { counted, formatBytes, formatCount, formatTime } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { SwarmChart } from "./swarm_chart.tsx";
 
@@ -30,7 +30,7 @@ function Seeders(props: { seeding: TorrentDetails["seeding"] }) {
       {unnamed > 0 && (
         <p class="note">
           {names.length > 0 ? "and " : ""}
-          {formatCount(unnamed)} {unnamed === 1 ? "seeder" : "seeders"} without a name
+          {counted(unnamed, "seeder")} without a name
         </p>
       )}
     </>
@@ -64,7 +64,7 @@ export function TorrentPage(props: { details: TorrentDetails; tokenRequired: boo
           <code>{entry.infoHash}</code>
         </dd>
         <dt>Size</dt>
-        <dd>{formatBytes(entry.totalLength)} in {formatCount(entry.fileCount)} files</dd>
+        <dd>{formatBytes(entry.totalLength)} in {counted(entry.fileCount, "file")}</dd>
         <dt>Published</dt>
         <dd>
           {formatTime(entry.publishedAt)}
@@ -106,7 +106,7 @@ export function TorrentPage(props: { details: TorrentDetails; tokenRequired: boo
           ))}
         </tbody>
       </table>
-      {more > 0 && <p class="note">and {formatCount(more)} more files (see the .torrent)</p>}
+      {more > 0 && <p class="note">and {counted(more, "more file")} (see the .torrent)</p>}
 
       <details class="unpublish">
         <summary>Unpublish</summary>
