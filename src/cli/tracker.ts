@@ -177,7 +177,8 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
     if (tracker.udpAnnounceUrl) env.stdout.write(`listening on ${tracker.udpAnnounceUrl}\n`);
     log?.(
       `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
-        (options.closed ? " (closed: published torrents only)" : ""),
+        (options.closed ? " (closed: published torrents only)" : "") +
+        `; pages on ${tracker.announceUrl.replace(/announce$/, "")}`,
     );
     await tracker.finished;
     log?.(`stopped (${stop.reason ?? "shutdown"})`);
