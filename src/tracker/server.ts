@@ -341,15 +341,10 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
 
   /** One round of the published swarms' charts. */
   function sampleHistory(): void {
-    history.record(
-      now(),
-      function* () {
-        for (const hex of catalog.infoHashes()) {
-          const { complete, incomplete } = registry.scrape(binaryHash(hex));
-          yield [hex, complete, incomplete] as const;
-        }
-      }(),
-    );
+    history.record(now(), catalog.infoHashes(), (hex) => {
+      const { complete, incomplete } = registry.scrape(binaryHash(hex));
+      return [complete, incomplete];
+    });
   }
 
   const view: TrackerView = {

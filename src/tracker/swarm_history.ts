@@ -47,27 +47,34 @@ export class SwarmHistory {
   }
 
   /**
-   * Takes one round at `at`: the counts of every swarm to chart. A swarm
-   * seen for the first time joins while there is room; one left out of a
-   * round counts zero in it (call `forget` when it is unpublished).
+   * Takes one round at `at` of the swarms `keys`, each counted by
+   * `countsOf` (seeders, leechers); a swarm seen for the first time joins
+   * while there is room, and swarms beyond it are not even counted. One
+   * left out of a round counts zero in it (call `forget` when it is
+   * unpublished).
    *
    * @example
    * ```ts
-   * history.record(Date.now(), [["aabb...", 3, 1]]);
+   * history.record(Date.now(), ["aabb..."], (key) => [3, 1]);
    * ```
    */
-  record(at: number, counts: Iterable<readonly [string, number, number]>): void {
+  record(
+    at: number,
+    keys: Iterable<string>,
+    countsOf: (key: string) => readonly [number, number],
+  ): void {
     const slot = this.#rounds % this.#samples;
     this.#times[slot] = at;
     // The slot still holds the round a ring ago: a swarm left out of this one counts zero.
     for (const { counts } of this.#swarms.values()) counts.fill(0, slot * 2, slot * 2 + 2);
-    for (const [key, seeders, leechers] of counts) {
+    for (const key of keys) {
       let charted = this.#swarms.get(key);
       if (!charted) {
         if (this.#swarms.size >= this.#maxSwarms) continue;
         charted = { counts: new Uint32Array(this.#samples * 2), since: this.#rounds };
         this.#swarms.set(key, charted);
       }
+      const [seeders, leechers] = countsOf(key);
       charted.counts[slot * 2] = seeders;
       charted.counts[slot * 2 + 1] = leechers;
     }
