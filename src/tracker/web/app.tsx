@@ -15,9 +15,9 @@ import type { TrackerView } from "./tracker_view.ts";
 import { unpublishRefusal } from "./unpublish_rule.ts";
 
 /** Most files a torrent's page lists (the .torrent has them all). */
-export const MAX_PAGE_FILES = 1000;
+const MAX_PAGE_FILES = 1000;
 /** Most seeder names a torrent's page lists. */
-export const MAX_PAGE_SEEDERS = 100;
+const MAX_PAGE_SEEDERS = 100;
 /** Room in a publish form's body for its boundaries, part headers and other fields. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 /** Largest body of the unpublish form: a token field and its boundary. */

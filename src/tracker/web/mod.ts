@@ -5,6 +5,5 @@
  *
  * @module
  */
-export { isWebPath, MAX_PAGE_FILES, MAX_PAGE_SEEDERS, webApp } from "./app.tsx";
-export { METRICS_CONTENT_TYPE, metricsText } from "./metrics.ts";
+export { isWebPath, webApp } from "./app.tsx";
 export type { PublishOutcome, SwarmCounts, TrackerStats, TrackerView } from "./tracker_view.ts";
