@@ -419,12 +419,12 @@ async function flood(dir: string): Promise<FloodResult> {
       FLOOD_SECONDS,
     );
     const [, answers, refused] = /flood: (\d+) answers, (\d+) refused/.exec(text)!;
-    const holds = await (await fetch(`http://127.0.0.1:${tracker.port}/`)).text();
+    const stats = await (await fetch(`http://127.0.0.1:${tracker.port}/stats.json`)).json();
     return {
       answers: Number(answers),
       refused: Number(refused),
       seconds,
-      holds: holds.replace(/^p2p tracker: /, "").trim(),
+      holds: `${stats.swarms} swarms, ${stats.peers} peers, ${stats.published} published`,
       rss: await rssBytes(tracker.pid),
       peak: await rssBytes(tracker.pid, "VmHWM"),
     };

@@ -19,6 +19,7 @@ import { seedCommand } from "./seed.ts";
 import { shellCommand } from "./shell.ts";
 import { trackerCommand } from "./tracker.ts";
 import { terminal } from "./terminal.ts";
+import { unpublishCommand } from "./unpublish.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be parsed (as getopt tools do). */
@@ -55,6 +56,7 @@ function buildProgram(env: CliEnv): Command {
     seedCommand(env),
     getCommand(env),
     publishCommand(env),
+    unpublishCommand(env),
     fetchCommand(env),
     shellCommand(env),
     dhtCommand(env),

@@ -185,7 +185,8 @@ async function runTracker(env: CliEnv, options: TrackerCommandOptions): Promise<
     }
     log?.(
       `tracker ready: ${catalog.size} published torrents in ${dataDirectory}` +
-        (options.closed ? " (closed: published torrents only)" : ""),
+        (options.closed ? " (closed: published torrents only)" : "") +
+        `; pages on ${tracker.announceUrl.replace(/announce$/, "")}`,
     );
     await tracker.finished;
     log?.(`stopped (${stop.reason ?? "shutdown"})`);

@@ -241,6 +241,35 @@ export class Catalog {
   }
 
   /**
+   * Removes a published torrent from the catalog (its swarm, if any, goes
+   * on until its peers leave). Returns false if it was not published.
+   *
+   * @example
+   * ```ts
+   * catalog.unpublish("aabb..."); // true
+   * ```
+   */
+  unpublish(infoHashHex: string): boolean {
+    if (!this.#published.has(infoHashHex)) return false;
+    this.#db.prepare("DELETE FROM torrents WHERE info_hash = ?").run(infoHashHex);
+    this.#published.delete(infoHashHex);
+    return true;
+  }
+
+  /**
+   * The hex info hashes of every published torrent, oldest first, from
+   * memory: the tracker samples their swarms without touching the database.
+   *
+   * @example
+   * ```ts
+   * for (const hex of catalog.infoHashes()) chart(hex);
+   * ```
+   */
+  infoHashes(): IterableIterator<string> {
+    return this.#published.keys();
+  }
+
+  /**
    * Torrents whose name contains `text` (case-insensitive), newest first;
    * an empty text lists everything, up to {@link MAX_SEARCH_RESULTS}.
    *
@@ -271,6 +300,27 @@ export class Catalog {
       `SELECT ${ENTRY_COLUMNS} FROM torrents WHERE info_hash = ?`,
     ).get(infoHashHex) as unknown as Row | undefined;
     return row ? toEntry(row) : null;
+  }
+
+  /**
+   * The first `limit` files of a published torrent, in its order (the
+   * entry has only the first {@link LISTED_FILES}); SQLite picks them out of
+   * the stored list, so a torrent of a hundred thousand files costs no
+   * parse of them all here.
+   *
+   * @example
+   * ```ts
+   * catalog.files(hex, 1000).map((file) => file.path);
+   * ```
+   */
+  files(infoHashHex: string, limit: number): CatalogFile[] {
+    const rows = this.#db.prepare(
+      `SELECT json_extract(file.value, '$.path') AS path,
+              json_extract(file.value, '$.length') AS length
+       FROM torrents, json_each(torrents.files) AS file
+       WHERE torrents.info_hash = ? ORDER BY file.key LIMIT ?`,
+    ).all(infoHashHex, limit);
+    return rows.map((row) => ({ path: String(row.path), length: Number(row.length) }));
   }
 
   /**

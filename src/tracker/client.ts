@@ -256,6 +256,30 @@ export function publishTorrent(
 }
 
 /**
+ * Removes a torrent from a tracker's catalog (`DELETE /torrents/<hash>`):
+ * with the tracker's publish token, or without one from the tracker's own
+ * machine when it has none.
+ *
+ * @throws {TrackerError} when the tracker is unreachable or refuses (its reason).
+ * @example
+ * ```ts
+ * await unpublishTorrent("http://127.0.0.1:6969", hex, { token: "s3cret" });
+ * ```
+ */
+export function unpublishTorrent(
+  tracker: string,
+  infoHashHex: string,
+  details: { token?: string } & TrackerRequestOptions = {},
+): Promise<{ infoHash: string; name: string }> {
+  const headers: Record<string, string> = {};
+  if (details.token) headers.authorization = `Bearer ${details.token}`;
+  return catalogJson(`${catalogUrl(tracker)}/torrents/${infoHashHex}`, {
+    method: "DELETE",
+    headers,
+  }, details);
+}
+
+/**
  * Searches a tracker's catalog by name.
  *
  * @example

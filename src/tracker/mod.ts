@@ -124,4 +124,5 @@ export {
   searchCatalog,
   TieredAnnouncer,
   type TrackerRequestOptions,
+  unpublishTorrent,
 } from "./client.ts";

@@ -9,7 +9,11 @@ import {
   parseAnnounce,
 } from "./announce.ts";
 import { type Catalog, LISTED_FILES } from "./catalog.ts";
-import { readAtMost } from "./bytes.ts";
+import { attachment } from "./content_disposition.ts";
+import { readBody, torrentTooLarge } from "./request_body.ts";
+import { RequestCounters } from "./request_counters.ts";
+import { HISTORY_SAMPLE_MS, SwarmHistory } from "./swarm_history.ts";
+import { isWebPath, type TrackerView, webApp } from "./web/mod.ts";
 import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
 import { defaultMaxConnections, openFileLimit } from "./descriptors.ts";
@@ -36,8 +40,6 @@ import { udpResponder } from "./udp_tracker.ts";
  * takes the tracker's thread for a while.
  */
 export const DEFAULT_MAX_TORRENT_BYTES = 4 * 1024 * 1024;
-/** Longest a request body may take to arrive: slow clients are cut off. */
-export const BODY_TIMEOUT_MS = 10_000;
 /**
  * Default time a connection may stay without a request in flight before it
  * is closed (idle keep-alive, or headers that never end): each holds a
@@ -106,6 +108,8 @@ export interface TrackerOptions {
   readonly udpPort?: number | false;
   /** The tracker's clock in milliseconds, for connection ids and expiry (tests move it). */
   readonly now?: () => number;
+  /** Milliseconds between samples of the published swarms for their charts (default 5 min). */
+  readonly historySampleMs?: number;
   /** Aborting it shuts the tracker down. */
   readonly signal: AbortSignal;
 }
@@ -146,34 +150,18 @@ function timingSafeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-/** "4 MiB", "1500 bytes": a limit as the person who set it would say it. */
-function describeSize(bytes: number): string {
-  return bytes % (1024 * 1024) === 0
-    ? `${bytes / (1024 * 1024)} MiB`
-    : bytes % 1024 === 0
-    ? `${bytes / 1024} KiB`
-    : `${bytes} bytes`;
-}
-
-/** A request body up to `maxBytes`, cut off after BODY_TIMEOUT_MS. */
-async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new TrackerError(`the torrent is too large: larger than ${describeSize(maxBytes)}`);
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge();
-  try {
-    return await readAtMost(request.body, maxBytes, AbortSignal.timeout(BODY_TIMEOUT_MS));
-  } catch (error) {
-    if (error instanceof TrackerError) throw tooLarge();
-    throw error;
-  }
+/** A hex info hash (as the catalog keys torrents) as the registry keys swarms. */
+function binaryHash(hex: string): string {
+  return bytesToBinaryString(InfoHash.fromHex(hex).bytes);
 }
 
 /**
  * Starts `p2p tracker`'s HTTP server: BEP 3 announce (BEP 23 compact, BEP 7
  * peers6), BEP 48 scrape, and the catalog (`POST /torrents`,
  * `GET /torrents?q=`, `GET /torrents/<hash>.torrent`); and BEP 15 over UDP
- * beside it, with the same rules through the same swarm registry.
+ * beside it, with the same rules through the same swarm registry. Paths
+ * for people (`/`, `/torrent/<hash>`, `/publish`, `/stats`, `/metrics`)
+ * go to the web pages (`web/`), after the announce and scrape paths.
  *
  * @example
  * ```ts
@@ -202,6 +190,10 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   const summarizer = new OffThreadSummarizer();
   const maxTorrentBytes = options.maxTorrentBytes ?? DEFAULT_MAX_TORRENT_BYTES;
   const limits = { defaultNumwant: DEFAULT_NUMWANT, maxNumwant: MAX_NUMWANT };
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const counters = new RequestCounters();
+  const history = new SwarmHistory();
 
   const torrentLabel = (infoHash: string) => {
     const hex = binaryStringToHex(infoHash);
@@ -267,37 +259,49 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     if (options.trustProxy) {
       ip = headers.get("x-forwarded-for")?.split(",")[0].trim() || request.ip || remoteIp;
     }
-    return bencoded(encodeAnnounceAnswer(record(request, unmapIpv4(ip), "any"), request));
+    const answer = encodeAnnounceAnswer(record(request, unmapIpv4(ip), "any"), request);
+    counters.http.announces++;
+    return bencoded(answer);
   }
 
   function scrape(query: string): Response {
     const hashes = parseScrape(parseQuery(query));
+    counters.http.scrapes++;
     return bencoded(encodeScrapeAnswer(hashes.map((hash) => [hash, registry.scrape(hash)])));
+  }
+
+  const tokenMatches = (token: string) =>
+    options.publishToken !== undefined && timingSafeEqual(token, options.publishToken);
+
+  /** Publishes .torrent bytes, for the API and the publish page alike. */
+  async function publishBytes(bytes: Uint8Array, publisher?: string) {
+    const known = catalog.publishedAs(bytes);
+    // Parsing happens in the publish worker: announces go on meanwhile.
+    const { infoHash, name, added } = known
+      ? { ...known, added: false }
+      : catalog.publish(bytes, await summarizer.summarize(bytes, LISTED_FILES), publisher);
+    if (added) log?.(`${publisher ?? "a peer"} published ${name} [${infoHash.slice(0, 8)}]`);
+    return { infoHash, name, added };
   }
 
   async function publish(request: Request): Promise<Response> {
     if (options.publishToken !== undefined) {
       const given = request.headers.get("authorization") ?? "";
-      if (!timingSafeEqual(given, `Bearer ${options.publishToken}`)) {
+      if (!given.startsWith("Bearer ") || !tokenMatches(given.slice("Bearer ".length))) {
         return json({ error: "publishing needs the tracker's token" }, 401);
       }
     }
     let bytes: Uint8Array;
     try {
-      bytes = await readBody(request, maxTorrentBytes);
+      bytes = await readBody(request, maxTorrentBytes, () => torrentTooLarge(maxTorrentBytes));
     } catch (error) {
       if (error instanceof TrackerError) return json({ error: error.message }, 413);
       throw error;
     }
     try {
       const publisher = request.headers.get("x-p2p-peer-name")?.slice(0, 64) || undefined;
-      const known = catalog.publishedAs(bytes);
-      // Parsing happens in the publish worker: announces go on meanwhile.
-      const { infoHash, name, added } = known
-        ? { ...known, added: false }
-        : catalog.publish(bytes, await summarizer.summarize(bytes, LISTED_FILES), publisher);
-      if (added) log?.(`${publisher ?? "a peer"} published ${name} [${infoHash.slice(0, 8)}]`);
-      return json({ infoHash, name, added }, added ? 201 : 200);
+      const outcome = await publishBytes(bytes, publisher);
+      return json(outcome, outcome.added ? 201 : 200);
     } catch (error) {
       if (error instanceof MetainfoError) {
         return json({ error: `not a valid torrent: ${error.message}` }, 400);
@@ -330,10 +334,57 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     return new Response(bytes as Uint8Array<ArrayBuffer>, {
       headers: {
         "content-type": "application/x-bittorrent",
-        "content-disposition": `attachment; filename="${hex}.torrent"`,
+        "content-disposition": attachment(`${catalog.nameOf(hex) ?? hex}.torrent`),
       },
     });
   }
+
+  /** One round of the published swarms' charts. */
+  function sampleHistory(): void {
+    history.record(now(), catalog.infoHashes(), (hex) => {
+      const { complete, incomplete } = registry.scrape(binaryHash(hex));
+      return [complete, incomplete];
+    });
+  }
+
+  const view: TrackerView = {
+    catalog,
+    maxTorrentBytes,
+    tokenRequired: options.publishToken !== undefined,
+    trustProxy: options.trustProxy,
+    tokenMatches,
+    swarm: (hex) => {
+      const { complete, incomplete, downloaded } = registry.scrape(binaryHash(hex));
+      return { seeders: complete, leechers: incomplete, completed: downloaded };
+    },
+    seederNames: (hex, limit) => registry.seederNames(binaryHash(hex), limit),
+    history: (hex) => {
+      const { complete, incomplete } = registry.scrape(binaryHash(hex));
+      return [...history.of(hex), { at: now(), seeders: complete, leechers: incomplete }];
+    },
+    stats: () => {
+      const at = now();
+      return {
+        uptimeSeconds: Math.floor((at - startedAt) / 1000),
+        announces: { http: counters.http.announces, udp: counters.udp.announces },
+        scrapes: { http: counters.http.scrapes, udp: counters.udp.scrapes },
+        announcesPerSecond: counters.announceRates(at),
+        ...registry.size,
+        ...registry.roles(),
+        published: catalog.size,
+        residentBytes: Deno.memoryUsage().rss,
+      };
+    },
+    publish: publishBytes,
+    unpublish: (hex) => {
+      const name = catalog.nameOf(hex);
+      if (!catalog.unpublish(hex)) return false;
+      history.forget(hex);
+      log?.(`unpublished ${name} [${hex.slice(0, 8)}]`);
+      return true;
+    },
+  };
+  const web = webApp(view);
 
   /** The answer to a request that threw: its reason if ours, a logged internal error if not. */
   function failure(error: unknown, path: string): Response {
@@ -366,13 +417,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       if (path === "/torrents" && request.method === "GET") return search(new URL(rawUrl));
       const match = /^\/torrents\/([0-9a-fA-F]{40})\.torrent$/.exec(path);
       if (match && request.method === "GET") return download(match[1].toLowerCase());
-      if (path === "/" && request.method === "GET") {
-        const { swarms, peers } = registry.size;
-        return plain(
-          `p2p tracker: ${swarms} swarms, ${peers} peers, ${catalog.size} published`,
-          200,
-        );
-      }
+      if (isWebPath(path)) return web(request, remote).catch((error) => failure(error, path));
       return plain(`no such resource: ${request.method} ${path.slice(0, 100)}`, 404);
     } catch (error) {
       return failure(error, path);
@@ -399,7 +444,17 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     port: options.udpPort,
     signal,
     respond: udpResponder({
-      rules: { announce: record, scrape: (hash) => registry.scrape(hash) },
+      rules: {
+        announce: (request, ip, family) => {
+          const answer = record(request, ip, family);
+          counters.udp.announces++;
+          return answer;
+        },
+        scrape: (hashes) => {
+          counters.udp.scrapes++;
+          return hashes.map((hash) => registry.scrape(hash));
+        },
+      },
       connectionIds: new ConnectionIds(options.now),
       trustProxy: options.trustProxy,
       onInternalError: (error) =>
@@ -412,11 +467,16 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   const expiry = setInterval(() => {
     logEvents(registry.expire(Math.ceil(registry.size.peers / EXPIRY_ROUND_TICKS)));
     rearmFullLog();
+    counters.sample(now());
   }, EXPIRY_TICK_MS);
+  counters.sample(now());
+  sampleHistory();
+  const charting = setInterval(sampleHistory, options.historySampleMs ?? HISTORY_SAMPLE_MS);
   saver?.start((options.saveInterval ?? DEFAULT_SAVE_INTERVAL) * 1000);
   const finished = Promise.all([listeners.http.finished, listeners.udp?.finished]).finally(
     async () => {
       clearInterval(expiry);
+      clearInterval(charting);
       summarizer.close();
       await saver?.stop();
     },

@@ -165,6 +165,21 @@ export class SwarmRegistry {
     return { swarms: this.#swarms.size, peers: this.#peerCount };
   }
 
+  /**
+   * Seeders and leechers across all swarms, counted now (a pass over the
+   * swarms, not the peers: for stats pages, not for every announce).
+   *
+   * @example
+   * ```ts
+   * const { seeders, leechers } = registry.roles();
+   * ```
+   */
+  roles(): { seeders: number; leechers: number } {
+    let seeders = 0;
+    for (const swarm of this.#swarms.values()) seeders += swarm.seeders;
+    return { seeders, leechers: this.#peerCount - seeders };
+  }
+
   /** Counts every change of state (announces, expiries): equal counts, nothing to save. */
   get changes(): number {
     return this.#changes;
@@ -268,6 +283,29 @@ export class SwarmRegistry {
       incomplete: swarm ? swarm.peers - swarm.seeders : 0,
       downloaded: swarm?.downloaded ?? 0,
     };
+  }
+
+  /**
+   * The names that a torrent's seeders announced (p2p's `name` parameter),
+   * at most `limit` of them, and how many seeders it has in all: the
+   * tracker's page lists who seeds. Only peers that sent a name are looked
+   * at, so the cost is theirs, not the swarm's.
+   *
+   * @example
+   * ```ts
+   * const { names, seeders } = registry.seederNames(infoHash, 100);
+   * ```
+   */
+  seederNames(infoHash: string, limit: number): { names: string[]; seeders: number } {
+    const swarm = this.#swarms.get(infoHash);
+    const names: string[] = [];
+    for (const [compact, name] of swarm?.names ?? []) {
+      if (names.length >= limit) break;
+      const list = compact.length === COMPACT_IPV6_LENGTH ? swarm!.ipv6 : swarm!.ipv4;
+      const slot = list ? list.find(compact) : -1;
+      if (slot >= 0 && slot < list!.seeders) names.push(name);
+    }
+    return { names, seeders: swarm?.seeders ?? 0 };
   }
 
   /**

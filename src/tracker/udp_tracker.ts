@@ -49,8 +49,8 @@ export interface TrackerRules {
    * @throws {TrackerError} when the tracker refuses it (closed, full, a bad address).
    */
   announce(request: AnnounceRequest, ip: string, family: UdpFamily): AnnounceAnswer;
-  /** A torrent's counts; the info hash is a binary string. */
-  scrape(infoHash: string): ScrapeCounts;
+  /** Torrents' counts, in order; the info hashes are binary strings. */
+  scrape(infoHashes: string[]): ScrapeCounts[];
 }
 
 /** What a {@link udpResponder} answers with. */
@@ -133,7 +133,7 @@ export function udpResponder(options: UdpResponderOptions): UdpResponder {
     const request = decodeScrapeRequest(datagram);
     return encodeScrapeResponse(
       request.transactionId,
-      request.infoHashes.map((hash) => rules.scrape(bytesToBinaryString(hash))),
+      rules.scrape(request.infoHashes.map(bytesToBinaryString)),
     );
   }
 

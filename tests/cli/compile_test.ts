@@ -31,7 +31,7 @@ Deno.test("compile refuses an unknown target and a DENORT_BIN that is not there"
   );
 });
 
-Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker", async () => {
+Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker and the pages' assets", async () => {
   await withTempDir(async (dir) => {
     const output = join(dir, "p2p");
     // Any file stands in for denort here: deno compile appends the program to it.
@@ -44,6 +44,9 @@ Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker",
     // The hash worker, which no import names, is embedded with its source.
     assert.ok(binary.includes("hash_worker.ts"));
     assert.ok(binary.includes("hashClaimedPieces(event.data"));
+    // The tracker pages' assets, imported as text, go in as modules: uPlot and the page script.
+    assert.ok(binary.includes("uPlot.iife.min.js"));
+    assert.ok(binary.includes("figure[data-history]"));
     // The shipped V8 settings are in the binary's metadata.
     for (const flag of V8_FLAGS.replace("--v8-flags=", "").split(",")) {
       assert.ok(binary.includes(`"${flag}"`), `${flag} baked in`);

@@ -414,3 +414,29 @@ Deno.test("a random pick from a large swarm of both families stays within the an
     assert.equal(new Set(mine.map((p) => p.port)).size, 30, "no peer twice");
   }
 });
+
+Deno.test("seederNames: names of seeders only, of both families, capped; roles count every swarm", () => {
+  const registry = new SwarmRegistry({ interval: 1800, minInterval: 60 });
+  ports(registry, 1, { left: 0, name: "alice" });
+  ports(registry, 2, { left: 0 });
+  ports(registry, 3, { left: 10, name: "leeching bob" });
+  registry.announce(
+    request(4, { left: 0, name: "carol <v6>" }),
+    bytesToBinaryString(compactPeer("::1", 7004)!),
+  );
+  ports(registry, 5, { infoHash: "\xbb".repeat(20), left: 0, name: "elsewhere" });
+
+  const { names, seeders } = registry.seederNames(HASH, 10);
+  assert.deepEqual(names.toSorted(), ["alice", "carol <v6>"]);
+  assert.equal(seeders, 3);
+  assert.equal(registry.seederNames(HASH, 1).names.length, 1);
+  assert.deepEqual(registry.seederNames("\xcc".repeat(20), 10), { names: [], seeders: 0 });
+
+  // A leecher that completes is listed; a seeder that stops is not.
+  ports(registry, 3, { left: 0, event: "completed" });
+  ports(registry, 1, { left: 0, event: "stopped" });
+  assert.deepEqual(registry.seederNames(HASH, 10).names.toSorted(), ["carol <v6>", "leeching bob"]);
+  assert.deepEqual(registry.roles(), { seeders: 4, leechers: 0 });
+  ports(registry, 6, { left: 5 });
+  assert.deepEqual(registry.roles(), { seeders: 4, leechers: 1 });
+});
