@@ -254,3 +254,46 @@ Deno.test("daemon API: download by magnet, by catalog name and by upload; pause,
     });
   });
 });
+
+Deno.test("daemon API: publish makes the torrent, publishes it to the catalog and seeds it", async () => {
+  await withTracker({}, async (tracker) => {
+    await withDaemon(async (daemon, dir) => {
+      const downloads = join(dir, "downloads");
+      await Deno.writeFile(join(downloads, "report.pdf"), testBytes(50_000, 12));
+      const published = await daemon.call("POST", "/publish", {
+        path: "report.pdf",
+        tracker: tracker.base,
+      });
+      assert.equal(published.status, 201, JSON.stringify(published.json));
+      assert.equal(published.json.published, true);
+      assert.equal(published.json.torrentFile, join(downloads, "report.pdf.torrent"));
+      const torrent = published.json.torrent as { infoHash: string; name: string };
+      assert.equal(torrent.name, "report.pdf");
+      const found = await (await fetch(`${tracker.base}/torrents?q=report`)).json();
+      assert.deepEqual(found.map((entry: { infoHash: string }) => entry.infoHash), [
+        torrent.infoHash,
+      ]);
+      await waitFor(
+        "report.pdf seeding",
+        async () =>
+          ((await daemon.call("GET", `/torrents/${torrent.infoHash}`)).json.torrent as {
+            state: string;
+          }).state === "seeding",
+      );
+      const pieces = (await daemon.call("GET", `/torrents/${torrent.infoHash}/pieces`)).json;
+      assert.equal(pieces.onDisk, pieces.pieceCount);
+
+      const again = await daemon.call("POST", "/publish", {
+        path: "report.pdf",
+        tracker: tracker.base,
+      });
+      assert.equal(again.json.published, false, "the catalog had it already");
+      const refused = await daemon.call("POST", "/publish", {
+        path: "report.pdf",
+        tracker: "http://127.0.0.1:1",
+      });
+      assert.equal(refused.status, 502);
+      assert.match(refused.json.error as string, /unreachable/);
+    });
+  });
+});

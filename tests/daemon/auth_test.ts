@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { CSRF_HEADER, csrfTokenFor, hostAllowed, TOKEN_COOKIE } from "../../src/daemon/mod.ts";
 import { withDaemon } from "./daemon_helpers.ts";
 
-/** A raw HTTP/1.1 request, so the test chooses the Host header itself. */
+/**
+ * A raw HTTP/1.1 request, so the test chooses the Host header itself; read
+ * to the end of the connection or of a JSON answer (a server that did not
+ * read the body it refused need not close).
+ */
 async function rawRequest(port: number, head: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
@@ -15,6 +19,7 @@ async function rawRequest(port: number, head: string): Promise<string> {
       const count = await conn.read(buffer);
       if (count === null) break;
       text += new TextDecoder().decode(buffer.subarray(0, count));
+      if (/\r\n\r\n\{.*\}$/s.test(text)) break;
     }
     return text;
   } finally {
@@ -165,5 +170,17 @@ Deno.test("daemon CSRF: cookie-authenticated changes need the header and a same-
       "/torrents/0123456789abcdef0123456789abcdef01234567/pause",
     );
     assert.equal(paused.status, 200);
+  });
+});
+
+Deno.test("daemon API: a body past the limit is refused by its Content-Length, unread", async () => {
+  await withDaemon(async (daemon) => {
+    const answer = await rawRequest(
+      daemon.port,
+      `POST /api/torrents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${daemon.token}` +
+        "\r\nContent-Type: application/json\r\nContent-Length: 999999999",
+    );
+    assert.match(answer, /^HTTP\/1\.1 413/);
+    assert.match(answer, /"error":"request body too large"/);
   });
 });

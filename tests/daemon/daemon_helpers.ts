@@ -38,14 +38,15 @@ export function testEnv(cwd: string): CliEnv {
   };
 }
 
-/** A Client on loopback for tests: TCP only, peers from trackers. */
-export function loopbackClient(): Client {
+/** A Client on loopback for tests: TCP only, peers from trackers, an upload limit if asked. */
+export function loopbackClient(maxUploadRate?: number): Client {
   return Client.listen({
     host: "127.0.0.1",
     port: 0,
     clientName: "p2p/test",
     datagrams: false,
     peerSources: [trackerSource()],
+    maxUploadRate,
   });
 }
 
@@ -147,8 +148,12 @@ export async function makeTorrent(
 }
 
 /** A seed serving `metainfo` from `directory`, announcing to its trackers. */
-export async function startSeed(metainfo: Metainfo, directory: string): Promise<Client> {
-  const seed = loopbackClient();
+export async function startSeed(
+  metainfo: Metainfo,
+  directory: string,
+  maxUploadRate?: number,
+): Promise<Client> {
+  const seed = loopbackClient(maxUploadRate);
   const torrent = await seed.add(metainfo, { directory, mode: "read" });
   torrent.findPeers();
   return seed;
