@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The daemon's page in headless Chromium: adding by magnet link and by
  * catalog name, watching downloads complete, pausing and resuming,
@@ -13,38 +12,55 @@ import { testBytes } from "../helpers.ts";
 import { withTracker } from "../tracker/tracker_helpers.ts";
 import { makeTorrent, startSeed, withDaemon } from "./daemon_helpers.ts";
 
-/** The text of a torrent's cell in the list (`name`, `state`, ...), or undefined without its row. */
-function cellText(page: Page, hash: string, cell: string): Promise<string | undefined> {
-  return page.evaluate(
-    (hash, cell) =>
-      document.querySelector(`tr[data-hash="${hash}"] td.${cell}`)?.textContent ?? undefined,
-    hash,
-    cell,
+// In-page code is written as expressions (strings): the test's own type check
+// has no DOM, and the page's values are plain data.
+
+/** What an expression evaluates to in the page. */
+function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
+/** Waits until an expression holds in the page. */
+async function until(page: Page, expression: string): Promise<void> {
+  await page.waitForFunction(expression, { timeout: 30_000 });
+}
+
+/** The expression for a torrent's row (info hashes are hex: safe inside the selector). */
+function row(hash: string): string {
+  return `document.querySelector('tr[data-hash="${hash}"]')`;
+}
+
+/** The text of a torrent's cell in the list (`name`, `state`, ...). */
+function cellText(page: Page, hash: string, cell: string): Promise<string | null> {
+  return inPage(page, `${row(hash)}?.querySelector("td.${cell}")?.textContent ?? null`);
+}
+
+/** The labels of a torrent's buttons. */
+function buttonsOf(page: Page, hash: string): Promise<string[]> {
+  return inPage(
+    page,
+    `[...(${row(hash)}?.querySelectorAll("button") ?? [])].map((b) => b.textContent)`,
   );
 }
 
 /** Clicks the button labelled `label` in a torrent's row, in the page, between two redraws. */
 async function clickIn(page: Page, hash: string, label: string): Promise<void> {
-  const clicked = await page.evaluate(
-    (hash, label) => {
-      const buttons = document.querySelectorAll(`tr[data-hash="${hash}"] button`);
-      const button = [...buttons].find((element) => element.textContent === label);
-      (button as HTMLButtonElement | undefined)?.click();
+  const clicked = await inPage<boolean>(
+    page,
+    `(() => {
+      const button = [...(${row(hash)}?.querySelectorAll("button") ?? [])]
+        .find((b) => b.textContent === ${JSON.stringify(label)});
+      button?.click();
       return button !== undefined;
-    },
-    hash,
-    label,
+    })()`,
   );
   assert.ok(clicked, `no ${label} button for ${hash}`);
 }
 
 async function waitForState(page: Page, hash: string, state: string): Promise<void> {
-  await page.waitForFunction(
-    (hash, state) =>
-      document.querySelector(`tr[data-hash="${hash}"] td.state`)?.textContent === state,
-    { timeout: 30_000 },
-    hash,
-    state,
+  await until(
+    page,
+    `${row(hash)}?.querySelector("td.state")?.textContent === ${JSON.stringify(state)}`,
   );
 }
 
@@ -84,24 +100,20 @@ Deno.test({
             });
             await page.goto(daemon.url);
             assert.equal(new URL(page.url()).search, "", "the token leaves the address bar");
-            assert.equal(
-              await page.$eval("#empty", (element) => (element as HTMLElement).hidden),
-              false,
-            );
+            assert.equal(await inPage(page, `document.getElementById("empty").hidden`), false);
 
             await page.type(
               "#add-source",
               magnetOf(large.metainfo.infoHash.hex, tracker.announceUrl),
             );
             await page.click("#add-form button[type=submit]");
-            await page.waitForFunction(() =>
-              /^added /.test(document.getElementById("message")!.textContent!)
-            );
+            await until(page, `/^added /.test(document.getElementById("message").textContent)`);
             await page.type("#add-name", "eBook");
             await page.type("#add-tracker", tracker.base);
             await page.click("#add-form button[type=submit]");
-            await page.waitForFunction(() =>
-              document.getElementById("message")!.textContent === "added eBook.txt"
+            await until(
+              page,
+              `document.getElementById("message").textContent === "added eBook.txt"`,
             );
             // The hostile one over the API: its name must reach the page as text.
             const form = new FormData();
@@ -123,11 +135,11 @@ Deno.test({
             await saveScreenshot(page, "daemon-list");
 
             await clickIn(page, largeHash, "Pieces");
-            await page.waitForFunction(() => !document.getElementById("details")!.hidden);
-            await page.waitForFunction(() => document.querySelectorAll("#legend li").length >= 3);
-            const legend = await page.$$eval(
-              "#legend li",
-              (items) => items.map((item) => item.textContent),
+            await until(page, `!document.getElementById("details").hidden`);
+            await until(page, `document.querySelectorAll("#legend li").length >= 3`);
+            const legend = await inPage<string[]>(
+              page,
+              `[...document.querySelectorAll("#legend li")].map((item) => item.textContent)`,
             );
             const ports = seeds.slice(0, 3).map((seed) => seed.port);
             assert.ok(
@@ -139,34 +151,28 @@ Deno.test({
               0,
             );
             assert.equal(counted, large.metainfo.pieceCount);
-            const painted = await page.$eval("#piece-map", (canvas) => {
-              const context = (canvas as HTMLCanvasElement).getContext("2d")!;
-              return [...context.getImageData(0, 0, 1, 1).data];
-            });
+            const painted = await inPage<number[]>(
+              page,
+              `[...document.getElementById("piece-map").getContext("2d").getImageData(0, 0, 1, 1).data]`,
+            );
             assert.notDeepEqual(painted, [0, 0, 0, 0], "the first piece is drawn");
-            await page.$eval("#details", (element) => element.scrollIntoView());
+            await inPage(page, `document.getElementById("details").scrollIntoView()`);
             await saveScreenshot(page, "daemon-pieces");
 
             await clickIn(page, smallHash, "Pause");
             await waitForState(page, smallHash, "paused");
-            assert.ok(
-              await page.evaluate(
-                (hash) =>
-                  [...document.querySelectorAll(`tr[data-hash="${hash}"] button`)]
-                    .some((button) => button.textContent === "Resume"),
-                smallHash,
-              ),
-            );
+            assert.deepEqual(await buttonsOf(page, smallHash), [
+              "Resume",
+              "Pieces",
+              "Remove",
+              "Remove with data",
+            ]);
             await saveScreenshot(page, "daemon-paused");
             await clickIn(page, smallHash, "Resume");
             await waitForState(page, smallHash, "seeding");
 
             await clickIn(page, hostileHash, "Remove with data");
-            await page.waitForFunction(
-              (hash) => document.querySelector(`tr[data-hash="${hash}"]`) === null,
-              {},
-              hostileHash,
-            );
+            await until(page, `${row(hostileHash)} === null`);
             const left = (await daemon.call("GET", "/torrents")).json.torrents as {
               infoHash: string;
             }[];
