@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { credentialOf, sameSecret, TOKEN_COOKIE } from "./auth.ts";
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import css from "./assets/ui.css" with { type: "text" };
 import js from "./assets/ui.js" with { type: "text" };
 
@@ -13,7 +15,9 @@ function DaemonPage(props: { csrf: string; version: string }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="csrf-token" content={props.csrf} />
         <title>p2p daemon</title>
+        <link rel="stylesheet" href="/assets/uplot.css" />
         <link rel="stylesheet" href="/assets/ui.css" />
+        <script src="/assets/uplot.js" defer></script>
         <script src="/assets/ui.js" defer></script>
       </head>
       <body>
@@ -63,6 +67,10 @@ function DaemonPage(props: { csrf: string; version: string }) {
               </label>
               <button type="submit">Publish and seed</button>
             </form>
+          </section>
+          <section id="rates">
+            <h2>Transfer rates, all torrents</h2>
+            <div id="rate-chart"></div>
           </section>
           <p id="message" role="status"></p>
           <table id="torrents">
@@ -120,7 +128,8 @@ function LockedPage() {
  * The web page: `/?token=...` trades a valid token for the page's cookie
  * (HttpOnly, SameSite=Strict) and redirects to `/`, so the token leaves
  * the address bar and history; `/` serves the page to a browser with the
- * cookie; the page's script and style are served as they are.
+ * cookie; the page's script and style, and uPlot's (the rate chart), are
+ * served as they are, embedded in the program.
  *
  * @example
  * ```ts
@@ -151,5 +160,7 @@ export function pageRoutes(settings: { token: string; csrf: string; version: str
   });
   page.get("/assets/ui.js", (c) => c.body(js, 200, { "Content-Type": "text/javascript" }));
   page.get("/assets/ui.css", (c) => c.body(css, 200, { "Content-Type": "text/css" }));
+  page.get("/assets/uplot.js", (c) => c.body(uplotJs, 200, { "Content-Type": "text/javascript" }));
+  page.get("/assets/uplot.css", (c) => c.body(uplotCss, 200, { "Content-Type": "text/css" }));
   return page;
 }

@@ -1,7 +1,8 @@
 // The daemon's live page: the list from the event stream, actions through the same JSON API
 // that scripts use. Every name from a torrent or a peer goes into the page as text
-// (textContent), never as markup.
+// (textContent), never as markup. uPlot (served beside this file) draws the rate chart.
 "use strict";
+/* global uPlot */
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const MISSING = 0;
@@ -219,6 +220,49 @@ document.getElementById("publish-form").addEventListener("submit", async (event)
   }
 });
 
+// The last two minutes of the session's rates, one point per event (about a second).
+const RATE_POINTS = 120;
+const rates = [[], [], []];
+let chart;
+
+function chartRates(session) {
+  rates[0].push(Date.now() / 1000);
+  rates[1].push(session.downloadRate);
+  rates[2].push(session.uploadRate);
+  if (rates[0].length > RATE_POINTS) { for (const series of rates) series.shift(); }
+  if (chart) {
+    chart.setData(rates);
+    return;
+  }
+  const box = document.getElementById("rate-chart");
+  chart = new uPlot(
+    {
+      width: Math.max(300, box.clientWidth),
+      height: 140,
+      series: [
+        {},
+        {
+          label: "down",
+          stroke: "#2f7d32",
+          width: 2,
+          value: (_, v) => v === null ? "" : `${bytes(v)}/s`,
+        },
+        {
+          label: "up",
+          stroke: "#1f5fbf",
+          width: 2,
+          value: (_, v) => v === null ? "" : `${bytes(v)}/s`,
+        },
+      ],
+      // Always the whole window, so a young chart's axis counts seconds, not milliseconds.
+      scales: { x: { time: true, range: (_, __, max) => [max - RATE_POINTS, max] } },
+      axes: [{}, { size: 70, values: (_, ticks) => ticks.map((v) => `${bytes(v)}/s`) }],
+    },
+    rates,
+    box,
+  );
+}
+
 const events = new EventSource("/api/events");
 events.addEventListener("torrents", (event) => {
   renderList(JSON.parse(event.data).torrents);
@@ -229,4 +273,5 @@ events.addEventListener("session", (event) => {
   document.getElementById("session").textContent =
     `p2p/${session.version} · peers on port ${session.peerPort} · ${session.torrents} torrents · ` +
     `down ${bytes(session.downloadRate)}/s · up ${bytes(session.uploadRate)}/s`;
+  chartRates(session);
 });
