@@ -44,6 +44,9 @@ Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker",
     // The hash worker, which no import names, is embedded with its source.
     assert.ok(binary.includes("hash_worker.ts"));
     assert.ok(binary.includes("hashClaimedPieces(event.data"));
+    // The daemon's page assets, imported as text, are embedded with the program.
+    assert.ok(binary.includes("The daemon's live page"), "ui.js embedded");
+    assert.ok(binary.includes("uPlot"), "uPlot embedded");
     // The shipped V8 settings are in the binary's metadata.
     for (const flag of V8_FLAGS.replace("--v8-flags=", "").split(",")) {
       assert.ok(binary.includes(`"${flag}"`), `${flag} baked in`);
