@@ -297,3 +297,37 @@ Deno.test("daemon API: publish makes the torrent, publishes it to the catalog an
     });
   });
 });
+
+Deno.test("daemon API: a torrent that cannot start shows state error with its reason; resume retries", async () => {
+  await withDaemon(async (daemon, dir) => {
+    const { bytes, metainfo } = await makeTorrent(
+      join(dir, "origin"),
+      "x.bin",
+      testBytes(20_000, 13),
+      [
+        "http://127.0.0.1:1/announce",
+      ],
+    );
+    // Its directory is a file: nothing can be opened there.
+    await Deno.writeTextFile(join(dir, "downloads", "occupied"), "a file");
+    const form = new FormData();
+    form.append("torrent", new File([bytes.slice()], "x.torrent"));
+    form.append("directory", "occupied");
+    assert.equal((await daemon.call("POST", "/torrents", form)).status, 201);
+    const hash = metainfo.infoHash.hex;
+    const view = async () =>
+      (await daemon.call("GET", `/torrents/${hash}`)).json.torrent as {
+        state: string;
+        error?: string;
+      };
+    await waitFor("state error", async () => (await view()).state === "error");
+    assert.match((await view()).error!, /occupied/);
+    // The way cleared, resume starts it again (and it checks the data it now finds).
+    await Deno.remove(join(dir, "downloads", "occupied"));
+    await Deno.mkdir(join(dir, "downloads", "occupied"));
+    await Deno.copyFile(join(dir, "origin", "x.bin"), join(dir, "downloads", "occupied", "x.bin"));
+    await daemon.call("POST", `/torrents/${hash}/resume`);
+    await waitFor("seeding after the retry", async () => (await view()).state === "seeding");
+    assert.equal((await view()).error, undefined);
+  });
+});
