@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { join, resolve } from "node:path";
-import { isLoopback, startDaemon } from "../daemon/mod.ts";
+import { isLoopback, startDaemon, TOKEN_FILE } from "../daemon/mod.ts";
 import { refuseNonDirectory, startClient, type SwarmOptions } from "./client_setup.ts";
 import { dataDirectory, dhtEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
@@ -87,7 +87,7 @@ async function daemon(env: CliEnv, options: DaemonCommandOptions): Promise<void>
   }
   env.stdout.write(`web UI: ${running.url}\n`);
   env.stdout.write(`peers on port ${client.port}\n`);
-  say(`token in ${join(data, DAEMON_FOLDER, "token")}; state in ${join(data, DAEMON_FOLDER)}`);
+  say(`token in ${join(data, DAEMON_FOLDER, TOKEN_FILE)}; state in ${join(data, DAEMON_FOLDER)}`);
   const stop = env.stopRequested();
   await new Promise<void>((resolve) => {
     if (stop.aborted) resolve();

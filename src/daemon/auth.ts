@@ -6,8 +6,24 @@ import { parseIpv4 } from "../transport/mod.ts";
 
 /** The API token's file in the daemon's folder, readable by its owner only. */
 export const TOKEN_FILE = "token";
-/** The cookie that carries the token for the web page (set by `/?token=...`). */
-export const TOKEN_COOKIE = "p2p_daemon_token";
+/**
+ * The cookie that carries the token for the web page (set by `/?token=...`),
+ * named after the port: browsers keep cookies per host, not per port, so two
+ * daemons on one machine would otherwise overwrite each other's.
+ *
+ * @example
+ * ```ts
+ * tokenCookie(9092); // "p2p_daemon_token_9092"
+ * ```
+ */
+export function tokenCookie(port: number | string): string {
+  return `p2p_daemon_token_${port}`;
+}
+
+/** The cookie's name for the port a request came to. */
+export function tokenCookieOf(c: Context): string {
+  return tokenCookie(new URL(c.req.url).port || "80");
+}
 /** The header a state-changing call authenticated by cookie carries (double submit). */
 export const CSRF_HEADER = "X-CSRF-Token";
 
@@ -101,7 +117,7 @@ export function credentialOf(c: Context, token: string): Credential | undefined 
     const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     return sameSecret(bearer, token) ? "bearer" : undefined;
   }
-  return sameSecret(getCookie(c, TOKEN_COOKIE), token) ? "cookie" : undefined;
+  return sameSecret(getCookie(c, tokenCookieOf(c)), token) ? "cookie" : undefined;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -10,7 +10,7 @@ export class DaemonError extends Error {
    * throw new DaemonError(404, "no torrent 0123...");
    * ```
    */
-  constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 502, message: string) {
+  constructor(readonly status: 400 | 404 | 409 | 502, message: string) {
     super(message);
     this.name = "DaemonError";
   }

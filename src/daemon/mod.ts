@@ -7,7 +7,7 @@
  * @module
  */
 export { EVENT_INTERVAL_MS, type SessionInfo } from "./api.ts";
-export { CSRF_HEADER, csrfTokenFor, hostAllowed, TOKEN_COOKIE, TOKEN_FILE } from "./auth.ts";
+export { CSRF_HEADER, csrfTokenFor, hostAllowed, TOKEN_FILE, tokenCookie } from "./auth.ts";
 export { deleteTorrentData } from "./data_files.ts";
 export { type DaemonOptions, isLoopback, type RunningDaemon, startDaemon } from "./daemon.ts";
 export { DaemonError } from "./errors.ts";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
-import { credentialOf, sameSecret, TOKEN_COOKIE } from "./auth.ts";
+import { credentialOf, sameSecret, tokenCookieOf } from "./auth.ts";
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import css from "./assets/ui.css" with { type: "text" };
@@ -144,7 +144,7 @@ export function pageRoutes(settings: { token: string; csrf: string; version: str
       if (!sameSecret(given, settings.token)) {
         return c.html(`<!doctype html>${await LockedPage()}`, 401);
       }
-      setCookie(c, TOKEN_COOKIE, settings.token, {
+      setCookie(c, tokenCookieOf(c), settings.token, {
         httpOnly: true,
         sameSite: "Strict",
         path: "/",

@@ -1,7 +1,7 @@
 /** The daemon's guards over real HTTP: token, cookie, CSRF, Host; and the token file. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CSRF_HEADER, csrfTokenFor, hostAllowed, TOKEN_COOKIE } from "../../src/daemon/mod.ts";
+import { CSRF_HEADER, csrfTokenFor, hostAllowed, tokenCookie } from "../../src/daemon/mod.ts";
 import { withDaemon } from "./daemon_helpers.ts";
 
 /**
@@ -66,10 +66,16 @@ Deno.test("daemon auth: token file 0600, 401 without a token, 403 for a foreign 
       assert.match((await response.json()).error, /token/);
     }
     const wrongCookie = await fetch(`${daemon.base}/api/torrents`, {
-      headers: { Cookie: `${TOKEN_COOKIE}=${"0".repeat(64)}` },
+      headers: { Cookie: `${tokenCookie(daemon.port)}=${"0".repeat(64)}` },
     });
     assert.equal(wrongCookie.status, 401);
     await wrongCookie.body?.cancel();
+    // Another port's daemon has its own cookie: browsers share cookies across ports.
+    const otherPort = await fetch(`${daemon.base}/api/torrents`, {
+      headers: { Cookie: `${tokenCookie(daemon.port + 1)}=${daemon.token}` },
+    });
+    assert.equal(otherPort.status, 401);
+    await otherPort.body?.cancel();
 
     const rebound = await rawRequest(
       daemon.port,
@@ -102,13 +108,13 @@ Deno.test("daemon page: ?token= sets an HttpOnly SameSite=Strict cookie and redi
     assert.equal(login.headers.get("location"), "/");
     assert.equal(login.headers.get("referrer-policy"), "no-referrer");
     const cookie = login.headers.get("set-cookie")!;
-    assert.match(cookie, new RegExp(`^${TOKEN_COOKIE}=${daemon.token};`));
+    assert.match(cookie, new RegExp(`^${tokenCookie(daemon.port)}=${daemon.token};`));
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     await login.body?.cancel();
 
     const page = await fetch(`${daemon.base}/`, {
-      headers: { Cookie: `${TOKEN_COOKIE}=${daemon.token}` },
+      headers: { Cookie: `${tokenCookie(daemon.port)}=${daemon.token}` },
     });
     assert.equal(page.status, 200);
     const html = await page.text();
@@ -123,7 +129,7 @@ Deno.test("daemon page: ?token= sets an HttpOnly SameSite=Strict cookie and redi
 
 Deno.test("daemon CSRF: cookie-authenticated changes need the header and a same-origin request", async () => {
   await withDaemon(async (daemon) => {
-    const cookie = `${TOKEN_COOKIE}=${daemon.token}`;
+    const cookie = `${tokenCookie(daemon.port)}=${daemon.token}`;
     const csrf = csrfTokenFor(daemon.token);
     const add = (headers: Record<string, string>) =>
       fetch(`${daemon.base}/api/torrents`, {
