@@ -72,7 +72,7 @@ Deno.test({
       await withDaemon(async (daemon, dir) => {
         const announce = [tracker.announceUrl];
         const origin = join(dir, "origin");
-        // Three seeds at 384 KiB/s each: the pieces of the large one come from all three.
+        // Three seeds at 256 KiB/s each: the pieces of the large one come from all three.
         const large = await makeTorrent(
           origin,
           "lecture.mp4",
@@ -85,7 +85,7 @@ Deno.test({
         }, announce);
         await publishTorrent(tracker.base, small.bytes);
         const seeds = await Promise.all([
-          ...[1, 2, 3].map(() => startSeed(large.metainfo, origin, 384 * 1024)),
+          ...[1, 2, 3].map(() => startSeed(large.metainfo, origin, 256 * 1024)),
           startSeed(small.metainfo, origin),
           startSeed(hostile.metainfo, origin),
         ]);
