@@ -85,6 +85,34 @@ Deno.test("daemon restart: the same torrents, paused ones still paused, the othe
   });
 });
 
+Deno.test("daemon restart: a magnet link still without metadata comes back as a magnet link", async () => {
+  await withTempDir(async (dir) => {
+    const state = join(dir, "state");
+    const downloads = join(dir, "downloads");
+    const magnet = `magnet:?xt=urn:btih:${"cd".repeat(20)}&dn=lonely.iso`;
+    const first = await startTestDaemon(state, downloads);
+    try {
+      assert.equal((await first.call("POST", "/torrents", { source: magnet })).status, 201);
+    } finally {
+      await first.close();
+    }
+    assert.deepEqual((await new StateStore(state).load()).map((saved) => saved.magnet), [magnet]);
+    const second = await startTestDaemon(state, downloads);
+    try {
+      const [listed] = (await second.call("GET", "/torrents")).json.torrents as (Listed & {
+        source: string;
+      })[];
+      assert.deepEqual([listed.name, listed.source, listed.state], [
+        "lonely.iso",
+        "magnet",
+        "fetching metadata",
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 Deno.test("daemon state: a corrupt state file is refused in one line, naming it", async () => {
   await withTempDir(async (dir) => {
     await Deno.mkdir(join(dir, "state"));
