@@ -258,7 +258,8 @@ export class TorrentRegistry {
       entry.phase = "error";
       entry.error = messageOf(error);
       this.#options.log(`${this.#nameOf(entry)}: ${entry.error}`);
-      await this.#release(entry);
+      // A magnet link's session outlives bad metadata from peers: it must leave the Client too.
+      await this.#stop(entry);
     });
   }
 
