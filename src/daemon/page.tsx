@@ -98,6 +98,8 @@ function DaemonPage(props: { csrf: string; version: string }) {
             <p id="details-summary"></p>
             <canvas id="piece-map" width="720" height="120"></canvas>
             <ul id="legend"></ul>
+            <h2>Files</h2>
+            <ul id="files"></ul>
           </section>
         </main>
       </body>

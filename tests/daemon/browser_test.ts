@@ -159,6 +159,21 @@ Deno.test({
             await inPage(page, `document.getElementById("details").scrollIntoView()`);
             await saveScreenshot(page, "daemon-pieces");
 
+            // File names with quotes and markup, as text.
+            await clickIn(page, hostileHash, "Pieces");
+            await until(
+              page,
+              `document.getElementById("details-name").textContent.startsWith("<img")`,
+            );
+            assert.deepEqual(
+              await inPage(
+                page,
+                `[...document.querySelectorAll("#files li")].map((li) => li.textContent)`,
+              ),
+              [`"quoted" 'notes'.txt (19.5 KiB)`],
+            );
+            assert.equal(await inPage(page, `document.querySelectorAll("#details img").length`), 0);
+
             await clickIn(page, smallHash, "Pause");
             await waitForState(page, smallHash, "paused");
             assert.deepEqual(await buttonsOf(page, smallHash), [

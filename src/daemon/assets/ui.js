@@ -146,6 +146,13 @@ async function drawPieces() {
     ? "metadata not known yet"
     : `${torrent.verifiedPieces} of ${map.pieceCount} pieces verified; ${map.onDisk} were on disk`;
   const owners = Uint8Array.from(atob(map.owners), (c) => c.charCodeAt(0));
+  drawGrid(owners);
+  drawLegend(map, owners);
+  listFiles(torrent.files);
+}
+
+/** One square per piece, as many to a row as fit, coloured by who sent it. */
+function drawGrid(owners) {
   const canvas = document.getElementById("piece-map");
   const width = canvas.width;
   const size = Math.max(
@@ -165,13 +172,15 @@ async function drawPieces() {
       size - 1,
     );
   });
-  const legend = document.getElementById("legend");
+}
+
+function drawLegend(map, owners) {
   const entries = [
     { owner: ON_DISK, address: "on disk at start", pieces: map.onDisk },
     ...map.peers,
     { owner: MISSING, address: "missing", pieces: owners.filter((o) => o === MISSING).length },
   ];
-  legend.replaceChildren(
+  document.getElementById("legend").replaceChildren(
     ...entries.filter((entry) => entry.pieces > 0).map((entry) => {
       const item = document.createElement("li");
       item.dataset.owner = String(entry.owner);
@@ -182,6 +191,14 @@ async function drawPieces() {
       return item;
     }),
   );
+}
+
+function listFiles(files) {
+  document.getElementById("files").replaceChildren(...files.map((file) => {
+    const item = document.createElement("li");
+    item.textContent = `${file.path} (${bytes(file.length)})`;
+    return item;
+  }));
 }
 
 document.getElementById("add-form").addEventListener("submit", async (event) => {
