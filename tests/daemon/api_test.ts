@@ -283,6 +283,26 @@ Deno.test("daemon API: publish makes the torrent, publishes it to the catalog an
       const pieces = (await daemon.call("GET", `/torrents/${torrent.infoHash}/pieces`)).json;
       assert.equal(pieces.onDisk, pieces.pieceCount);
 
+      // Out and back in through the catalog's URL of its .torrent.
+      assert.equal((await daemon.call("DELETE", `/torrents/${torrent.infoHash}`)).status, 200);
+      const byUrl = await daemon.call("POST", "/torrents", {
+        source: `${tracker.base}/torrents/${torrent.infoHash}.torrent`,
+      });
+      assert.equal(byUrl.status, 201, JSON.stringify(byUrl.json));
+      assert.equal((byUrl.json.torrent as { infoHash: string }).infoHash, torrent.infoHash);
+      await waitFor(
+        "report.pdf seeding from its URL",
+        async () =>
+          ((await daemon.call("GET", `/torrents/${torrent.infoHash}`)).json.torrent as {
+            state: string;
+          }).state === "seeding",
+      );
+      const missing = await daemon.call("POST", "/torrents", {
+        source: `${tracker.base}/torrents/${"ef".repeat(20)}.torrent`,
+      });
+      assert.equal(missing.status, 502);
+      assert.match(missing.json.error as string, /HTTP 404/);
+
       const again = await daemon.call("POST", "/publish", {
         path: "report.pdf",
         tracker: tracker.base,
