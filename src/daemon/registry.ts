@@ -93,6 +93,7 @@ export class TorrentRegistry {
           ? { kind: "metainfo", metainfo: parseMetainfo(torrent.torrent) }
           : { kind: "magnet", link: parseMagnet(torrent.magnet ?? ""), text: torrent.magnet ?? "" };
         const entry = this.#hold(source, torrent.directory, torrent.paused, torrent.addedAt);
+        entry.stoppedAt = { ...torrent.verified };
         if (!entry.paused) this.#start(entry);
       } catch (error) {
         this.#options.log(`left out saved torrent ${torrent.infoHash}: ${messageOf(error)}`);
@@ -370,19 +371,25 @@ export class TorrentRegistry {
   }
 
   async #save(): Promise<void> {
-    const saved: SavedTorrent[] = [...this.#entries.values()].map((entry) => ({
-      infoHash: entry.infoHash.hex,
-      torrent: entry.metainfo &&
-        metainfoAround(
-          entry.metainfo.infoBytes,
-          entry.metainfo.trackerTiers,
-          this.#options.createdBy,
-        ),
-      magnet: entry.magnet?.text,
-      directory: entry.directory,
-      paused: entry.paused,
-      addedAt: entry.addedAt,
-    }));
+    const saved: SavedTorrent[] = [...this.#entries.values()].map((entry) => {
+      const stats = entry.torrent?.session.stats();
+      return {
+        infoHash: entry.infoHash.hex,
+        torrent: entry.metainfo &&
+          metainfoAround(
+            entry.metainfo.infoBytes,
+            entry.metainfo.trackerTiers,
+            this.#options.createdBy,
+          ),
+        magnet: entry.magnet?.text,
+        directory: entry.directory,
+        paused: entry.paused,
+        addedAt: entry.addedAt,
+        verified: stats
+          ? { pieces: stats.verifiedPieces, bytes: stats.verifiedBytes }
+          : entry.stoppedAt,
+      };
+    });
     try {
       await this.#options.store.save(saved);
     } catch (error) {

@@ -23,6 +23,8 @@ export interface SavedTorrent {
   readonly paused: boolean;
   /** Milliseconds since the epoch. */
   readonly addedAt: number;
+  /** Verified pieces and their bytes when saved: what a paused torrent shows after a restart. */
+  readonly verified: { readonly pieces: number; readonly bytes: number };
 }
 
 /**
@@ -92,6 +94,7 @@ function formatState(torrents: readonly SavedTorrent[]) {
       directory: saved.directory,
       paused: saved.paused,
       addedAt: saved.addedAt,
+      verified: saved.verified,
     })),
   };
 }
@@ -103,7 +106,7 @@ function parseState(value: unknown): SavedTorrent[] {
   return value.torrents.map((entry, index) => {
     const where = `torrent ${index + 1}`;
     if (!isRecord(entry)) throw new Error(`${where} is not an object`);
-    const { infoHash, torrent, magnet, directory, paused, addedAt } = entry;
+    const { infoHash, torrent, magnet, directory, paused, addedAt, verified } = entry;
     if (typeof infoHash !== "string" || !/^[0-9a-f]{40}$/.test(infoHash)) {
       throw new Error(`${where} has no info hash`);
     }
@@ -122,8 +125,16 @@ function parseState(value: unknown): SavedTorrent[] {
       directory,
       paused: paused === true,
       addedAt: typeof addedAt === "number" ? addedAt : 0,
+      verified: {
+        pieces: isRecord(verified) && isCount(verified.pieces) ? verified.pieces : 0,
+        bytes: isRecord(verified) && isCount(verified.bytes) ? verified.bytes : 0,
+      },
     };
   });
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -60,10 +60,13 @@ Deno.test("daemon restart: the same torrents, paused ones still paused, the othe
                 "seeding",
           );
           const listed = (await second.call("GET", "/torrents")).json.torrents as Listed[];
-          assert.deepEqual(listed.map((torrent) => [torrent.name, torrent.state]), [
-            ["kept.bin", "seeding"],
-            ["idle.bin", "paused"],
-          ]);
+          assert.deepEqual(
+            listed.map((torrent) => [torrent.name, torrent.state, torrent.progress]),
+            [
+              ["kept.bin", "seeding", 1],
+              ["idle.bin", "paused", 1],
+            ],
+          );
           const pieces =
             (await second.call("GET", `/torrents/${kept.metainfo.infoHash.hex}/pieces`))
               .json;
