@@ -6,6 +6,8 @@ import { TrackerError } from "../tracker/mod.ts";
 import { TransportError } from "../transport/mod.ts";
 import { DhtError } from "../dht/mod.ts";
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from "./completions.ts";
+import { DaemonError } from "../daemon/mod.ts";
+import { daemonCommand } from "./daemon.ts";
 import { dhtCommand } from "./dht.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
@@ -36,6 +38,7 @@ const USER_ERRORS = [
   TrackerError,
   TransportError,
   DhtError,
+  DaemonError,
 ];
 
 function buildProgram(env: CliEnv): Command {
@@ -60,6 +63,7 @@ function buildProgram(env: CliEnv): Command {
     fetchCommand(env),
     shellCommand(env),
     dhtCommand(env),
+    daemonCommand(env),
   ];
   for (const command of commands) {
     const name = `p2p ${command.name()}`;

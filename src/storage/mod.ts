@@ -14,5 +14,10 @@ export {
   verifyPieces,
 } from "./piece_hasher.ts";
 export type { PieceStore } from "./piece_store.ts";
-export { type StorageMode, torrentFilePaths, TorrentStorage } from "./torrent_storage.ts";
+export {
+  PART_SUFFIX,
+  type StorageMode,
+  torrentFilePaths,
+  TorrentStorage,
+} from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";

@@ -47,6 +47,8 @@ Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker a
     // The tracker pages' assets, imported as text, go in as modules: uPlot and the page script.
     assert.ok(binary.includes("uPlot.iife.min.js"));
     assert.ok(binary.includes("figure[data-history]"));
+    // The daemon's page assets, imported as text, are embedded with the program.
+    assert.ok(binary.includes("The daemon's live page"), "ui.js embedded");
     // The shipped V8 settings are in the binary's metadata.
     for (const flag of V8_FLAGS.replace("--v8-flags=", "").split(",")) {
       assert.ok(binary.includes(`"${flag}"`), `${flag} baked in`);

@@ -1,0 +1,201 @@
+/** The daemon's state across restarts, hostile names, and a taken web port. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { StateStore } from "../../src/daemon/mod.ts";
+import { runP2p, testBytes, withTempDir } from "../helpers.ts";
+import { withTracker } from "../tracker/tracker_helpers.ts";
+import { makeTorrent, startSeed, startTestDaemon, waitFor, withDaemon } from "./daemon_helpers.ts";
+
+type Listed = { infoHash: string; name: string; state: string; progress: number };
+
+Deno.test("daemon restart: the same torrents, paused ones still paused, the others rechecked and seeding", async () => {
+  await withTracker({}, async (tracker) => {
+    await withTempDir(async (dir) => {
+      const announce = [tracker.announceUrl];
+      const origin = join(dir, "origin");
+      const kept = await makeTorrent(origin, "kept.bin", testBytes(100_000, 5), announce);
+      const idle = await makeTorrent(origin, "idle.bin", testBytes(60_000, 6), announce);
+      const seeds = await Promise.all(
+        [kept, idle].map(({ metainfo }) => startSeed(metainfo, origin)),
+      );
+      const state = join(dir, "state");
+      const downloads = join(dir, "downloads");
+      try {
+        const first = await startTestDaemon(state, downloads);
+        let token: string;
+        try {
+          token = first.token;
+          for (const { metainfo } of [kept, idle]) {
+            const magnet = `magnet:?xt=urn:btih:${metainfo.infoHash.hex}&tr=${
+              encodeURIComponent(tracker.announceUrl)
+            }`;
+            assert.equal((await first.call("POST", "/torrents", { source: magnet })).status, 201);
+          }
+          await waitFor(
+            "both seeding",
+            async () =>
+              ((await first.call("GET", "/torrents")).json.torrents as Listed[])
+                .every((torrent) => torrent.state === "seeding"),
+          );
+          await first.call("POST", `/torrents/${idle.metainfo.infoHash.hex}/pause`);
+          // Saved at every change: the magnet links now stand as .torrents, one paused.
+          const saved = await new StateStore(state).load();
+          assert.deepEqual(saved.map((torrent) => [torrent.infoHash, torrent.paused]), [
+            [kept.metainfo.infoHash.hex, false],
+            [idle.metainfo.infoHash.hex, true],
+          ]);
+          assert.ok(saved.every((torrent) => torrent.torrent && !torrent.magnet));
+        } finally {
+          await first.close();
+        }
+        // The seeds go: whatever completes now comes from the disk.
+        await Promise.all(seeds.map((seed) => seed.close()));
+        const second = await startTestDaemon(state, downloads);
+        try {
+          assert.equal(second.token, token, "the token survives a restart");
+          await waitFor(
+            "kept.bin rechecked",
+            async () =>
+              ((await second.call("GET", "/torrents")).json.torrents as Listed[])[0].state ===
+                "seeding",
+          );
+          const listed = (await second.call("GET", "/torrents")).json.torrents as Listed[];
+          assert.deepEqual(
+            listed.map((torrent) => [torrent.name, torrent.state, torrent.progress]),
+            [
+              ["kept.bin", "seeding", 1],
+              ["idle.bin", "paused", 1],
+            ],
+          );
+          const pieces =
+            (await second.call("GET", `/torrents/${kept.metainfo.infoHash.hex}/pieces`))
+              .json;
+          assert.equal(pieces.onDisk, kept.metainfo.pieceCount, "found on disk at start");
+          await second.call("POST", `/torrents/${idle.metainfo.infoHash.hex}/resume`);
+          await waitFor(
+            "idle.bin resumed from disk",
+            async () =>
+              ((await second.call("GET", "/torrents")).json.torrents as Listed[])[1].state ===
+                "seeding",
+          );
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await Promise.all(seeds.map((seed) => seed.close()));
+      }
+    });
+  });
+});
+
+Deno.test("daemon restart: a magnet link still without metadata comes back as a magnet link", async () => {
+  await withTempDir(async (dir) => {
+    const state = join(dir, "state");
+    const downloads = join(dir, "downloads");
+    const magnet = `magnet:?xt=urn:btih:${"cd".repeat(20)}&dn=lonely.iso`;
+    const first = await startTestDaemon(state, downloads);
+    try {
+      assert.equal((await first.call("POST", "/torrents", { source: magnet })).status, 201);
+    } finally {
+      await first.close();
+    }
+    assert.deepEqual((await new StateStore(state).load()).map((saved) => saved.magnet), [magnet]);
+    const second = await startTestDaemon(state, downloads);
+    try {
+      const [listed] = (await second.call("GET", "/torrents")).json.torrents as (Listed & {
+        source: string;
+      })[];
+      assert.deepEqual([listed.name, listed.source, listed.state], [
+        "lonely.iso",
+        "magnet",
+        "fetching metadata",
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+Deno.test("daemon state: a corrupt state file is refused in one line, naming it", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "state"));
+    await Deno.writeTextFile(join(dir, "state", "torrents.json"), "{ not json");
+    await assert.rejects(
+      () => startTestDaemon(join(dir, "state"), join(dir, "downloads")),
+      /torrents\.json is not a daemon state file .*move it away/,
+    );
+    await Deno.writeTextFile(
+      join(dir, "state", "torrents.json"),
+      JSON.stringify({ version: 1, torrents: [{ infoHash: "../../etc", directory: "/" }] }),
+    );
+    await assert.rejects(
+      () => startTestDaemon(join(dir, "state"), join(dir, "downloads")),
+      /torrent 1 has no info hash/,
+    );
+  });
+});
+
+Deno.test("daemon: hostile names come back over the API exactly as they are, as data", async () => {
+  await withDaemon(async (daemon, dir) => {
+    // A torrent's names cannot hold "/", so the script tag rides in a magnet link's dn.
+    const name = `<img src=x onerror=alert(1)>`;
+    const { bytes } = await makeTorrent(join(dir, "origin"), name, {
+      [`"quoted" and 'single'.txt`]: testBytes(1000, 7),
+      "<b onmouseover=alert(2)>.bin": testBytes(1000, 8),
+    }, ["http://127.0.0.1:1/announce"]);
+    const form = new FormData();
+    form.append("torrent", new File([bytes.slice()], "x.torrent"));
+    const added = await daemon.call("POST", "/torrents", form);
+    assert.equal(added.status, 201);
+    const hash = (added.json.torrent as Listed).infoHash;
+    const detail = (await daemon.call("GET", `/torrents/${hash}`)).json.torrent as {
+      name: string;
+      files: { path: string }[];
+    };
+    assert.equal(detail.name, name);
+    assert.deepEqual(detail.files.map((file) => file.path), [
+      `"quoted" and 'single'.txt`,
+      "<b onmouseover=alert(2)>.bin",
+    ]);
+    const script = "<script>alert(1)</script>";
+    const magnet = await daemon.call("POST", "/torrents", {
+      source: `magnet:?xt=urn:btih:${"ab".repeat(20)}&dn=${encodeURIComponent(script)}`,
+    });
+    assert.equal((magnet.json.torrent as Listed).name, script);
+    const response = await fetch(`${daemon.base}/api/torrents`, {
+      headers: { Authorization: `Bearer ${daemon.token}` },
+    });
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+    await response.body?.cancel();
+  });
+});
+
+Deno.test("p2p daemon: a taken web port is one line and exit code 1; no --data-dir is refused", async () => {
+  await withTempDir(async (dir) => {
+    const squatter = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = (squatter.addr as Deno.NetAddr).port;
+      const taken = await runP2p(
+        dir,
+        "daemon",
+        "--data-dir",
+        join(dir, "data"),
+        "-p",
+        "0",
+        "--web-port",
+        String(port),
+      );
+      assert.equal(taken.code, 1);
+      assert.equal(taken.stderr, `p2p: web port ${port} on 127.0.0.1 is taken\n`);
+    } finally {
+      squatter.close();
+    }
+    const nowhere = await runP2p(dir, "daemon", "-p", "0", "--web-port", "0");
+    assert.equal(nowhere.code, 1);
+    assert.match(
+      nowhere.stderr,
+      /^p2p: the daemon keeps its token and torrents in a data directory: give --data-dir\n$/,
+    );
+  });
+});
