@@ -320,6 +320,8 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
         const counts = registry.scrape(bytesToBinaryString(infoHash.bytes));
         return {
           ...entry,
+          // Seconds since the epoch, as a .torrent's creation date (info --json's creationDate).
+          publishedAt: Math.floor(entry.publishedAt / 1000),
           magnet: magnetOf({ infoHash, name: entry.name, trackerTiers }),
           seeders: counts.complete,
           leechers: counts.incomplete,

@@ -105,6 +105,8 @@ Deno.test("web: every page and endpoint answers with its status and content type
         "totalLength",
       ],
     );
+    // In seconds, as creationDate is: within a minute of now.
+    assert.ok(Math.abs(listed.publishedAt - Date.now() / 1000) < 60, String(listed.publishedAt));
     // The page's assets come with long caching, at paths that change with them.
     const page = (await text(`${base}/torrent/${hex}`)).body;
     const assets = [...attributes(page, "src"), ...attributes(page, "href")]
