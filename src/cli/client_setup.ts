@@ -12,7 +12,7 @@ import type { StorageMode } from "../storage/mod.ts";
 import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { counted, formatBytes } from "./format.ts";
+import { counted, formatBytes } from "../format.ts";
 import { terminal } from "./terminal.ts";
 import { VERSION } from "./version.ts";
 

@@ -3,7 +3,7 @@ import { parseMetainfo } from "../metainfo/mod.ts";
 import { type CatalogSearchResult, downloadCatalogTorrent, searchCatalog } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { counted, formatBytes } from "./format.ts";
+import { counted, formatBytes } from "../format.ts";
 import { download, type GetOptions } from "./get.ts";
 import { integerOption, peerOptions } from "./options.ts";
 import { terminal } from "./terminal.ts";

@@ -7,7 +7,7 @@ import type { DiscoveryOptions } from "./discovery.ts";
 import { lockDownload } from "./download_lock.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
-import { counted, formatBytes, formatCount } from "./format.ts";
+import { counted, formatBytes, formatCount } from "../format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";

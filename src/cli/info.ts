@@ -3,7 +3,7 @@ import { type MagnetLink, magnetOf, type Metainfo } from "../metainfo/mod.ts";
 import { startClient } from "./client_setup.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
-import { formatBytes, formatCount } from "./format.ts";
+import { formatBytes, formatCount } from "../format.ts";
 import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption } from "./options.ts";

@@ -11,7 +11,7 @@ import { describeFileError, hashPieces, scanSource } from "../storage/mod.ts";
 import { writeFileAtomically } from "./atomic_write.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { counted, formatBytes } from "./format.ts";
+import { counted, formatBytes } from "../format.ts";
 import { terminal } from "./terminal.ts";
 import { CREATED_BY } from "./version.ts";
 

@@ -7,7 +7,7 @@ import { addTorrent, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { counted, formatBytes, formatCount } from "./format.ts";
+import { counted, formatBytes, formatCount } from "../format.ts";
 import { peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { terminal, verboseLog } from "./terminal.ts";

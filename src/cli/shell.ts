@@ -10,7 +10,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
 import { lockDownload } from "./download_lock.ts";
 import { terminal } from "./terminal.ts";
-import { counted, formatBytes } from "./format.ts";
+import { counted, formatBytes } from "../format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";

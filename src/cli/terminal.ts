@@ -11,7 +11,7 @@
  * @module
  */
 import type { CliEnv } from "./env.ts";
-import { formatBytes } from "./format.ts";
+import { formatBytes } from "../format.ts";
 
 /** A byte counter shown to people while work runs. */
 export interface ByteProgress {

@@ -1,6 +1,7 @@
 import type { CatalogEntry } from "../catalog.ts";
 import type { SwarmCounts } from "./tracker_view.ts";
-import { formatBytes, formatCount, formatTime } from "./format.ts";
+import { formatBytes, formatCount } from "../../format.ts";
+import { formatTime } from "./format.ts";
 import { Layout } from "./layout.tsx";
 
 /** A catalog entry with its swarm's counts now. */

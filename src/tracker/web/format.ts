@@ -1,54 +1,10 @@
 /**
- * Figures for people on the tracker's pages. The page script
+ * Figures for people on the tracker's pages, beside the byte counts and
+ * counts of `src/format.ts` that the CLI shows too. The page script
  * (`static/app.js`) formats live counts the same way.
  *
  * @module
  */
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-
-/**
- * A byte count in binary units.
- *
- * @example
- * ```ts
- * formatBytes(1536); // "1.5 KiB"
- * ```
- */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  return `${value.toFixed(value >= 100 || Number.isInteger(value) ? 0 : 1)} ${UNITS[unit]}`;
-}
-
-/**
- * A count with thousands separators.
- *
- * @example
- * ```ts
- * formatCount(1234567); // "1,234,567"
- * ```
- */
-export function formatCount(count: number): string {
-  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
-/**
- * A count and its noun, singular for one.
- *
- * @example
- * ```ts
- * counted(3, "file"); // "3 files"
- * ```
- */
-export function counted(count: number, noun: string): string {
-  return `${formatCount(count)} ${noun}${count === 1 ? "" : "s"}`;
-}
 
 /**
  * A rate with one decimal.

@@ -1,4 +1,4 @@
-import { formatBytes } from "./format.ts";
+import { formatBytes } from "../../format.ts";
 import { Layout } from "./layout.tsx";
 
 /**

@@ -1,4 +1,5 @@
-import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
+import { formatBytes, formatCount } from "../../format.ts";
+import { formatDuration, formatRate } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { TrackerStats } from "./tracker_view.ts";
 

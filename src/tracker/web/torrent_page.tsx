@@ -1,7 +1,8 @@
 import type { CatalogEntry, CatalogFile } from "../catalog.ts";
 import type { SwarmCounts } from "./tracker_view.ts";
 import type { SwarmSample } from "../swarm_history.ts";
-import { counted, formatBytes, formatCount, formatTime } from "./format.ts";
+import { counted, formatBytes, formatCount } from "../../format.ts";
+import { formatTime } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { SwarmChart } from "./swarm_chart.tsx";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatCount } from "../../src/cli/format.ts";
+import { counted, formatBytes, formatCount } from "../src/format.ts";
 
 Deno.test("formatCount puts a comma every three digits", () => {
   const cases: [number, string][] = [
@@ -24,4 +24,10 @@ Deno.test("formatBytes uses binary units with one decimal below 100", () => {
     [2 ** 30, "1 GiB"],
   ];
   for (const [bytes, text] of cases) assert.equal(formatBytes(bytes), text);
+});
+
+Deno.test("counted says the noun in the singular for one", () => {
+  assert.equal(counted(1, "file"), "1 file");
+  assert.equal(counted(0, "peer"), "0 peers");
+  assert.equal(counted(1200, "seeder"), "1,200 seeders");
 });
