@@ -10,12 +10,21 @@ import { withTempDir } from "../helpers.ts";
 const REPOSITORY = new URL("../../", import.meta.url).pathname;
 
 async function run(command: string, args: string[], cwd: string) {
+  // As from a user's shell: not inside the `deno task test` that runs this, whose INIT_CWD (the
+  // directory that task started in) an inner `deno task` would keep.
+  const env: Record<string, string> = {
+    ...Deno.env.toObject(),
+    P2P_NO_DISCOVERY: "1",
+    NO_COLOR: "1",
+  };
+  delete env.INIT_CWD;
   const done = await new Deno.Command(command, {
     args,
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { P2P_NO_DISCOVERY: "1", NO_COLOR: "1" },
+    env,
+    clearEnv: true,
   }).output();
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: done.code, stdout: text(done.stdout), stderr: text(done.stderr) };

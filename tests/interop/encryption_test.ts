@@ -250,7 +250,7 @@ for (const { leech, seed, why } of MISMATCHES) {
         assert.match(get.stderr(), /^p2p: [^\n]+\n$/);
         assert.match(
           swarm.seeds[0].stderr(),
-          new RegExp(`^refused 127\\.0\\.0\\.1:\\d+: ${why.source}$`, "m"),
+          new RegExp(`^${LOG_TIME}refused 127\\.0\\.0\\.1:\\d+: ${why.source}$`, "m"),
         );
       } finally {
         await swarm.stop();
