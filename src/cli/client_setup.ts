@@ -7,7 +7,7 @@ import {
   trackerSource,
 } from "../client/mod.ts";
 import { LocalDiscovery } from "../lsd/mod.ts";
-import type { Metainfo } from "../metainfo/mod.ts";
+import type { Metainfo, TorrentInfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
 import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
@@ -95,6 +95,8 @@ export async function addTorrent(
     inlineRecheck?: boolean;
     /** Log each verified piece with the peers that sent it. */
     log?: (line: string) => void;
+    /** The files to download, by index from 0 (default: all). */
+    select?: (info: TorrentInfo) => readonly number[];
   },
 ): Promise<AddedTorrent> {
   await refuseNonDirectory(resolve(env.cwd, directory), directory);
@@ -112,6 +114,7 @@ export async function addTorrent(
     mode,
     onCheckProgress: (bytes) => progress.advance(bytes),
     inlineRecheck: options.inlineRecheck ?? true,
+    select: options.select,
     onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
   }).finally(() => progress.stop());
   const stats = torrent.session.stats();

@@ -1,10 +1,13 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
 import {
+  checkSelectOnly,
   type MagnetLink,
   type Metainfo,
   MetainfoError,
+  parseFileSelection,
   parseMetainfo,
+  pieceSize,
   type TorrentInfo,
 } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent } from "../client/mod.ts";
@@ -14,6 +17,7 @@ import type { DiscoveryOptions } from "./discovery.ts";
 import { lockDownload } from "./download_lock.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
+import { writeFileList } from "./file_list.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { integerOption, peerOptions } from "./options.ts";
@@ -38,12 +42,25 @@ export interface GetOptions extends DiscoveryOptions {
   quiet?: boolean;
   /** Where to write the .torrent of metadata fetched from peers (magnet links). */
   saveTorrent?: string;
+  /** The files to download (`1,3-5`, `docs/*`; see {@link parseFileSelection}). */
+  select?: string;
+  /** Print the torrent's files and exit. */
+  list?: boolean;
 }
+
+/** Which files of a torrent to download, by index from 0, once its files are known. */
+export type FileChooser = (info: TorrentInfo) => readonly number[];
 
 /** What `get` downloads: a .torrent's metainfo, or a magnet link whose metadata comes from peers. */
 export type DownloadSource =
-  | { readonly kind: "torrent"; readonly metainfo: Metainfo }
-  | { readonly kind: "magnet"; readonly link: MagnetLink };
+  & (
+    | { readonly kind: "torrent"; readonly metainfo: Metainfo }
+    | { readonly kind: "magnet"; readonly link: MagnetLink }
+  )
+  & {
+    /** Only these files (default: all of them). */
+    readonly select?: FileChooser;
+  };
 
 /**
  * `p2p get X.torrent`: downloads from many peers at once, every piece
@@ -69,6 +86,11 @@ export function getCommand(env: CliEnv): Command {
       integerOption(1, 86400),
       DEFAULT_STALL_TIMEOUT,
     )
+    .option(
+      "--select <files>",
+      "download only these files: numbers as info lists them (1,3-5) or path globs ('docs/*')",
+    )
+    .option("--list", "print the torrent's files with their numbers and sizes, and exit")
     .option("--json", "print a JSON summary on stdout")
     .option(
       "--save-torrent <file>",
@@ -119,21 +141,48 @@ function percent(part: number, whole: number): string {
 
 async function get(env: CliEnv, argument: string, options: GetOptions): Promise<void> {
   const link = await magnetArgument(env, argument);
-  if (link?.selectOnly) {
-    throw new CommandError(
-      "this magnet link selects files (so=), and p2p cannot download only some files yet",
-    );
-  }
   if (!link && options.saveTorrent) {
     throw new CommandError("--save-torrent is for magnet links: the .torrent is here already");
   }
-  await download(
-    env,
-    link
-      ? { kind: "magnet", link }
-      : { kind: "torrent", metainfo: await loadTorrent(env, argument) },
-    options,
-  );
+  const spec = options.select;
+  // --select wins over the link's own so=, as a command line wins over defaults.
+  const select: FileChooser | undefined = spec !== undefined
+    ? (info) => parseFileSelection(spec, info.files)
+    : link?.selectOnly
+    ? (info) => checkSelectOnly(link.selectOnly!, info.files)
+    : undefined;
+  if (link) {
+    if (options.list) return await listMagnetFiles(env, link, options);
+    return await download(env, { kind: "magnet", link, select }, options);
+  }
+  const metainfo = await loadTorrent(env, argument);
+  if (options.list) return writeFileList(env, metainfo);
+  // A selection that does not fit the torrent is refused before any network.
+  select?.(metainfo);
+  await download(env, { kind: "torrent", metainfo, select }, options);
+}
+
+/** `get MAGNET --list`: the metadata from peers, then the files, and nothing downloaded. */
+async function listMagnetFiles(env: CliEnv, link: MagnetLink, options: GetOptions): Promise<void> {
+  const quiet = options.quiet === true || options.json === true;
+  const say = (line: string) => quiet || env.stderr.write(`${line}\n`);
+  const log = options.verbose && !options.quiet
+    ? (line: string) => env.stderr.write(`${line}\n`)
+    : undefined;
+  const client = await startClient(env, options, log, say);
+  try {
+    say(`Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
+    const { info } = await fetchMetadata(env, client, link, {
+      directory: options.dir,
+      timeout: options.timeout,
+      metadataOnly: true,
+      log,
+      stop: env.stopRequested(),
+    });
+    writeFileList(env, info);
+  } finally {
+    await client.close();
+  }
 }
 
 /**
@@ -184,14 +233,18 @@ export async function download(
     if (source.kind === "torrent") {
       say(`[1/4] Checking existing data in ${options.dir}`);
       opened = source.metainfo;
-      held = (await addTorrent(env, client, source.metainfo, options.dir, "write", { quiet, log }))
-        .torrent;
+      held = (await addTorrent(env, client, source.metainfo, options.dir, "write", {
+        quiet,
+        log,
+        select: source.select,
+      })).torrent;
     } else {
       const { link } = source;
       say(`[1/4] Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
       const fetched = await fetchMetadata(env, client, link, {
         directory: options.dir,
         timeout: options.timeout,
+        select: source.select,
         log,
         stop,
       });
@@ -212,15 +265,32 @@ export async function download(
     const torrent: TorrentInfo = opened;
     const { verifiedPieces, verifiedBytes } = held.session.stats();
     const session = held.session;
+    // With files selected, progress counts the pieces of the selection only.
+    const wanted = session.wanted!;
+    const selectedFiles = source.select?.(torrent).length;
+    let selectedBytes = 0;
+    for (let index = 0; index < torrent.pieceCount; index++) {
+      if (wanted.has(index)) selectedBytes += pieceSize(torrent, index);
+    }
+    const doneBytes = () => selectedBytes - (session.bytesLeft ?? 0);
+    if (selectedFiles !== undefined) {
+      say(
+        `      ${counted(selectedFiles, "file")} of ${
+          formatCount(torrent.files.length)
+        } selected: ` +
+          `${formatBytes(selectedBytes)} in ${counted(wanted.count, "piece")}`,
+      );
+    }
     if (verifiedPieces > 0) {
       say(
         `      ${formatCount(verifiedPieces)} of ${formatCount(torrent.pieceCount)} pieces ` +
           `(${formatBytes(verifiedBytes)}) already here and verified: fetching only the rest`,
       );
     }
-    const bar = await byteProgress(env, "Downloading", torrent.totalLength, quiet);
+    const bar = await byteProgress(env, "Downloading", selectedBytes, quiet);
     progress = bar;
-    bar.advance(verifiedBytes);
+    const doneBefore = doneBytes();
+    bar.advance(doneBefore);
     if (!session.complete) {
       say(`[2/4] Connecting to peers (listening on port ${client.port})`);
       held.findPeers();
@@ -228,18 +298,17 @@ export async function download(
       let lastDownloaded = 0;
       let lastVerified = verifiedBytes;
       let failedBeforeLastVerified = 0;
-      let shownBytes = verifiedBytes;
+      let shownBytes = doneBefore;
       let announcedDownloading = false;
       stopStatus = env.interactive ? () => {} : startStatusLine(env, () => {
         const stats = session.stats();
+        const done = doneBytes();
         const eta = stats.downloadRate > 0
-          ? `${Math.ceil((torrent.totalLength - stats.verifiedBytes) / stats.downloadRate)} s`
+          ? `${Math.ceil((selectedBytes - done) / stats.downloadRate)} s`
           : "?";
-        return `downloading ${percent(stats.verifiedBytes, torrent.totalLength)}: ${
-          formatBytes(stats.verifiedBytes)
-        } of ${formatBytes(torrent.totalLength)}, ${
-          formatBytes(stats.downloadRate)
-        }/s, ETA ${eta}, ${counted(stats.peers, "peer")}`;
+        return `downloading ${percent(done, selectedBytes)}: ${formatBytes(done)} of ${
+          formatBytes(selectedBytes)
+        }, ${formatBytes(stats.downloadRate)}/s, ETA ${eta}, ${counted(stats.peers, "peer")}`;
       }, quiet);
       // Gives up after --timeout seconds in which not a byte arrived.
       const watchdog = new Promise<never>((_, reject) => {
@@ -249,8 +318,8 @@ export async function download(
             announcedDownloading = true;
             say(`[3/4] Downloading from ${counted(stats.peers, "peer")}`);
           }
-          bar.advance(stats.verifiedBytes - shownBytes);
-          shownBytes = stats.verifiedBytes;
+          bar.advance(doneBytes() - shownBytes);
+          shownBytes = doneBytes();
           // Progress is verified data, or data arriving while no piece has failed since the
           // last one verified (a large piece takes a while): garbage from a corrupt peer
           // must not keep a download alive forever.
@@ -303,7 +372,11 @@ export async function download(
     const seconds = (performance.now() - started) / 1000;
     const stats = session.stats();
     say(
-      `[4/4] Verified all ${formatCount(torrent.pieceCount)} pieces of ${torrent.name}: ` +
+      (selectedFiles === undefined
+        ? `[4/4] Verified all ${formatCount(torrent.pieceCount)} pieces of ${torrent.name}: `
+        : `[4/4] Verified the ${formatCount(wanted.count)} pieces of ${
+          counted(selectedFiles, "selected file")
+        } of ${torrent.name}: `) +
         `${formatBytes(stats.downloaded)} downloaded in ${seconds.toFixed(1)} s` +
         (stats.failedPieces > 0
           ? ` (${stats.failedPieces} corrupt pieces discarded and fetched again)`
@@ -317,6 +390,7 @@ export async function download(
           infoHash: torrent.infoHash.hex,
           path: where,
           totalLength: torrent.totalLength,
+          selectedLength: selectedBytes,
           downloaded: stats.downloaded,
           alreadyPresent: verifiedBytes,
           seconds: Number(seconds.toFixed(3)),

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import process from "node:process";
 import readline from "node:readline";
 import { dirname, join, resolve } from "node:path";
-import { type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import { checkSelectOnly, type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent, EncryptionPolicy } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
@@ -238,14 +238,12 @@ class Shell {
 
   /** Fetches a magnet link: its metadata from peers, then its data, seeding it after. */
   async #fetchMagnet(link: MagnetLink): Promise<void> {
-    if (link.selectOnly) {
-      throw new CommandError("this magnet link selects files (so=), which p2p cannot do yet");
-    }
     this.#say(`fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
     const { torrent } = await fetchMetadata(this.env, this.#client!, link, {
       directory: this.#directory,
       timeout: FETCH_TIMEOUT_S,
       stop: new AbortController().signal,
+      select: link.selectOnly && ((info) => checkSelectOnly(link.selectOnly!, info.files)),
     });
     const info = torrent.info!;
     this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);

@@ -1,6 +1,12 @@
 import { DhtNode, type DhtNodeOptions, routerTransport } from "../dht/mod.ts";
 import { DEFAULT_EXTENSIONS } from "../extensions/mod.ts";
-import type { InfoHash, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
+import {
+  type InfoHash,
+  type Metainfo,
+  selectionMask,
+  type TorrentInfo,
+  wantedPieces,
+} from "../metainfo/mod.ts";
 import {
   type Clock,
   type ExtensionFactory,
@@ -51,17 +57,21 @@ export interface OpenedStore {
   readonly verified: Uint8Array;
 }
 
-/** How a torrent's data is opened and rechecked: files on disk, or memory in engine tests. */
+/**
+ * How a torrent's data is opened and rechecked: files on disk, or memory in
+ * engine tests. `selected` has one flag per file (default: all of them).
+ */
 export type StoreOpener = (
   info: TorrentInfo,
   directory: string,
   mode: StorageMode,
   check: { readonly onProgress?: (bytes: number) => void; readonly inline?: boolean },
+  selected?: readonly boolean[],
 ) => Promise<OpenedStore>;
 
 /** The files below `directory`, rechecked on every core. */
-export const openFiles: StoreOpener = async (info, directory, mode, check) => {
-  const storage = await TorrentStorage.open(info, directory, mode);
+export const openFiles: StoreOpener = async (info, directory, mode, check, selected) => {
+  const storage = await TorrentStorage.open(info, directory, mode, selected);
   try {
     return { store: storage, verified: await storage.recheck(check.onProgress, check.inline) };
   } catch (error) {
@@ -134,6 +144,12 @@ export interface AddOptions {
    * any data (`p2p info MAGNET`).
    */
   readonly metadataOnly?: boolean;
+  /**
+   * The files to download, by index from 0, once the info dictionary is
+   * known (default: every file). A throw (a selection that does not fit the
+   * torrent) fails the torrent's {@link ClientTorrent.whenMetadata}.
+   */
+  readonly select?: (info: TorrentInfo) => readonly number[];
 }
 
 /** A torrent known by its info hash alone: where its data will go, and its trackers if known. */
@@ -148,6 +164,7 @@ export class ClientTorrent {
   readonly #options: AddOptions;
   readonly #openStore: StoreOpener;
   readonly #metadata = Promise.withResolvers<TorrentInfo>();
+  #store: PieceStore | undefined;
 
   constructor(
     readonly infoHash: InfoHash,
@@ -195,6 +212,8 @@ export class ClientTorrent {
     if (!info.infoHash.equals(this.infoHash)) {
       throw new Error(`metadata of ${info.infoHash.hex} for torrent ${this.infoHash.hex}`);
     }
+    const chosen = this.#options.select?.(info);
+    const selected = selectionMask(info.files.length, chosen);
     const { store, verified } = await this.#openStore(
       info,
       this.#options.directory,
@@ -203,14 +222,40 @@ export class ClientTorrent {
         onProgress: this.#options.onCheckProgress,
         inline: this.#options.inlineRecheck,
       },
+      chosen && selected,
     );
     // Stopped while its data was rechecked: nothing is left to hand it to.
     if (this.session.closed) {
       await store.close();
       return;
     }
-    this.session.setMetadata(info, store, verified);
+    this.#store = store;
+    this.session.setMetadata(
+      info,
+      store,
+      verified,
+      chosen && wantedPieces(info, info.files, selected),
+    );
     this.#metadata.resolve(info);
+  }
+
+  /**
+   * Changes which files a running torrent downloads (by index from 0):
+   * newly selected files are created, and only the pieces they still lack
+   * are fetched.
+   *
+   * @throws {Error} before the metadata is known; {@link StorageError} when a file cannot be created.
+   * @example
+   * ```ts
+   * await torrent.select([0, 2]);
+   * ```
+   */
+  async select(files: readonly number[]): Promise<void> {
+    const info = this.session.info;
+    if (!info || !this.#store) throw new Error("the torrent's files are not known yet");
+    const selected = selectionMask(info.files.length, files);
+    await this.#store.select?.(selected);
+    this.session.setWanted(wantedPieces(info, info.files, selected));
   }
 
   /** Starts looking for peers (a tracker announces `started`); again is harmless. */
@@ -424,10 +469,7 @@ export class Client {
       },
       trackerTiers: torrent.trackerTiers,
       // Unknown until the metadata arrives: BEP 3 clients say so with a large `left`.
-      left: () =>
-        session.info
-          ? session.info.totalLength - session.stats().verifiedBytes
-          : Number.MAX_SAFE_INTEGER,
+      left: () => session.bytesLeft ?? Number.MAX_SAFE_INTEGER,
       uploaded: () => session.stats().uploaded,
       downloaded: () => session.stats().downloaded,
       get complete() {

@@ -65,8 +65,16 @@ export class DownloadScheduler {
      * over different pieces, so they have pieces to trade.
      */
     firstPiece: number,
+    /** The pieces to download (see {@link PiecePicker.wanted}). */
+    readonly wanted?: Bitfield,
   ) {
-    this.#picker = new PiecePicker(info, have, DEFAULT_PIPELINE_DEPTH, firstPiece);
+    this.#picker = new PiecePicker(info, have, DEFAULT_PIPELINE_DEPTH, firstPiece, wanted);
+  }
+
+  /** The session changed which pieces it wants: dealing starts over from the first. */
+  wantedChanged(): void {
+    this.#picker.wantedChanged();
+    this.fillAll();
   }
 
   /** A new peer joins the rotation. */

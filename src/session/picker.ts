@@ -1,5 +1,5 @@
 import { pieceSize, type TorrentGeometry } from "../metainfo/mod.ts";
-import { type Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
+import { Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
 
 /**
  * Blocks in flight per peer: 128 × 16 KiB = 2 MiB. Clients use 16 to 250+;
@@ -158,6 +158,12 @@ export class PiecePicker {
      * instead of all asking the seed for the same ones.
      */
     readonly firstPiece: number = 0,
+    /**
+     * The pieces to download (the selected files' pieces; the session owns
+     * it and may change it, then calls {@link wantedChanged}); all of them
+     * by default.
+     */
+    readonly wanted: Bitfield = Bitfield.full(geometry.pieceCount),
   ) {
     const blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
     this.#dealtPerPeer = Math.max(MIN_DEALT_PIECES, Math.ceil(pipelineDepth / blocksPerPiece) + 1);
@@ -320,8 +326,13 @@ export class PiecePicker {
     return (this.firstPiece + position) % this.geometry.pieceCount;
   }
 
+  /** The wanted pieces changed: dealing looks at every piece again. */
+  wantedChanged(): void {
+    this.#dealCursor = 0;
+  }
+
   #isUndealt(index: number): boolean {
-    if (this.verified.has(index)) return false;
+    if (this.verified.has(index) || !this.wanted.has(index)) return false;
     const progress = this.#progress.get(index);
     return !progress ||
       (progress.owner === undefined && progress.receivedCount < progress.blockCount);
@@ -366,7 +377,8 @@ export class PiecePicker {
    * peer to unchoke does not take the whole of a small torrent.
    */
   #dealLimit(): number {
-    const missing = this.geometry.pieceCount - this.verified.count;
+    // At most this many: the count of wanted pieces not verified is not kept.
+    const missing = Math.min(this.geometry.pieceCount - this.verified.count, this.wanted.count);
     const fairShare = Math.ceil(missing / Math.max(1, this.#rotation.length));
     return Math.min(this.#dealtPerPeer, Math.max(MIN_DEALT_PIECES, fairShare));
   }

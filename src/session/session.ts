@@ -133,6 +133,8 @@ interface Parts {
   readonly info: TorrentInfo;
   readonly store: PieceStore;
   readonly have: Bitfield;
+  /** The pieces to download: those of the selected files (every piece by default). */
+  readonly wanted: Bitfield;
   readonly scheduler: DownloadScheduler;
   readonly uploads: UploadSide;
 }
@@ -173,8 +175,11 @@ export class TorrentSession {
   #downloadedBefore = 0;
   #failedPieces = 0;
   #verifiedBytes = 0;
+  /** Wanted pieces not yet verified, and their bytes. */
+  #missing = 0;
+  #missingBytes = 0;
   #closed = false;
-  readonly #completion = Promise.withResolvers<void>();
+  #completion = Promise.withResolvers<void>();
   readonly #failure = Promise.withResolvers<never>();
 
   /**
@@ -249,9 +254,19 @@ export class TorrentSession {
     return this.#parts?.info.name ?? this.infoHash.hex;
   }
 
-  /** True when every piece is verified. */
+  /** True when every wanted piece (every piece, unless files were selected) is verified. */
   get complete(): boolean {
-    return this.#parts?.have.complete ?? false;
+    return this.#parts !== undefined && this.#missing === 0;
+  }
+
+  /** The pieces to download, once the metadata is known. */
+  get wanted(): Bitfield | undefined {
+    return this.#parts?.wanted;
+  }
+
+  /** Bytes of wanted pieces not yet verified: what announces report as `left`. */
+  get bytesLeft(): number | undefined {
+    return this.#parts && this.#missingBytes;
   }
 
   /** True once closed. */
@@ -259,7 +274,7 @@ export class TorrentSession {
     return this.#closed;
   }
 
-  /** Resolves when every piece is verified; rejects if storage fails (disk full, ...). */
+  /** Resolves when every wanted piece is verified; rejects if storage fails (disk full, ...). */
   whenComplete(): Promise<void> {
     return Promise.race([this.#completion.promise, this.#failure.promise]);
   }
@@ -306,10 +321,17 @@ export class TorrentSession {
    * (`verified`: one byte per piece, non-zero when the piece on disk
    * matched). Peers that connected before it are checked against it now:
    * bitfields and haves that do not fit the torrent close their connection.
+   * `wanted` (one byte per piece, non-zero: download it) limits the
+   * download to the pieces of the selected files.
    *
    * @throws {Error} when the metadata is for another torrent or already set.
    */
-  setMetadata(info: TorrentInfo, store: PieceStore, verified: Uint8Array): void {
+  setMetadata(
+    info: TorrentInfo,
+    store: PieceStore,
+    verified: Uint8Array,
+    wanted?: Uint8Array,
+  ): void {
     if (this.#parts) throw new Error("the session already has its metadata");
     if (!info.infoHash.equals(this.infoHash)) {
       throw new Error(`metadata of ${info.infoHash.hex} for session ${this.infoHash.hex}`);
@@ -320,6 +342,7 @@ export class TorrentSession {
       have.set(index);
       this.#verifiedBytes += pieceSize(info, index);
     });
+    const wantedPieces = wantedBitfield(info.pieceCount, wanted);
     const writer = new PieceWriter(info, store);
     const scheduler = new DownloadScheduler(
       info,
@@ -339,6 +362,7 @@ export class TorrentSession {
         log: (line) => this.#log(line),
       },
       Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
+      wantedPieces,
     );
     const uploads = new UploadSide(
       info,
@@ -348,13 +372,9 @@ export class TorrentSession {
       (error) => this.#fail(error),
       () => this.#now(),
     );
-    this.#parts = { info, store, have, scheduler, uploads };
-    if (have.complete) {
-      (store.complete?.() ?? Promise.resolve()).then(
-        () => this.#completion.resolve(),
-        (error) => this.#fail(error),
-      );
-    }
+    this.#parts = { info, store, have, wanted: wantedPieces, scheduler, uploads };
+    this.#countMissing(this.#parts);
+    if (this.complete) this.#completed(this.#parts);
     for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts, "late");
     this.#extensions.metadataKnown(info);
   }
@@ -398,6 +418,53 @@ export class TorrentSession {
     welcomeFast(peer, info, have);
     this.#countWanted(peer, have);
     this.#updateInterest(peer);
+  }
+
+  /**
+   * Changes which pieces to download, on a running torrent (a new file
+   * selection): peers are told our interest anew and asked for the pieces
+   * now wanted; a selection that is already here completes at once, and one
+   * that widens a completed download makes {@link whenComplete} wait again.
+   *
+   * @throws {Error} before the metadata is known.
+   */
+  setWanted(wanted: Uint8Array): void {
+    const parts = this.#parts;
+    if (!parts) throw new Error("the session does not know its torrent's pieces yet");
+    const wasComplete = this.complete;
+    for (let index = 0; index < parts.wanted.size; index++) {
+      if (wanted[index]) parts.wanted.set(index);
+      else parts.wanted.clear(index);
+    }
+    this.#countMissing(parts);
+    if (wasComplete && !this.complete) this.#completion = Promise.withResolvers<void>();
+    for (const peer of this.peers.values()) {
+      if (!peer.have) continue;
+      this.#countWanted(peer, parts.have);
+      this.#updateInterest(peer);
+    }
+    if (this.complete && !wasComplete) this.#completed(parts);
+    else parts.scheduler.wantedChanged();
+  }
+
+  #countMissing({ info, have, wanted }: Parts): void {
+    this.#missing = 0;
+    this.#missingBytes = 0;
+    for (let index = 0; index < info.pieceCount; index++) {
+      if (!wanted.has(index) || have.has(index)) continue;
+      this.#missing++;
+      this.#missingBytes += pieceSize(info, index);
+    }
+  }
+
+  /** Every wanted piece is here: the files take their final names, then completion is told. */
+  #completed(parts: Parts): void {
+    const completion = this.#completion;
+    parts.store.sync().then(() => parts.store.complete?.()).then(
+      () => completion.resolve(),
+      (error) => this.#fail(error),
+    );
+    for (const peer of this.peers.values()) this.#setInterest(peer, false);
   }
 
   // ---- peers ----
@@ -650,7 +717,10 @@ export class TorrentSession {
         peer.peerInterested = false;
         break;
       case "have":
-        if (!peer.have!.has(message.index) && !have.has(message.index)) peer.wanted++;
+        if (
+          !peer.have!.has(message.index) && !have.has(message.index) &&
+          parts.wanted.has(message.index)
+        ) peer.wanted++;
         peer.have!.set(message.index);
         this.#updateInterest(peer);
         break;
@@ -716,11 +786,14 @@ export class TorrentSession {
     peer.send({ type: interested ? "interested" : "not-interested" });
   }
 
-  /** Counts the pieces a peer has that we lack: once per bitfield, then kept up to date. */
+  /** Counts the wanted pieces a peer has that we lack: once per bitfield, then kept up to date. */
   #countWanted(peer: Peer, have: Bitfield): void {
+    const wantedPieces = this.#parts?.wanted;
     let wanted = 0;
     for (let index = 0; index < have.size; index++) {
-      if (peer.have!.has(index) && !have.has(index)) wanted++;
+      if (peer.have!.has(index) && !have.has(index) && wantedPieces?.has(index) !== false) {
+        wanted++;
+      }
     }
     peer.wanted = wanted;
   }
@@ -795,6 +868,11 @@ export class TorrentSession {
     parts.have.set(index);
     const size = pieceSize(parts.info, index);
     this.#verifiedBytes += size;
+    const wanted = parts.wanted.has(index);
+    if (wanted) {
+      this.#missing--;
+      this.#missingBytes -= size;
+    }
     const share = size / Math.max(1, from.length);
     for (const { address } of from) {
       this.#bytesFrom.set(address, (this.#bytesFrom.get(address) ?? 0) + share);
@@ -803,19 +881,13 @@ export class TorrentSession {
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
       offerAllowedFast(peer, index, parts.have);
-      if (peer.have?.has(index)) {
+      if (wanted && peer.have?.has(index)) {
         peer.wanted--;
         this.#updateInterest(peer);
       }
       parts.scheduler.fill(peer);
     }
-    if (parts.have.complete) {
-      parts.store.sync().then(() => parts.store.complete?.()).then(
-        () => this.#completion.resolve(),
-        (error) => this.#fail(error),
-      );
-      for (const peer of this.peers.values()) this.#setInterest(peer, false);
-    }
+    if (wanted && this.#missing === 0) this.#completed(parts);
   }
 
   #pieceFailed(index: number, culprits: Contributor[]): void {
@@ -858,6 +930,14 @@ export class TorrentSession {
     for (const peer of [...this.peers.values()]) peer.close("session closed");
     await this.#parts?.store.close();
   }
+}
+
+/** The wanted pieces as a bitfield: every piece when no mask is given. */
+function wantedBitfield(pieceCount: number, wanted: Uint8Array | undefined): Bitfield {
+  if (!wanted) return Bitfield.full(pieceCount);
+  const bitfield = new Bitfield(pieceCount);
+  wanted.forEach((on, index) => on && bitfield.set(index));
+  return bitfield;
 }
 
 /** Byte-wise order of two byte strings: negative, zero or positive. */

@@ -16,3 +16,4 @@ export {
 export type { PieceStore } from "./piece_store.ts";
 export { type StorageMode, torrentFilePaths, TorrentStorage } from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";
+export { PartsFile, partsFileName } from "./parts_file.ts";
