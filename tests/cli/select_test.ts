@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseMetainfo } from "../../src/metainfo/mod.ts";
+import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { partsFileName } from "../../src/storage/mod.ts";
 import { runP2p, withTempDir } from "../helpers.ts";
 import { runGet, startSwarm } from "../session/swarm_helpers.ts";
@@ -90,6 +90,15 @@ Deno.test("get --list prints the numbered files; bad selections fail in one line
           "nothing made",
         );
       }
+
+      // A magnet link's so= (BEP 53, from 0) selects as --select does; --list waits for the metadata.
+      const magnet = magnetOf(parseMetainfo(await Deno.readFile(swarm.torrentPath)));
+      const byLink = await runGet(dir, `${magnet}&so=1`, join(dir, "so"));
+      assert.equal(byLink.code, 0, byLink.stderr);
+      assert.deepEqual(names(join(dir, "so", "album")), ["b.bin"]);
+      const linkList = await runP2p(dir, "get", magnet, "--list", "-q");
+      assert.equal(linkList.code, 0, linkList.stderr);
+      assert.equal(linkList.stdout, listed.stdout);
 
       // A selection of only an empty file is whole at once: the file, and nothing else.
       const empty = await runGet(dir, swarm.torrentPath, join(dir, "empty"), "--select", "4");
