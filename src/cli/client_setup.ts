@@ -22,6 +22,8 @@ export interface SwarmOptions extends DiscoveryOptions {
   readonly host: string;
   readonly name?: string;
   readonly maxUploadRate?: number;
+  /** Only for the commands that download (`downloadRateOption`). */
+  readonly maxDownloadRate?: number;
   readonly encryption?: EncryptionPolicy;
   /** False: no uTP (`--no-utp`). */
   readonly utp?: boolean;
@@ -52,6 +54,7 @@ export async function startClient(
     port: options.port,
     clientName: `p2p/${VERSION}`,
     maxUploadRate: options.maxUploadRate,
+    maxDownloadRate: options.maxDownloadRate,
     encryption: options.encryption,
     utp: options.utp,
     tcp: options.tcp,

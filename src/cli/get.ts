@@ -20,7 +20,7 @@ import { CommandError, Interrupted } from "./errors.ts";
 import { writeFileList } from "./file_list.ts";
 import { counted, formatBytes, formatCount } from "./format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
-import { integerOption, peerOptions } from "./options.ts";
+import { downloadRateOption, integerOption, peerOptions } from "./options.ts";
 import { type ByteProgress, byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
 import { startStatusLine } from "./status_line.ts";
@@ -36,6 +36,7 @@ export interface GetOptions extends DiscoveryOptions {
   seed?: boolean;
   name?: string;
   maxUploadRate?: number;
+  maxDownloadRate?: number;
   timeout: number;
   json?: boolean;
   verbose?: boolean;
@@ -72,7 +73,7 @@ export type DownloadSource =
  * ```
  */
 export function getCommand(env: CliEnv): Command {
-  return peerOptions(new Command("get"), 0)
+  return downloadRateOption(peerOptions(new Command("get"), 0))
     .description("download a torrent from many peers at once, every piece verified")
     .argument(
       "<torrent>",

@@ -12,7 +12,7 @@ import { counted, formatBytes } from "./format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
-import { encryptionOption, integerOption } from "./options.ts";
+import { downloadRateOption, encryptionOption, integerOption, rateOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
 
 /** Seconds a fetch in the shell may go without data before it gives up. */
@@ -38,6 +38,8 @@ interface ShellOptions extends DiscoveryOptions {
   encryption?: EncryptionPolicy;
   utp?: boolean;
   tcp?: boolean;
+  maxUploadRate?: number;
+  maxDownloadRate?: number;
 }
 
 /**
@@ -64,10 +66,11 @@ export function shellCommand(env: CliEnv): Command {
     )
     .option("--host <address>", "address to listen on", "0.0.0.0")
     .addOption(encryptionOption())
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option("--no-utp", "no uTP (peers over UDP), in or out")
     .option("--no-tcp", "no TCP peer connections, in or out (uTP only)")
     .action((options: ShellOptions) => new Shell(env, options).run());
-  return discoveryOptions(command);
+  return downloadRateOption(discoveryOptions(command));
 }
 
 class Shell {

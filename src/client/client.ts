@@ -83,6 +83,12 @@ export const openFiles: StoreOpener = async (info, directory, mode, check, selec
 /** Binds the Client's UDP socket (uTP and the DHT) on `host:port`; tests pass an in-memory one. */
 export type DatagramOpener = (host: string, port: number) => DatagramSocket;
 
+/**
+ * The download limit's bucket holds a tenth of a second: a second's burst
+ * would let a download run 10 % over its limit for its first ten seconds.
+ */
+const DOWNLOAD_BURST_SECONDS = 0.1;
+
 /** Tries at binding TCP and UDP on one free port number before giving up. */
 const PORT_PAIR_ATTEMPTS = 20;
 
@@ -108,6 +114,8 @@ export interface ClientOptions {
   readonly clientName: string;
   /** Upload limit in bytes per second for the whole process; none by default. */
   readonly maxUploadRate?: number;
+  /** Download limit in bytes per second for the whole process; none by default. */
+  readonly maxDownloadRate?: number;
   /** Message stream encryption, both ways (default `prefer`). */
   readonly encryption?: EncryptionPolicy;
   /** Where torrents find peers (default: their trackers). */
@@ -300,6 +308,7 @@ export class Client {
   readonly dht: DhtNode | undefined;
   readonly #clock: Clock;
   readonly #uploadLimiter: RateLimiter | undefined;
+  readonly #downloadLimiter: RateLimiter | undefined;
   /** Accepted streams still in their handshake, oldest first. */
   readonly #pending = new Set<PeerStream>();
   /** The torrents held, for encrypted peers to prove which they want. */
@@ -336,6 +345,13 @@ export class Client {
     this.dht?.start().catch(() => {});
     if (options.maxUploadRate) {
       this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
+    }
+    if (options.maxDownloadRate) {
+      this.#downloadLimiter = new RateLimiter(
+        options.maxDownloadRate,
+        this.#clock,
+        DOWNLOAD_BURST_SECONDS,
+      );
     }
     // With TCP off the port number stays ours through the UDP socket; a TCP
     // dial to it is refused at once, so a peer turns to uTP without waiting.
@@ -431,6 +447,7 @@ export class Client {
       clock: this.#clock,
       random: this.options.random,
       uploadLimiter: this.#uploadLimiter,
+      downloadLimiter: this.#downloadLimiter,
       extensions: this.options.extensions ?? DEFAULT_EXTENSIONS,
       peerPlugins: this.dht ? [dhtPortPlugin(this.dht)] : [],
       listenPort: () => this.#listener.port,

@@ -95,6 +95,8 @@ export interface SessionOptions {
   readonly maxStrikes?: number;
   /** The process's upload limit, shared by every torrent. */
   readonly uploadLimiter?: RateLimiter;
+  /** The process's download limit, shared by every torrent: reads from peers pause to keep it. */
+  readonly downloadLimiter?: RateLimiter;
   /** BEP 10 extensions this session speaks. */
   readonly extensions?: readonly ExtensionFactory[];
   /** Base-protocol features beside the session (the DHT's PORT message). */
@@ -506,7 +508,7 @@ export class TorrentSession {
     if (this.peers.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS) && !this.#makeRoom()) {
       return reject("too many peers");
     }
-    const connection = new PeerConnection(stream, this.#clock);
+    const connection = new PeerConnection(stream, this.#clock, this.options.downloadLimiter);
     const peer = new Peer(
       connection,
       stream.remote,
