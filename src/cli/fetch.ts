@@ -6,6 +6,7 @@ import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "./format.ts";
 import { download, type GetOptions } from "./get.ts";
 import { downloadRateOption, integerOption, peerOptions } from "./options.ts";
+import { seedLimitOptions } from "./seed_limits.ts";
 
 interface FetchOptions extends GetOptions {
   tracker: string;
@@ -22,7 +23,7 @@ interface FetchOptions extends GetOptions {
  * ```
  */
 export function fetchCommand(env: CliEnv): Command {
-  return downloadRateOption(peerOptions(new Command("fetch"), 0))
+  return seedLimitOptions(downloadRateOption(peerOptions(new Command("fetch"), 0)))
     .description("find a file by name in a tracker's catalog and download it")
     .argument(
       "<name>",

@@ -23,6 +23,7 @@ import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
 import { downloadRateOption, integerOption, peerOptions } from "./options.ts";
 import { type ByteProgress, byteProgress } from "./progress.ts";
 import { MAX_TORRENT_FILE_SIZE, readTorrentFile } from "./read_torrent.ts";
+import { hasSeedLimit, seedLimitOptions, watchSeedLimits } from "./seed_limits.ts";
 import { startStatusLine } from "./status_line.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
@@ -47,6 +48,10 @@ export interface GetOptions extends DiscoveryOptions {
   select?: string;
   /** Print the torrent's files and exit. */
   list?: boolean;
+  /** Stop seeding once uploaded reaches this many times the data (implies `seed`). */
+  seedRatio?: number;
+  /** Stop seeding after this many seconds (implies `seed`). */
+  seedTime?: number;
 }
 
 /** Which files of a torrent to download, by index from 0, once its files are known. */
@@ -73,7 +78,7 @@ export type DownloadSource =
  * ```
  */
 export function getCommand(env: CliEnv): Command {
-  return downloadRateOption(peerOptions(new Command("get"), 0))
+  return seedLimitOptions(downloadRateOption(peerOptions(new Command("get"), 0)))
     .description("download a torrent from many peers at once, every piece verified")
     .argument(
       "<torrent>",
@@ -407,15 +412,26 @@ export async function download(
     } else {
       env.stdout.write(`${where}\n`);
     }
-    if (options.seed) {
+    if (options.seed || hasSeedLimit(options)) {
       // Complete: only reading from here on, which does not need the directory to itself.
       await unlock();
-      say(`seeding ${torrent.name} on port ${client.port} until interrupted`);
+      say(
+        `seeding ${torrent.name} on port ${client.port} until ${
+          hasSeedLimit(options) ? "its seeding limit or " : ""
+        }interrupted`,
+      );
       held.findPeers();
-      await new Promise<void>((resolve) => {
-        if (stop.aborted) resolve();
-        stop.addEventListener("abort", () => resolve(), { once: true });
-      });
+      const limits = watchSeedLimits(held, options);
+      const reason = await Promise.race([
+        limits.reached,
+        new Promise<undefined>((resolve) => {
+          if (stop.aborted) resolve(undefined);
+          stop.addEventListener("abort", () => resolve(undefined), { once: true });
+        }),
+      ]);
+      limits.cancel();
+      // The Client's close below announces `stopped`.
+      if (reason) say(`stopped seeding: ${reason}`);
     }
   } catch (error) {
     failed = true;
