@@ -100,6 +100,8 @@ export async function addTorrent(
     log?: (line: string) => void;
     /** The files to download, by index from 0 (default: all). */
     select?: (info: TorrentInfo) => readonly number[];
+    /** Download pieces in order, to play while downloading. */
+    sequential?: boolean;
   },
 ): Promise<AddedTorrent> {
   await refuseNonDirectory(resolve(env.cwd, directory), directory);
@@ -118,6 +120,7 @@ export async function addTorrent(
     onCheckProgress: (bytes) => progress.advance(bytes),
     inlineRecheck: options.inlineRecheck ?? true,
     select: options.select,
+    sequential: options.sequential,
     onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
   }).finally(() => progress.stop());
   const stats = torrent.session.stats();

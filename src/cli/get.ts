@@ -48,6 +48,8 @@ export interface GetOptions extends DiscoveryOptions {
   select?: string;
   /** Print the torrent's files and exit. */
   list?: boolean;
+  /** Download pieces in file order (to play while downloading). */
+  sequential?: boolean;
   /** Stop seeding once uploaded reaches this many times the data (implies `seed`). */
   seedRatio?: number;
   /** Stop seeding after this many seconds (implies `seed`). */
@@ -97,6 +99,7 @@ export function getCommand(env: CliEnv): Command {
       "download only these files: numbers as info lists them (1,3-5) or path globs ('docs/*')",
     )
     .option("--list", "print the torrent's files with their numbers and sizes, and exit")
+    .option("--sequential", "download pieces in file order, to play files while they download")
     .option("--json", "print a JSON summary on stdout")
     .option(
       "--save-torrent <file>",
@@ -243,6 +246,7 @@ export async function download(
         quiet,
         log,
         select: source.select,
+        sequential: options.sequential,
       })).torrent;
     } else {
       const { link } = source;
@@ -251,6 +255,7 @@ export async function download(
         directory: options.dir,
         timeout: options.timeout,
         select: source.select,
+        sequential: options.sequential,
         log,
         stop,
       });

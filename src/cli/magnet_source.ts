@@ -37,6 +37,8 @@ export interface MetadataOptions {
   readonly stop: AbortSignal;
   /** The files to download, by index from 0, once they are known (default: all). */
   readonly select?: (info: TorrentInfo) => readonly number[];
+  /** Download pieces in order, to play while downloading. */
+  readonly sequential?: boolean;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function fetchMetadata(
       inlineRecheck: true,
       metadataOnly: options.metadataOnly,
       select: options.select,
+      sequential: options.sequential,
       onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
     },
   );

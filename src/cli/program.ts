@@ -15,6 +15,7 @@ import { getCommand } from "./get.ts";
 import { publishCommand } from "./publish.ts";
 import { seedCommand } from "./seed.ts";
 import { shellCommand } from "./shell.ts";
+import { streamCommand } from "./stream.ts";
 import { trackerCommand } from "./tracker.ts";
 import { VERSION } from "./version.ts";
 
@@ -54,6 +55,7 @@ function buildProgram(env: CliEnv): Command {
     publishCommand(env),
     fetchCommand(env),
     shellCommand(env),
+    streamCommand(env),
     dhtCommand(env),
   ];
   for (const command of commands) {

@@ -158,6 +158,8 @@ export interface AddOptions {
    * torrent) fails the torrent's {@link ClientTorrent.whenMetadata}.
    */
   readonly select?: (info: TorrentInfo) => readonly number[];
+  /** Download pieces in order (to play while downloading), not from a random piece. */
+  readonly sequential?: boolean;
 }
 
 /** A torrent known by its info hash alone: where its data will go, and its trackers if known. */
@@ -264,6 +266,25 @@ export class ClientTorrent {
     const selected = selectionMask(info.files.length, files);
     await this.#store.select?.(selected);
     this.session.setWanted(wantedPieces(info, info.files, selected));
+  }
+
+  /**
+   * Reads the torrent's bytes from `offset` on into `target` (counted from
+   * the start of the first file), once the pieces holding them are
+   * verified: missing ones are asked for first (a stream's reader).
+   *
+   * @throws {Error} before the metadata is known, for bytes outside the selection, or once stopped;
+   * {@link StorageError} when the data cannot be read.
+   */
+  async read(offset: number, target: Uint8Array): Promise<void> {
+    const info = this.session.info;
+    if (!info || !this.#store) throw new Error("the torrent's files are not known yet");
+    if (target.length === 0) return;
+    await this.session.whenPieces(
+      Math.floor(offset / info.pieceLength),
+      Math.floor((offset + target.length - 1) / info.pieceLength),
+    );
+    await this.#store.read(offset, target);
   }
 
   /** Starts looking for peers (a tracker announces `started`); again is harmless. */
@@ -454,6 +475,7 @@ export class Client {
       onMetadata: (info) => held.metadataFetched(info),
       log: this.options.log,
       onPiece: options.onPiece,
+      sequential: options.sequential,
     });
     const swarm = this.#swarmView(torrent, session);
     const factories = [

@@ -71,6 +71,14 @@ export class DownloadScheduler {
     this.#picker = new PiecePicker(info, have, DEFAULT_PIPELINE_DEPTH, firstPiece, wanted);
   }
 
+  /** A reader waits at piece `index`: it and the pieces after it are dealt first. */
+  focus(index: number): void {
+    for (const { peer, request } of this.#picker.focus(index)) {
+      this.peers.get(peer)?.send({ type: "cancel", ...request });
+    }
+    this.fillAll();
+  }
+
   /** The session changed which pieces it wants: dealing starts over from the first. */
   wantedChanged(): void {
     this.#picker.wantedChanged();

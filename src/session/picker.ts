@@ -13,6 +13,11 @@ export const DEFAULT_PIPELINE_DEPTH = 128;
  * pipeline. More would strand pieces on a slow peer.
  */
 export const MIN_DEALT_PIECES = 2;
+/**
+ * Pieces from a reader's position whose requests stay where they are when
+ * it jumps (at least two per peer): the ones it reads next.
+ */
+export const FOCUS_AHEAD = 4;
 /** In endgame, how many peers may be asked for the same block. */
 export const ENDGAME_REQUESTERS = 2;
 /**
@@ -140,6 +145,8 @@ export class PiecePicker {
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
+  /** Where the dealing order starts: the first piece, until a reader moves it ({@link focus}). */
+  #start: number;
   readonly #dealtPerPeer: number;
 
   /**
@@ -157,7 +164,7 @@ export class PiecePicker {
      * of downloaders over different pieces, so they have pieces to trade
      * instead of all asking the seed for the same ones.
      */
-    readonly firstPiece: number = 0,
+    firstPiece: number = 0,
     /**
      * The pieces to download (the selected files' pieces; the session owns
      * it and may change it, then calls {@link wantedChanged}); all of them
@@ -165,6 +172,7 @@ export class PiecePicker {
      */
     readonly wanted: Bitfield = Bitfield.full(geometry.pieceCount),
   ) {
+    this.#start = firstPiece;
     const blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
     this.#dealtPerPeer = Math.max(MIN_DEALT_PIECES, Math.ceil(pipelineDepth / blocksPerPiece) + 1);
   }
@@ -318,12 +326,43 @@ export class PiecePicker {
   /** Where a piece comes in the dealing order. */
   #position(index: number): number {
     const count = this.geometry.pieceCount;
-    return (index - this.firstPiece + count) % count;
+    return (index - this.#start + count) % count;
   }
 
   /** The piece at a position of the dealing order. */
   #pieceAt(position: number): number {
-    return (this.firstPiece + position) % this.geometry.pieceCount;
+    return (this.#start + position) % this.geometry.pieceCount;
+  }
+
+  /**
+   * A reader waits at piece `index` (a stream): dealing goes on in piece
+   * order from there, wrapping around, so the pieces it reads next come
+   * first and the peers' round-robin keeps ahead of it. A jump (a seek, or
+   * a reader that passed the pieces dealt) takes back every request but
+   * those of the next few pieces: a peer serves requests in order, and the
+   * piece must not wait behind a full pipeline of others.
+   *
+   * @returns the requests taken back: cancel them at their peers.
+   */
+  focus(index: number): RequestPlan["cancels"] {
+    const cancels: { peer: number; request: BlockRequest }[] = [];
+    const ahead = Math.max(FOCUS_AHEAD, MIN_DEALT_PIECES * this.#rotation.length);
+    const jumped = this.#position(index) >= ahead;
+    this.#start = index;
+    this.#dealCursor = 0;
+    if (!jumped || this.verified.has(index)) return cancels;
+    const near = (piece: number) => this.#position(piece) < ahead;
+    for (const [peer, outstanding] of this.#outstanding) {
+      for (const key of outstanding) {
+        const piece = Math.floor(key / 65536);
+        if (near(piece)) continue;
+        const begin = (key % 65536) * BLOCK_SIZE;
+        const length = Math.min(BLOCK_SIZE, pieceSize(this.geometry, piece) - begin);
+        cancels.push({ peer, request: { index: piece, begin, length } });
+      }
+      this.release(peer, near);
+    }
+    return cancels;
   }
 
   /** The wanted pieces changed: dealing looks at every piece again. */

@@ -113,6 +113,11 @@ export interface SessionOptions {
   readonly log?: (line: string) => void;
   /** Called after each verified downloaded piece, with the addresses of the peers that sent it. */
   readonly onPiece?: (index: number, from: string[]) => void;
+  /**
+   * Deal pieces in order from the first wanted one (for playing while
+   * downloading), not from a random piece.
+   */
+  readonly sequential?: boolean;
 }
 
 /** A session's figures for status lines and summaries. */
@@ -171,6 +176,8 @@ export class TorrentSession {
   readonly #redials: Redials;
   readonly #bytesFrom = new Map<string, number>();
   readonly #timers: Timer[] = [];
+  /** Readers waiting for pieces ({@link whenPieces}), by piece. */
+  readonly #pieceWaiters = new Map<number, PromiseWithResolvers<void>[]>();
   #parts: Parts | undefined;
   #connecting = 0;
   #uploadedBefore = 0;
@@ -363,7 +370,9 @@ export class TorrentSession {
         onError: (error) => this.#fail(error),
         log: (line) => this.#log(line),
       },
-      Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
+      this.options.sequential
+        ? Math.max(0, firstSet(wantedPieces))
+        : Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
       wantedPieces,
     );
     const uploads = new UploadSide(
@@ -447,6 +456,33 @@ export class TorrentSession {
     }
     if (this.complete && !wasComplete) this.#completed(parts);
     else parts.scheduler.wantedChanged();
+  }
+
+  /**
+   * Resolves once pieces `first` to `last` are all verified, asking for
+   * the first missing one before anything else and dealing on in order
+   * from there (a stream's reader). Rejects if a piece is not wanted (not
+   * in the selection), or the session fails or closes.
+   *
+   * @example
+   * ```ts
+   * await session.whenPieces(10, 12);
+   * ```
+   */
+  async whenPieces(first: number, last: number): Promise<void> {
+    const parts = this.#parts;
+    if (!parts) throw new Error("the session does not know its torrent's pieces yet");
+    for (let index = first; index <= last; index++) {
+      if (parts.have.has(index)) continue;
+      if (!parts.wanted.has(index)) throw new Error(`piece ${index} is not selected`);
+      if (this.#closed) throw new Error("the session is closed");
+      const waiter = Promise.withResolvers<void>();
+      const waiters = this.#pieceWaiters.get(index) ?? [];
+      waiters.push(waiter);
+      this.#pieceWaiters.set(index, waiters);
+      parts.scheduler.focus(index);
+      await Promise.race([waiter.promise, this.#failure.promise]);
+    }
   }
 
   #countMissing({ info, have, wanted }: Parts): void {
@@ -880,6 +916,8 @@ export class TorrentSession {
       this.#bytesFrom.set(address, (this.#bytesFrom.get(address) ?? 0) + share);
     }
     this.options.onPiece?.(index, from.map((contributor) => contributor.address));
+    for (const waiter of this.#pieceWaiters.get(index) ?? []) waiter.resolve();
+    this.#pieceWaiters.delete(index);
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
       offerAllowedFast(peer, index, parts.have);
@@ -930,8 +968,18 @@ export class TorrentSession {
     this.#redials.close();
     this.#extensions.stop();
     for (const peer of [...this.peers.values()]) peer.close("session closed");
+    for (const waiters of this.#pieceWaiters.values()) {
+      for (const waiter of waiters) waiter.reject(new Error("the session is closed"));
+    }
+    this.#pieceWaiters.clear();
     await this.#parts?.store.close();
   }
+}
+
+/** The first piece set in a bitfield, or -1. */
+function firstSet(bitfield: Bitfield): number {
+  for (let index = 0; index < bitfield.size; index++) if (bitfield.has(index)) return index;
+  return -1;
 }
 
 /** The wanted pieces as a bitfield: every piece when no mask is given. */
