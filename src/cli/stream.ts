@@ -77,7 +77,7 @@ export function streamCommand(env: CliEnv): Command {
 
 /** The file to serve: the one asked for, else the largest (the film, not its subtitles). */
 function chooseFile(info: TorrentInfo, number: number | undefined): number {
-  if (number !== undefined) return parseFileSelection(String(number), info.files)[0];
+  if (number !== undefined) return parseFileSelection(String(number), info.files, "--file")[0];
   let largest = 0;
   info.files.forEach((file, index) => {
     if (file.length > info.files[largest].length) largest = index;

@@ -15,9 +15,14 @@ import type { TorrentFile } from "./types.ts";
  * parseFileSelection("1,3-4", torrent.files); // [0, 2, 3]
  * ```
  */
-export function parseFileSelection(spec: string, files: readonly TorrentFile[]): number[] {
+export function parseFileSelection(
+  spec: string,
+  files: readonly TorrentFile[],
+  /** The option the selection came in, for messages. */
+  flag = "--select",
+): number[] {
   const items = spec.split(",").map((item) => item.trim());
-  if (items.every((item) => item === "")) throw new MetainfoError("--select names no file");
+  if (items.every((item) => item === "")) throw new MetainfoError(`${flag} names no file`);
   const selected = new Uint8Array(files.length);
   for (const item of items) {
     if (item === "") continue;
@@ -25,9 +30,12 @@ export function parseFileSelection(spec: string, files: readonly TorrentFile[]):
     if (range) {
       const first = Number(range[1]);
       const last = range[2] === undefined ? first : Number(range[2]);
-      if (first < 1 || last > files.length || last < first) {
+      if (last < first) {
+        throw new MetainfoError(`${flag} ${item}: a range goes from the lower number up`);
+      }
+      if (first < 1 || last > files.length) {
         throw new MetainfoError(
-          `--select ${item}: the torrent has ${files.length} file${
+          `${flag} ${item}: the torrent has ${files.length} file${
             files.length === 1 ? "" : "s"
           }, numbered 1 to ${files.length}`,
         );
@@ -42,7 +50,7 @@ export function parseFileSelection(spec: string, files: readonly TorrentFile[]):
       selected[index] = 1;
       matched = true;
     });
-    if (!matched) throw new MetainfoError(`--select ${item}: no file of the torrent matches`);
+    if (!matched) throw new MetainfoError(`${flag} ${item}: no file of the torrent matches`);
   }
   const indexes: number[] = [];
   selected.forEach((on, index) => on && indexes.push(index));

@@ -73,8 +73,12 @@ export class DownloadScheduler {
 
   /** A reader waits at piece `index`: it and the pieces after it are dealt first. */
   focus(index: number): void {
-    for (const { peer, request } of this.#picker.focus(index)) {
+    const cancels = this.#picker.focus(index, (id) => this.peers.get(id)?.fast === true);
+    for (const { peer, request } of cancels) {
       this.peers.get(peer)?.send({ type: "cancel", ...request });
+    }
+    if (cancels.length > 0) {
+      this.events.log(`a reader jumped to piece ${index}: ${cancels.length} requests taken back`);
     }
     this.fillAll();
   }
@@ -123,6 +127,9 @@ export class DownloadScheduler {
     if (outcome === "given back") {
       if (peer.peerChoking) peer.allowedFastByPeer.delete(request.index);
       this.fillAll();
+    } else {
+      // It may answer a cancel: the block can be asked of it again.
+      this.fill(peer);
     }
   }
 

@@ -140,6 +140,13 @@ export class PiecePicker {
    * from one peer (no endgame sharing), so the good copy tells who lied.
    */
   readonly #singleSource = new Set<number>();
+  /**
+   * Per peer, blocks a reader's jump cancelled there whose answer (the
+   * block or, from a Fast peer, its reject) has not come: not asked of that
+   * peer again until it has, or its answer to the old request would be
+   * taken for an answer to the new one.
+   */
+  readonly #cancelled = new Map<number, Set<number>>();
   /** Per peer, pieces it rejected a block of: asked of others first (see {@link rejected}). */
   readonly #refused = new Map<number, Set<number>>();
   readonly #rotation: number[] = [];
@@ -212,6 +219,7 @@ export class PiecePicker {
     this.#contributors.delete(id);
     this.#excused.delete(id);
     this.#refused.delete(id);
+    this.#cancelled.delete(id);
     const position = this.#rotation.indexOf(id);
     if (position >= 0) {
       this.#rotation.splice(position, 1);
@@ -256,6 +264,7 @@ export class PiecePicker {
    */
   rejected(id: number, index: number, begin: number, length: number): RejectOutcome {
     const block = begin / BLOCK_SIZE;
+    this.#answered(id, index, block);
     const expectedLength = Math.min(BLOCK_SIZE, pieceSize(this.geometry, index) - begin);
     const outstanding = this.#outstanding.get(id);
     if (
@@ -307,6 +316,19 @@ export class PiecePicker {
     return this.#nextUndealt(() => true) === undefined;
   }
 
+  /** True while a block cancelled at the peer by a jump awaits its answer there. */
+  #awaitsAnswer(id: number, index: number, block: number): boolean {
+    return this.#cancelled.get(id)?.has(this.#blockKey(index, block)) ?? false;
+  }
+
+  /** The peer answered (sent or rejected) a block: a cancelled one may be asked of it again. */
+  #answered(id: number, index: number, block: number): void {
+    const pending = this.#cancelled.get(id);
+    if (!pending || !Number.isInteger(block)) return;
+    pending.delete(this.#blockKey(index, block));
+    if (pending.size === 0) this.#cancelled.delete(id);
+  }
+
   #excuse(id: number, blocks: number): void {
     if (blocks > 0) this.#excused.set(id, (this.#excused.get(id) ?? 0) + blocks);
   }
@@ -344,7 +366,11 @@ export class PiecePicker {
    *
    * @returns the requests taken back: cancel them at their peers.
    */
-  focus(index: number): RequestPlan["cancels"] {
+  focus(
+    index: number,
+    /** Whether a peer answers a cancel (a Fast peer rejects the block, BEP 6). */
+    answersCancels: (peer: number) => boolean = () => false,
+  ): RequestPlan["cancels"] {
     const cancels: { peer: number; request: BlockRequest }[] = [];
     const ahead = Math.max(FOCUS_AHEAD, MIN_DEALT_PIECES * this.#rotation.length);
     const jumped = this.#position(index) >= ahead;
@@ -353,9 +379,12 @@ export class PiecePicker {
     if (!jumped || this.verified.has(index)) return cancels;
     const near = (piece: number) => this.#position(piece) < ahead;
     for (const [peer, outstanding] of this.#outstanding) {
+      const pending = answersCancels(peer) ? this.#cancelled.get(peer) ?? new Set() : undefined;
+      if (pending) this.#cancelled.set(peer, pending);
       for (const key of outstanding) {
         const piece = Math.floor(key / 65536);
         if (near(piece)) continue;
+        pending?.add(key);
         const begin = (key % 65536) * BLOCK_SIZE;
         const length = Math.min(BLOCK_SIZE, pieceSize(this.geometry, piece) - begin);
         cancels.push({ peer, request: { index: piece, begin, length } });
@@ -484,7 +513,10 @@ export class PiecePicker {
       for (const index of this.#dealt.get(id)!) {
         const progress = this.#progress.get(index)!;
         for (let block = 0; block < progress.blockCount && room > requests.length; block++) {
-          if (progress.received[block] === 0 && progress.requesters[block].length === 0) {
+          if (
+            progress.received[block] === 0 && progress.requesters[block].length === 0 &&
+            !this.#awaitsAnswer(id, index, block)
+          ) {
             this.#ask(id, progress, block, requests);
           }
         }
@@ -564,7 +596,8 @@ export class PiecePicker {
         const requesters = progress.requesters[block];
         if (
           progress.received[block] === 0 && requesters.length < ENDGAME_REQUESTERS &&
-          !requesters.includes(id) && requesters.every(slow)
+          !requesters.includes(id) && requesters.every(slow) &&
+          !this.#awaitsAnswer(id, progress.index, block)
         ) {
           this.#ask(id, progress, block, into);
         }
@@ -590,6 +623,7 @@ export class PiecePicker {
       return { accepted: false, unrequested: true, cancelAt: [], pieceComplete: false };
     }
     const key = this.#blockKey(index, block);
+    this.#answered(id, index, block);
     const asked = this.#outstanding.get(id)?.delete(key) ?? false;
     if (!asked) {
       // Not (or no longer) asked of this peer: a late copy of a block we took back, or a lie.

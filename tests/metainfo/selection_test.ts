@@ -47,7 +47,7 @@ Deno.test("hostile file selections are refused in one line naming the item", () 
     ["0", /--select 0: the torrent has 5 files, numbered 1 to 5/],
     ["6", /--select 6: the torrent has 5 files/],
     ["4-9", /--select 4-9/],
-    ["3-2", /--select 3-2/],
+    ["3-2", /--select 3-2: a range goes from the lower number up/],
     ["99999999999", /no file of the torrent matches/],
     ["video/*", /--select video\/\*: no file of the torrent matches/],
     // A glob is not a regular expression.

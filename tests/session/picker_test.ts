@@ -307,3 +307,29 @@ Deno.test("a reader's jump takes back the requests queued behind other pieces, k
   const second = picker.requestsFor(2, ask).requests[0];
   assert.deepEqual([first.index, second.index].sort(), [30, 31]);
 });
+
+Deno.test("after a jump a Fast peer is not asked again for a block it was told to cancel until it answers", () => {
+  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0);
+  picker.addPeer(1, peer(1));
+  const haves = new Map([[1, full(40)]]);
+  const ask = (id: number) => haves.get(id);
+  picker.requestsFor(1, ask);
+  const cancels = picker.focus(20, () => true);
+  const cancelled = cancels.map(({ request }) => `${request.index}/${request.begin}`);
+  // Dealing wraps from 20 to the cancelled pieces: none of their blocks is asked again yet.
+  for (let round = 0; round < 3; round++) {
+    for (const request of picker.requestsFor(1, ask).requests) {
+      assert.ok(
+        !cancelled.includes(`${request.index}/${request.begin}`),
+        "asked before its reject",
+      );
+      picker.received(1, request.index, request.begin, request.length);
+    }
+  }
+  // Its reject of the old request is excused, and frees the block to be asked again.
+  const [first] = cancels;
+  const { index, begin, length } = first.request;
+  assert.equal(picker.rejected(1, index, begin, length), "excused");
+  const again = picker.requestsFor(1, ask).requests;
+  assert.ok(again.some((r) => r.index === index && r.begin === begin), "asked again");
+});
