@@ -69,3 +69,26 @@ Deno.test("engine: a selection of only empty files is complete at once", async (
     await world.close();
   }
 });
+
+Deno.test("engine: --sequential deals the selection's pieces in order from its first", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = multiFileTorrent(FILES, PIECE);
+  try {
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    const leech = world.client("10.0.0.2");
+    const order: number[] = [];
+    const getting = await leech.client.add(metainfo, {
+      directory: "/",
+      mode: "write",
+      select: () => [1, 2],
+      sequential: true,
+      onPiece: (index) => order.push(index),
+    });
+    getting.session.connect([seed.endpoint]);
+    await settle(() => getting.session.complete);
+    assert.deepEqual(order, [2, 3, 4, 5, 6, 7, 8]);
+  } finally {
+    await world.close();
+  }
+});
