@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { partsFileName } from "../../src/storage/mod.ts";
 import { runP2p, withTempDir } from "../helpers.ts";
+import { spawnP2p } from "../process_helpers.ts";
 import { runGet, startSwarm } from "../session/swarm_helpers.ts";
 
 const PIECE = 16 * 1024;
@@ -106,6 +107,46 @@ Deno.test("get --list prints the numbered files; bad selections fail in one line
       assert.equal(empty.summary!.downloaded, 0);
       assert.deepEqual(names(join(dir, "empty", "album")), ["empty.txt"]);
     } finally {
+      await swarm.stop();
+    }
+  });
+});
+
+Deno.test("seed --partial of a selection serves its straddling pieces from the parts file", async () => {
+  await withTempDir(async (dir) => {
+    const swarm = await startSwarm(dir, {
+      name: "album",
+      layout: LAYOUT,
+      pieceLength: "16K",
+      seeds: 1,
+    });
+    const first = join(dir, "first");
+    const got = await runGet(dir, swarm.torrentPath, first, "--select", "2");
+    assert.equal(got.code, 0, got.stderr);
+    // The original seed leaves: the next download of b.bin has only the first to ask.
+    await swarm.seeds[0].stop("SIGKILL");
+    const partial = spawnP2p(
+      dir,
+      "seed",
+      swarm.torrentPath,
+      "-d",
+      first,
+      "-p",
+      "0",
+      "--partial",
+      "-q",
+    );
+    try {
+      await partial.waitForLine(/^seeding /);
+      const second = await runGet(dir, swarm.torrentPath, join(dir, "second"), "--select", "2");
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal(second.summary!.downloaded, B_PIECES.length * PIECE, "pieces 2 and 5 whole");
+      assert.deepEqual(
+        await Deno.readFile(join(dir, "second", "album", "b.bin")),
+        await Deno.readFile(join(swarm.dataPath, "b.bin")),
+      );
+    } finally {
+      await partial.stop();
       await swarm.stop();
     }
   });
