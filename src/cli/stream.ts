@@ -7,6 +7,7 @@ import { addTorrent, refuseNonDirectory, startClient } from "./client_setup.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import { lockDownload } from "./download_lock.ts";
 import type { CliEnv } from "./env.ts";
+import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "./format.ts";
 import { DEFAULT_STALL_TIMEOUT, loadTorrent } from "./get.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
@@ -108,6 +109,36 @@ async function stream(env: CliEnv, argument: string, options: StreamOptions): Pr
       log,
       say,
     );
+    // Bound first: a port that is taken fails before any file is created.
+    let file: StreamedFile | undefined;
+    const listening = Promise.withResolvers<number>();
+    try {
+      server = Deno.serve(
+        {
+          hostname: "127.0.0.1",
+          port: options.port,
+          onListen: ({ port }) => listening.resolve(port),
+          onError: (error) =>
+            new Response(`${error instanceof Error ? error.message : error}\n`, { status: 500 }),
+        },
+        (request) =>
+          file
+            ? serveFile(file, request)
+            : new Response("the file is not known yet: the torrent's metadata is on its way\n", {
+              status: 503,
+            }),
+      );
+    } catch (error) {
+      throw new CommandError(
+        `cannot serve HTTP on 127.0.0.1:${options.port}: ${
+          error instanceof Deno.errors.AddrInUse
+            ? "the port is taken"
+            : error instanceof Error
+            ? error.message
+            : error
+        }`,
+      );
+    }
     const stop = env.stopRequested();
     let torrent: ClientTorrent;
     if (metainfo) {
@@ -131,20 +162,12 @@ async function stream(env: CliEnv, argument: string, options: StreamOptions): Pr
     const info = torrent.info!;
     const index = chooseFile(info, options.file);
     const chosen = info.files[index];
-    const file: StreamedFile = {
+    file = {
       name: chosen.path.at(-1)!,
       size: chosen.length,
       read: (offset, into) => torrent.read(chosen.offset + offset, into),
     };
     torrent.findPeers();
-    const listening = Promise.withResolvers<number>();
-    server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: options.port,
-      onListen: ({ port }) => listening.resolve(port),
-      onError: (error) =>
-        new Response(`${error instanceof Error ? error.message : error}\n`, { status: 500 }),
-    }, (request) => serveFile(file, request));
     const port = await listening.promise;
     say(
       `streaming ${[info.name, ...(info.multiFile ? chosen.path : [])].join("/")} (${

@@ -44,6 +44,21 @@ Deno.test("p2p stream serves ranges of a file while it downloads from rate-limit
     const refused = await runP2p(dir, "stream", swarm.torrentPath, "-d", "s", "--file", "2");
     assert.equal(refused.code, 1);
     assert.equal(refused.stderr, "p2p: --file 2: the torrent has 1 file, numbered 1 to 1\n");
+    // A taken HTTP port is one line too, before any file is made.
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const busy = await runP2p(
+      dir,
+      "stream",
+      swarm.torrentPath,
+      "-d",
+      "busy",
+      "--port",
+      String(taken.addr.port),
+    );
+    taken.close();
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /^p2p: cannot serve HTTP on 127\.0\.0\.1:\d+: the port is taken\n$/m);
+    assert.deepEqual([...Deno.readDirSync(join(dir, "busy"))], [], "no file made");
     const streaming = spawnP2p(dir, "stream", swarm.torrentPath, "-d", join(dir, "s"), "-v");
     // -v: the log says how the picker followed the reader, should a range be slow.
     try {
