@@ -110,7 +110,7 @@ async function stream(env: CliEnv, argument: string, options: StreamOptions): Pr
       say,
     );
     // Bound first: a port that is taken fails before any file is created.
-    let file: StreamedFile | undefined;
+    const ready: { file?: StreamedFile } = {};
     const listening = Promise.withResolvers<number>();
     try {
       server = Deno.serve(
@@ -122,8 +122,8 @@ async function stream(env: CliEnv, argument: string, options: StreamOptions): Pr
             new Response(`${error instanceof Error ? error.message : error}\n`, { status: 500 }),
         },
         (request) =>
-          file
-            ? serveFile(file, request)
+          ready.file
+            ? serveFile(ready.file, request)
             : new Response("the file is not known yet: the torrent's metadata is on its way\n", {
               status: 503,
             }),
@@ -162,7 +162,7 @@ async function stream(env: CliEnv, argument: string, options: StreamOptions): Pr
     const info = torrent.info!;
     const index = chooseFile(info, options.file);
     const chosen = info.files[index];
-    file = {
+    ready.file = {
       name: chosen.path.at(-1)!,
       size: chosen.length,
       read: (offset, into) => torrent.read(chosen.offset + offset, into),
