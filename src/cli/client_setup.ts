@@ -7,7 +7,7 @@ import {
   trackerSource,
 } from "../client/mod.ts";
 import { LocalDiscovery } from "../lsd/mod.ts";
-import type { Metainfo } from "../metainfo/mod.ts";
+import type { Metainfo, TorrentInfo } from "../metainfo/mod.ts";
 import type { StorageMode } from "../storage/mod.ts";
 import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
@@ -22,6 +22,8 @@ export interface SwarmOptions extends DiscoveryOptions {
   readonly host: string;
   readonly name?: string;
   readonly maxUploadRate?: number;
+  /** Only for the commands that download (`downloadRateOption`). */
+  readonly maxDownloadRate?: number;
   readonly encryption?: EncryptionPolicy;
   /** False: no uTP (`--no-utp`). */
   readonly utp?: boolean;
@@ -52,6 +54,7 @@ export async function startClient(
     port: options.port,
     clientName: `p2p/${VERSION}`,
     maxUploadRate: options.maxUploadRate,
+    maxDownloadRate: options.maxDownloadRate,
     encryption: options.encryption,
     utp: options.utp,
     tcp: options.tcp,
@@ -95,6 +98,10 @@ export async function addTorrent(
     inlineRecheck?: boolean;
     /** Log each verified piece with the peers that sent it. */
     log?: (line: string) => void;
+    /** The files to download, by index from 0 (default: all). */
+    select?: (info: TorrentInfo) => readonly number[];
+    /** Download pieces in order, to play while downloading. */
+    sequential?: boolean;
   },
 ): Promise<AddedTorrent> {
   await refuseNonDirectory(resolve(env.cwd, directory), directory);
@@ -114,6 +121,8 @@ export async function addTorrent(
     mode,
     onCheckProgress: (bytes) => progress.advance(bytes),
     inlineRecheck: options.inlineRecheck ?? true,
+    select: options.select,
+    sequential: options.sequential,
     onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
   }).finally(() => progress.stop());
   const stats = torrent.session.stats();

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { isLoopback, startDaemon, TOKEN_FILE } from "../daemon/mod.ts";
 import { refuseNonDirectory, startClient, type SwarmOptions } from "./client_setup.ts";
 import { dataDirectory, dhtEnabled } from "./discovery.ts";
+import { terminal, verboseLog } from "./terminal.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { integerOption, peerOptions } from "./options.ts";
@@ -50,8 +51,8 @@ export function daemonCommand(env: CliEnv): Command {
 }
 
 async function daemon(env: CliEnv, options: DaemonCommandOptions): Promise<void> {
-  const say = (line: string) => options.quiet || env.stderr.write(`${line}\n`);
-  const log = options.verbose ? say : undefined;
+  const say = (line: string) => options.quiet || terminal(env).line(line);
+  const log = verboseLog(env, options.verbose, options.quiet);
   const data = dataDirectory(env, options);
   if (!data) {
     throw new CommandError(

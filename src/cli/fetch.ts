@@ -5,7 +5,8 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "../format.ts";
 import { download, type GetOptions } from "./get.ts";
-import { integerOption, peerOptions } from "./options.ts";
+import { downloadRateOption, integerOption, peerOptions } from "./options.ts";
+import { seedLimitOptions } from "./seed_limits.ts";
 import { terminal } from "./terminal.ts";
 
 interface FetchOptions extends GetOptions {
@@ -23,7 +24,7 @@ interface FetchOptions extends GetOptions {
  * ```
  */
 export function fetchCommand(env: CliEnv): Command {
-  return peerOptions(new Command("fetch"), 0)
+  return seedLimitOptions(downloadRateOption(peerOptions(new Command("fetch"), 0)))
     .description("find a file by name in a tracker's catalog and download it")
     .argument(
       "<name>",

@@ -1,16 +1,25 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
-import type { MagnetLink, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
+import {
+  checkSelectOnly,
+  type MagnetLink,
+  type Metainfo,
+  parseFileSelection,
+  pieceSize,
+  type TorrentInfo,
+} from "../metainfo/mod.ts";
 import type { Client, ClientTorrent } from "../client/mod.ts";
 import { addTorrent, refuseNonDirectory, startClient } from "./client_setup.ts";
 import type { DiscoveryOptions } from "./discovery.ts";
 import { lockDownload } from "./download_lock.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
+import { writeFileList } from "./file_list.ts";
 import { counted, formatBytes, formatCount } from "../format.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
-import { integerOption, peerOptions } from "./options.ts";
+import { downloadRateOption, integerOption, peerOptions } from "./options.ts";
 import { readTorrentFile } from "./read_torrent.ts";
+import { hasSeedLimit, seedLimitOptions, watchSeedLimits } from "./seed_limits.ts";
 import { type ByteProgress, terminal, verboseLog } from "./terminal.ts";
 
 /** Seconds without any peer (and no progress) before a download gives up. */
@@ -24,18 +33,38 @@ export interface GetOptions extends DiscoveryOptions {
   seed?: boolean;
   name?: string;
   maxUploadRate?: number;
+  maxDownloadRate?: number;
   timeout: number;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
   /** Where to write the .torrent of metadata fetched from peers (magnet links). */
   saveTorrent?: string;
+  /** The files to download (`1,3-5`, `docs/*`; see {@link parseFileSelection}). */
+  select?: string;
+  /** Print the torrent's files and exit. */
+  list?: boolean;
+  /** Download pieces in file order (to play while downloading). */
+  sequential?: boolean;
+  /** Stop seeding once uploaded reaches this many times the data (implies `seed`). */
+  seedRatio?: number;
+  /** Stop seeding after this many seconds (implies `seed`). */
+  seedTime?: number;
 }
+
+/** Which files of a torrent to download, by index from 0, once its files are known. */
+export type FileChooser = (info: TorrentInfo) => readonly number[];
 
 /** What `get` downloads: a .torrent's metainfo, or a magnet link whose metadata comes from peers. */
 export type DownloadSource =
-  | { readonly kind: "torrent"; readonly metainfo: Metainfo }
-  | { readonly kind: "magnet"; readonly link: MagnetLink };
+  & (
+    | { readonly kind: "torrent"; readonly metainfo: Metainfo }
+    | { readonly kind: "magnet"; readonly link: MagnetLink }
+  )
+  & {
+    /** Only these files (default: all of them). */
+    readonly select?: FileChooser;
+  };
 
 /**
  * `p2p get X.torrent`: downloads from many peers at once, every piece
@@ -47,7 +76,7 @@ export type DownloadSource =
  * ```
  */
 export function getCommand(env: CliEnv): Command {
-  return peerOptions(new Command("get"), 0)
+  return seedLimitOptions(downloadRateOption(peerOptions(new Command("get"), 0)))
     .description("download a torrent from many peers at once, every piece verified")
     .argument(
       "<torrent>",
@@ -61,6 +90,12 @@ export function getCommand(env: CliEnv): Command {
       integerOption(1, 86400),
       DEFAULT_STALL_TIMEOUT,
     )
+    .option(
+      "--select <files>",
+      "download only these files: numbers as info lists them (1,3-5) or path globs ('docs/*')",
+    )
+    .option("--list", "print the torrent's files with their numbers and sizes, and exit")
+    .option("--sequential", "download pieces in file order, to play files while they download")
     .option("--json", "print a JSON summary on stdout")
     .option(
       "--save-torrent <file>",
@@ -75,21 +110,46 @@ function percent(part: number, whole: number): string {
 
 async function get(env: CliEnv, argument: string, options: GetOptions): Promise<void> {
   const link = await magnetArgument(env, argument);
-  if (link?.selectOnly) {
-    throw new CommandError(
-      "this magnet link selects files (so=), and p2p cannot download only some files yet",
-    );
-  }
   if (!link && options.saveTorrent) {
     throw new CommandError("--save-torrent is for magnet links: the .torrent is here already");
   }
-  await download(
-    env,
-    link
-      ? { kind: "magnet", link }
-      : { kind: "torrent", metainfo: await readTorrentFile(env, argument) },
-    options,
-  );
+  const spec = options.select;
+  // --select wins over the link's own so=, as a command line wins over defaults.
+  const select: FileChooser | undefined = spec !== undefined
+    ? (info) => parseFileSelection(spec, info.files)
+    : link?.selectOnly
+    ? (info) => checkSelectOnly(link.selectOnly!, info.files)
+    : undefined;
+  if (link) {
+    if (options.list) return await listMagnetFiles(env, link, options);
+    return await download(env, { kind: "magnet", link, select }, options);
+  }
+  const metainfo = await readTorrentFile(env, argument);
+  if (options.list) return writeFileList(env, metainfo);
+  // A selection that does not fit the torrent is refused before any network.
+  select?.(metainfo);
+  await download(env, { kind: "torrent", metainfo, select }, options);
+}
+
+/** `get MAGNET --list`: the metadata from peers, then the files, and nothing downloaded. */
+async function listMagnetFiles(env: CliEnv, link: MagnetLink, options: GetOptions): Promise<void> {
+  const quiet = options.quiet === true || options.json === true;
+  const say = (line: string) => quiet || terminal(env).line(line);
+  const log = verboseLog(env, options.verbose, options.quiet);
+  const client = await startClient(env, options, log, say);
+  try {
+    say(`Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
+    const { info } = await fetchMetadata(env, client, link, {
+      directory: options.dir,
+      timeout: options.timeout,
+      metadataOnly: true,
+      log,
+      stop: env.stopRequested(),
+    });
+    writeFileList(env, info);
+  } finally {
+    await client.close();
+  }
 }
 
 /**
@@ -139,14 +199,20 @@ export async function download(
     if (source.kind === "torrent") {
       say(`[1/4] Checking existing data in ${options.dir}`);
       opened = source.metainfo;
-      held = (await addTorrent(env, client, source.metainfo, options.dir, "write", { quiet, log }))
-        .torrent;
+      held = (await addTorrent(env, client, source.metainfo, options.dir, "write", {
+        quiet,
+        log,
+        select: source.select,
+        sequential: options.sequential,
+      })).torrent;
     } else {
       const { link } = source;
       say(`[1/4] Fetching the metadata of ${link.name ?? link.infoHash.hex} from peers`);
       const fetched = await fetchMetadata(env, client, link, {
         directory: options.dir,
         timeout: options.timeout,
+        select: source.select,
+        sequential: options.sequential,
         log,
         stop,
       });
@@ -167,17 +233,32 @@ export async function download(
     const torrent: TorrentInfo = opened;
     const { verifiedPieces, verifiedBytes } = held.session.stats();
     const session = held.session;
+    // With files selected, progress counts the pieces of the selection only.
+    const wanted = session.wanted!;
+    const selectedFiles = source.select?.(torrent).length;
+    let selectedBytes = 0;
+    for (let index = 0; index < torrent.pieceCount; index++) {
+      if (wanted.has(index)) selectedBytes += pieceSize(torrent, index);
+    }
+    const doneBytes = () => selectedBytes - (session.bytesLeft ?? 0);
+    if (selectedFiles !== undefined) {
+      say(
+        `      ${counted(selectedFiles, "file")} of ${
+          formatCount(torrent.files.length)
+        } selected: ` +
+          `${formatBytes(selectedBytes)} in ${counted(wanted.count, "piece")}`,
+      );
+    }
     if (verifiedPieces > 0) {
       say(
         `      ${formatCount(verifiedPieces)} of ${formatCount(torrent.pieceCount)} pieces ` +
           `(${formatBytes(verifiedBytes)}) already here and verified: fetching only the rest`,
       );
     }
-    const bar = await screen.bar("Downloading", torrent.totalLength, quiet, {
-      already: verifiedBytes,
-    });
+    const doneBefore = doneBytes();
+    const bar = await screen.bar("Downloading", selectedBytes, quiet, { already: doneBefore });
     progress = bar;
-    let shownBytes = verifiedBytes;
+    let shownBytes = doneBefore;
     if (!session.complete) {
       say(`[2/4] Connecting to peers (listening on port ${client.port})`);
       held.findPeers();
@@ -188,14 +269,13 @@ export async function download(
       let announcedDownloading = false;
       stopStatus = env.interactive ? () => {} : screen.status(() => {
         const stats = session.stats();
+        const done = doneBytes();
         const eta = stats.downloadRate > 0
-          ? `${Math.ceil((torrent.totalLength - stats.verifiedBytes) / stats.downloadRate)} s`
+          ? `${Math.ceil((selectedBytes - done) / stats.downloadRate)} s`
           : "?";
-        return `downloading ${percent(stats.verifiedBytes, torrent.totalLength)}: ${
-          formatBytes(stats.verifiedBytes)
-        } of ${formatBytes(torrent.totalLength)}, ${
-          formatBytes(stats.downloadRate)
-        }/s, ETA ${eta}, ${counted(stats.peers, "peer")}`;
+        return `downloading ${percent(done, selectedBytes)}: ${formatBytes(done)} of ${
+          formatBytes(selectedBytes)
+        }, ${formatBytes(stats.downloadRate)}/s, ETA ${eta}, ${counted(stats.peers, "peer")}`;
       }, quiet);
       // Gives up after --timeout seconds in which not a byte arrived.
       const watchdog = new Promise<never>((_, reject) => {
@@ -205,8 +285,8 @@ export async function download(
             announcedDownloading = true;
             say(`[3/4] Downloading from ${counted(stats.peers, "peer")}`);
           }
-          bar.advance(stats.verifiedBytes - shownBytes);
-          shownBytes = stats.verifiedBytes;
+          bar.advance(doneBytes() - shownBytes);
+          shownBytes = doneBytes();
           // Progress is verified data, or data arriving while no piece has failed since the
           // last one verified (a large piece takes a while): garbage from a corrupt peer
           // must not keep a download alive forever.
@@ -256,13 +336,17 @@ export async function download(
       }
     }
     // The watchdog's last look may predate the last piece: the bar ends at what is verified.
-    bar.advance(session.stats().verifiedBytes - shownBytes);
+    bar.advance(doneBytes() - shownBytes);
     bar.stop();
     stopStatus();
     const seconds = (performance.now() - started) / 1000;
     const stats = session.stats();
     say(
-      `[4/4] Verified all ${formatCount(torrent.pieceCount)} pieces of ${torrent.name}: ` +
+      (selectedFiles === undefined
+        ? `[4/4] Verified all ${formatCount(torrent.pieceCount)} pieces of ${torrent.name}: `
+        : `[4/4] Verified the ${formatCount(wanted.count)} pieces of ${
+          counted(selectedFiles, "selected file")
+        } of ${torrent.name}: `) +
         `${formatBytes(stats.downloaded)} downloaded in ${seconds.toFixed(1)} s` +
         (stats.failedPieces > 0
           ? ` (${stats.failedPieces} corrupt pieces discarded and fetched again)`
@@ -276,6 +360,7 @@ export async function download(
           infoHash: torrent.infoHash.hex,
           path: where,
           totalLength: torrent.totalLength,
+          selectedLength: selectedBytes,
           downloaded: stats.downloaded,
           alreadyPresent: verifiedBytes,
           seconds: Number(seconds.toFixed(3)),
@@ -291,15 +376,26 @@ export async function download(
     } else {
       env.stdout.write(`${where}\n`);
     }
-    if (options.seed) {
+    if (options.seed || hasSeedLimit(options)) {
       // Complete: only reading from here on, which does not need the directory to itself.
       await unlock();
-      say(`seeding ${torrent.name} on port ${client.port} until interrupted`);
+      say(
+        `seeding ${torrent.name} on port ${client.port} until ${
+          hasSeedLimit(options) ? "its seeding limit or " : ""
+        }interrupted`,
+      );
       held.findPeers();
-      await new Promise<void>((resolve) => {
-        if (stop.aborted) resolve();
-        stop.addEventListener("abort", () => resolve(), { once: true });
-      });
+      const limits = watchSeedLimits(held, options);
+      const reason = await Promise.race([
+        limits.reached,
+        new Promise<undefined>((resolve) => {
+          if (stop.aborted) resolve(undefined);
+          stop.addEventListener("abort", () => resolve(undefined), { once: true });
+        }),
+      ]);
+      limits.cancel();
+      // The Client's close below announces `stopped`.
+      if (reason) say(`stopped seeding: ${reason}`);
     }
   } catch (error) {
     failed = true;

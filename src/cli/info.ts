@@ -3,6 +3,7 @@ import { type MagnetLink, magnetOf, type Metainfo } from "../metainfo/mod.ts";
 import { startClient } from "./client_setup.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
+import { writeFileList } from "./file_list.ts";
 import { formatBytes, formatCount } from "../format.ts";
 import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
@@ -168,9 +169,5 @@ function writeText(env: CliEnv, torrent: Metainfo): void {
   const lines = rows.map(([label, value]) => `${label.padEnd(12)}${value}`);
   lines.push(`files       ${formatCount(torrent.files.length)}`);
   env.stdout.write(lines.join("\n") + "\n");
-  const describeFile = (file: Metainfo["files"][number]) => {
-    const path = torrent.multiFile ? [torrent.name, ...file.path].join("/") : file.path[0];
-    return `  ${formatBytes(file.length).padStart(10)}  ${path}`;
-  };
-  for (const batch of inBatches(torrent, describeFile)) env.stdout.write(batch.join("\n") + "\n");
+  writeFileList(env, torrent);
 }

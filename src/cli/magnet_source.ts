@@ -35,6 +35,10 @@ export interface MetadataOptions {
   readonly log?: (line: string) => void;
   /** Stops the wait (Ctrl-C). */
   readonly stop: AbortSignal;
+  /** The files to download, by index from 0, once they are known (default: all). */
+  readonly select?: (info: TorrentInfo) => readonly number[];
+  /** Download pieces in order, to play while downloading. */
+  readonly sequential?: boolean;
 }
 
 /**
@@ -64,6 +68,8 @@ export async function fetchMetadata(
       mode: "write",
       inlineRecheck: true,
       metadataOnly: options.metadataOnly,
+      select: options.select,
+      sequential: options.sequential,
       onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
     },
   );

@@ -68,6 +68,23 @@ export function peerOptions(command: Command, defaultPort: number): Command {
 }
 
 /**
+ * `--max-download-rate RATE`, for the commands that download (get, fetch,
+ * shell): one limit for every peer and torrent of the process.
+ *
+ * @example
+ * ```ts
+ * downloadRateOption(new Command("get"));
+ * ```
+ */
+export function downloadRateOption(command: Command): Command {
+  return command.option(
+    "--max-download-rate <rate>",
+    "download limit in bytes per second (500K, 2M)",
+    rateOption,
+  );
+}
+
+/**
  * `--encryption prefer|require|allow|off`: message stream encryption, as
  * users know the setting from their clients (see `EncryptionPolicy`).
  *

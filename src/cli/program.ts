@@ -19,6 +19,7 @@ import { getCommand } from "./get.ts";
 import { publishCommand } from "./publish.ts";
 import { seedCommand } from "./seed.ts";
 import { shellCommand } from "./shell.ts";
+import { streamCommand } from "./stream.ts";
 import { trackerCommand } from "./tracker.ts";
 import { terminal } from "./terminal.ts";
 import { unpublishCommand } from "./unpublish.ts";
@@ -62,6 +63,7 @@ function buildProgram(env: CliEnv): Command {
     unpublishCommand(env),
     fetchCommand(env),
     shellCommand(env),
+    streamCommand(env),
     dhtCommand(env),
     daemonCommand(env),
   ];

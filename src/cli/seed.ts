@@ -9,6 +9,7 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "../format.ts";
 import { peerOptions } from "./options.ts";
+import { seedLimitOptions, watchSeedLimits } from "./seed_limits.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { terminal, verboseLog } from "./terminal.ts";
 
@@ -27,6 +28,10 @@ export interface SeedOptions extends DiscoveryOptions {
   quiet?: boolean;
   /** One JSON line per torrent served, on stdout, instead of the status line. */
   json?: boolean;
+  /** Stop seeding once uploaded reaches this many times the data (`--seed-ratio`). */
+  seedRatio?: number;
+  /** Stop seeding after this many seconds (`--seed-time`). */
+  seedTime?: number;
 }
 
 /**
@@ -38,7 +43,7 @@ export interface SeedOptions extends DiscoveryOptions {
  * ```
  */
 export function seedCommand(env: CliEnv): Command {
-  return peerOptions(new Command("seed"), DEFAULT_PEER_PORT)
+  return seedLimitOptions(peerOptions(new Command("seed"), DEFAULT_PEER_PORT))
     .description("serve the pieces of one or more torrents to any BitTorrent client")
     .argument("<torrents...>", ".torrent files (their data must be in --dir)")
     .option("-d, --dir <dir>", "directory holding the data", ".")
@@ -88,6 +93,8 @@ export async function runSeed(
   const torrents: ClientTorrent[] = [];
   let stopStatus = () => {};
   let serving = false;
+  let limitReached: string | undefined;
+  const watches: ReturnType<typeof watchSeedLimits>[] = [];
   try {
     for (const metainfo of metainfos) {
       // Files that are not there at all are said as such, before a recheck that would only fail.
@@ -131,18 +138,37 @@ export async function runSeed(
     }
     serving = true;
     stopStatus = terminal(env).status(() => seedingStatus(torrents), quiet || !!options.json);
+    // Each torrent stops (announcing `stopped`) at its own limit; the command when all have.
+    let seeding = torrents.length;
+    const allReached = new Promise<void>((resolve) => {
+      for (const torrent of torrents) {
+        const watch = watchSeedLimits(torrent, options);
+        watches.push(watch);
+        watch.reached.then(async (reason) => {
+          if (torrents.length > 1) say(`${torrent.session.name}: ${reason}`);
+          await client.remove(torrent.infoHash);
+          if (--seeding > 0) return;
+          limitReached = torrents.length === 1 ? reason : "every torrent reached its limit";
+          resolve();
+        });
+      }
+    });
     await Promise.race([
       new Promise<void>((resolve) =>
         stop.addEventListener("abort", () => resolve(), { once: true })
       ),
+      allReached,
       ...torrents.map(({ session }) => session.failed),
     ]);
   } finally {
+    for (const watch of watches) watch.cancel();
     stopStatus();
     const uploaded = torrents.reduce((sum, { session }) => sum + session.stats().uploaded, 0);
     await client.close();
     if (serving) {
-      say(`stopped (${stop.reason ?? "error"}): ${formatBytes(uploaded)} uploaded`);
+      say(
+        `stopped (${limitReached ?? stop.reason ?? "error"}): ${formatBytes(uploaded)} uploaded`,
+      );
     }
   }
 }

@@ -2,7 +2,13 @@ import { Command } from "commander";
 import process from "node:process";
 import readline from "node:readline";
 import { dirname, join, resolve } from "node:path";
-import { type InfoHash, type MagnetLink, type Metainfo, parseMetainfo } from "../metainfo/mod.ts";
+import {
+  checkSelectOnly,
+  type InfoHash,
+  type MagnetLink,
+  type Metainfo,
+  parseMetainfo,
+} from "../metainfo/mod.ts";
 import type { Client, ClientTorrent, EncryptionPolicy } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
@@ -14,7 +20,7 @@ import { counted, formatBytes } from "../format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
-import { encryptionOption, integerOption } from "./options.ts";
+import { downloadRateOption, encryptionOption, integerOption, rateOption } from "./options.ts";
 import { makeAndPublish } from "./publish.ts";
 
 /** Seconds a fetch in the shell may go without data before it gives up. */
@@ -42,6 +48,8 @@ interface ShellOptions extends DiscoveryOptions {
   encryption?: EncryptionPolicy;
   utp?: boolean;
   tcp?: boolean;
+  maxUploadRate?: number;
+  maxDownloadRate?: number;
 }
 
 /**
@@ -68,10 +76,11 @@ export function shellCommand(env: CliEnv): Command {
     )
     .option("--host <address>", "address to listen on", "0.0.0.0")
     .addOption(encryptionOption())
+    .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option("--no-utp", "no uTP (peers over UDP), in or out")
     .option("--no-tcp", "no TCP peer connections, in or out (uTP only)")
     .action((options: ShellOptions) => new Shell(env, options).run());
-  return discoveryOptions(command);
+  return downloadRateOption(discoveryOptions(command));
 }
 
 /** A download the shell started: its session, and the lock on its files until it completes. */
@@ -310,9 +319,6 @@ class Shell {
 
   /** Starts fetching a magnet link: its metadata from peers (Ctrl-C gives up), then its data. */
   async #fetchMagnet(link: MagnetLink): Promise<ShellDownload> {
-    if (link.selectOnly) {
-      throw new CommandError("this magnet link selects files (so=), which p2p cannot do yet");
-    }
     const name = link.name ?? link.infoHash.hex;
     this.#say(`fetching the metadata of ${name} from peers`);
     const unlock = await this.#lock(link.infoHash, name);
@@ -322,6 +328,7 @@ class Shell {
         directory: this.#directory,
         timeout: FETCH_TIMEOUT_S,
         stop: following.signal,
+        select: link.selectOnly && ((info) => checkSelectOnly(link.selectOnly!, info.files)),
       });
       const info = torrent.info!;
       this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);

@@ -1,6 +1,12 @@
 import { DhtNode, type DhtNodeOptions, routerTransport } from "../dht/mod.ts";
 import { DEFAULT_EXTENSIONS } from "../extensions/mod.ts";
-import type { InfoHash, Metainfo, TorrentInfo } from "../metainfo/mod.ts";
+import {
+  type InfoHash,
+  type Metainfo,
+  selectionMask,
+  type TorrentInfo,
+  wantedPieces,
+} from "../metainfo/mod.ts";
 import {
   type Clock,
   type ExtensionFactory,
@@ -51,17 +57,21 @@ export interface OpenedStore {
   readonly verified: Uint8Array;
 }
 
-/** How a torrent's data is opened and rechecked: files on disk, or memory in engine tests. */
+/**
+ * How a torrent's data is opened and rechecked: files on disk, or memory in
+ * engine tests. `selected` has one flag per file (default: all of them).
+ */
 export type StoreOpener = (
   info: TorrentInfo,
   directory: string,
   mode: StorageMode,
   check: { readonly onProgress?: (bytes: number) => void; readonly inline?: boolean },
+  selected?: readonly boolean[],
 ) => Promise<OpenedStore>;
 
 /** The files below `directory`, rechecked on every core. */
-export const openFiles: StoreOpener = async (info, directory, mode, check) => {
-  const storage = await TorrentStorage.open(info, directory, mode);
+export const openFiles: StoreOpener = async (info, directory, mode, check, selected) => {
+  const storage = await TorrentStorage.open(info, directory, mode, selected);
   try {
     return { store: storage, verified: await storage.recheck(check.onProgress, check.inline) };
   } catch (error) {
@@ -72,6 +82,12 @@ export const openFiles: StoreOpener = async (info, directory, mode, check) => {
 
 /** Binds the Client's UDP socket (uTP and the DHT) on `host:port`; tests pass an in-memory one. */
 export type DatagramOpener = (host: string, port: number) => DatagramSocket;
+
+/**
+ * The download limit's bucket holds a tenth of a second: a second's burst
+ * would let a download run 10 % over its limit for its first ten seconds.
+ */
+const DOWNLOAD_BURST_SECONDS = 0.1;
 
 /** Tries at binding TCP and UDP on one free port number before giving up. */
 const PORT_PAIR_ATTEMPTS = 20;
@@ -98,6 +114,8 @@ export interface ClientOptions {
   readonly clientName: string;
   /** Upload limit in bytes per second for the whole process; none by default. */
   readonly maxUploadRate?: number;
+  /** Download limit in bytes per second for the whole process; none by default. */
+  readonly maxDownloadRate?: number;
   /** Message stream encryption, both ways (default `prefer`). */
   readonly encryption?: EncryptionPolicy;
   /** Where torrents find peers (default: their trackers). */
@@ -134,6 +152,14 @@ export interface AddOptions {
    * any data (`p2p info MAGNET`).
    */
   readonly metadataOnly?: boolean;
+  /**
+   * The files to download, by index from 0, once the info dictionary is
+   * known (default: every file). A throw (a selection that does not fit the
+   * torrent) fails the torrent's {@link ClientTorrent.whenMetadata}.
+   */
+  readonly select?: (info: TorrentInfo) => readonly number[];
+  /** Download pieces in order (to play while downloading), not from a random piece. */
+  readonly sequential?: boolean;
 }
 
 /** A torrent known by its info hash alone: where its data will go, and its trackers if known. */
@@ -148,6 +174,7 @@ export class ClientTorrent {
   readonly #options: AddOptions;
   readonly #openStore: StoreOpener;
   readonly #metadata = Promise.withResolvers<TorrentInfo>();
+  #store: PieceStore | undefined;
 
   constructor(
     readonly infoHash: InfoHash,
@@ -195,6 +222,8 @@ export class ClientTorrent {
     if (!info.infoHash.equals(this.infoHash)) {
       throw new Error(`metadata of ${info.infoHash.hex} for torrent ${this.infoHash.hex}`);
     }
+    const chosen = this.#options.select?.(info);
+    const selected = selectionMask(info.files.length, chosen);
     const { store, verified } = await this.#openStore(
       info,
       this.#options.directory,
@@ -203,14 +232,59 @@ export class ClientTorrent {
         onProgress: this.#options.onCheckProgress,
         inline: this.#options.inlineRecheck,
       },
+      chosen && selected,
     );
     // Stopped while its data was rechecked: nothing is left to hand it to.
     if (this.session.closed) {
       await store.close();
       return;
     }
-    this.session.setMetadata(info, store, verified);
+    this.#store = store;
+    this.session.setMetadata(
+      info,
+      store,
+      verified,
+      chosen && wantedPieces(info, info.files, selected),
+    );
     this.#metadata.resolve(info);
+  }
+
+  /**
+   * Changes which files a running torrent downloads (by index from 0):
+   * newly selected files are created, and only the pieces they still lack
+   * are fetched.
+   *
+   * @throws {Error} before the metadata is known; {@link StorageError} when a file cannot be created.
+   * @example
+   * ```ts
+   * await torrent.select([0, 2]);
+   * ```
+   */
+  async select(files: readonly number[]): Promise<void> {
+    const info = this.session.info;
+    if (!info || !this.#store) throw new Error("the torrent's files are not known yet");
+    const selected = selectionMask(info.files.length, files);
+    await this.#store.select?.(selected);
+    this.session.setWanted(wantedPieces(info, info.files, selected));
+  }
+
+  /**
+   * Reads the torrent's bytes from `offset` on into `target` (counted from
+   * the start of the first file), once the pieces holding them are
+   * verified: missing ones are asked for first (a stream's reader).
+   *
+   * @throws {Error} before the metadata is known, for bytes outside the selection, or once stopped;
+   * {@link StorageError} when the data cannot be read.
+   */
+  async read(offset: number, target: Uint8Array): Promise<void> {
+    const info = this.session.info;
+    if (!info || !this.#store) throw new Error("the torrent's files are not known yet");
+    if (target.length === 0) return;
+    await this.session.whenPieces(
+      Math.floor(offset / info.pieceLength),
+      Math.floor((offset + target.length - 1) / info.pieceLength),
+    );
+    await this.#store.read(offset, target);
   }
 
   /** Starts looking for peers (a tracker announces `started`); again is harmless. */
@@ -255,6 +329,7 @@ export class Client {
   readonly dht: DhtNode | undefined;
   readonly #clock: Clock;
   readonly #uploadLimiter: RateLimiter | undefined;
+  readonly #downloadLimiter: RateLimiter | undefined;
   /** Accepted streams still in their handshake, oldest first. */
   readonly #pending = new Set<PeerStream>();
   /** The torrents held, for encrypted peers to prove which they want. */
@@ -291,6 +366,13 @@ export class Client {
     this.dht?.start().catch(() => {});
     if (options.maxUploadRate) {
       this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
+    }
+    if (options.maxDownloadRate) {
+      this.#downloadLimiter = new RateLimiter(
+        options.maxDownloadRate,
+        this.#clock,
+        DOWNLOAD_BURST_SECONDS,
+      );
     }
     // With TCP off the port number stays ours through the UDP socket; a TCP
     // dial to it is refused at once, so a peer turns to uTP without waiting.
@@ -386,12 +468,14 @@ export class Client {
       clock: this.#clock,
       random: this.options.random,
       uploadLimiter: this.#uploadLimiter,
+      downloadLimiter: this.#downloadLimiter,
       extensions: this.options.extensions ?? DEFAULT_EXTENSIONS,
       peerPlugins: this.dht ? [dhtPortPlugin(this.dht)] : [],
       listenPort: () => this.#listener.port,
       onMetadata: (info) => held.metadataFetched(info),
       log: this.options.log,
       onPiece: options.onPiece,
+      sequential: options.sequential,
     });
     const swarm = this.#swarmView(torrent, session);
     const factories = [
@@ -424,10 +508,7 @@ export class Client {
       },
       trackerTiers: torrent.trackerTiers,
       // Unknown until the metadata arrives: BEP 3 clients say so with a large `left`.
-      left: () =>
-        session.info
-          ? session.info.totalLength - session.stats().verifiedBytes
-          : Number.MAX_SAFE_INTEGER,
+      left: () => session.bytesLeft ?? Number.MAX_SAFE_INTEGER,
       uploaded: () => session.stats().uploaded,
       downloaded: () => session.stats().downloaded,
       get complete() {

@@ -31,6 +31,7 @@ export {
   parseMagnet,
 } from "./magnet.ts";
 export { parseInfo, parseMetainfo } from "./parse.ts";
+export { checkSelectOnly, parseFileSelection, selectionMask, wantedPieces } from "./selection.ts";
 export {
   AUTO_MAX_PIECE_LENGTH,
   AUTO_MIN_PIECE_LENGTH,

@@ -65,8 +65,28 @@ export class DownloadScheduler {
      * over different pieces, so they have pieces to trade.
      */
     firstPiece: number,
+    /** The pieces to download (see {@link PiecePicker.wanted}). */
+    readonly wanted?: Bitfield,
   ) {
-    this.#picker = new PiecePicker(info, have, DEFAULT_PIPELINE_DEPTH, firstPiece);
+    this.#picker = new PiecePicker(info, have, DEFAULT_PIPELINE_DEPTH, firstPiece, wanted);
+  }
+
+  /** A reader waits at piece `index`: it and the pieces after it are dealt first. */
+  focus(index: number): void {
+    const cancels = this.#picker.focus(index, (id) => this.peers.get(id)?.fast === true);
+    for (const { peer, request } of cancels) {
+      this.peers.get(peer)?.send({ type: "cancel", ...request });
+    }
+    if (cancels.length > 0) {
+      this.events.log(`a reader jumped to piece ${index}: ${cancels.length} requests taken back`);
+    }
+    this.fillAll();
+  }
+
+  /** The session changed which pieces it wants: dealing starts over from the first. */
+  wantedChanged(): void {
+    this.#picker.wantedChanged();
+    this.fillAll();
   }
 
   /** A new peer joins the rotation. */
@@ -107,6 +127,9 @@ export class DownloadScheduler {
     if (outcome === "given back") {
       if (peer.peerChoking) peer.allowedFastByPeer.delete(request.index);
       this.fillAll();
+    } else {
+      // It may answer a cancel: the block can be asked of it again.
+      this.fill(peer);
     }
   }
 

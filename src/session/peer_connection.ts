@@ -10,6 +10,7 @@ import {
 import { BufferPool } from "./buffer_pool.ts";
 import type { Clock, Timer } from "./clock.ts";
 import { RateMeter } from "./rate_meter.ts";
+import type { RateLimiter } from "./rate_limiter.ts";
 
 /** Send a keep-alive after this long without sending anything (BEP 3: two minutes). */
 export const KEEP_ALIVE_MS = 120_000;
@@ -19,6 +20,13 @@ export const IDLE_TIMEOUT_MS = 180_000;
 export const SEND_HIGH_WATER = 512 * 1024;
 /** Size of the reused read buffer. */
 const READ_BUFFER_SIZE = 128 * 1024;
+/**
+ * Under a download limit each read takes at most this share of a second's
+ * bytes (and no less than {@link MIN_LIMITED_READ}): every connection may
+ * be one read ahead of the limit, so reads are kept small next to it.
+ */
+const LIMITED_READ_SHARE = 1 / 50;
+const MIN_LIMITED_READ = 4096;
 
 /** Seconds between checks for idleness and due keep-alives. */
 const TICK_MS = 10_000;
@@ -81,7 +89,16 @@ export class PeerConnection {
    * connection.start(leftover, { onMessages, onClose });
    * ```
    */
-  constructor(readonly stream: PeerStream, readonly clock: Clock) {
+  constructor(
+    readonly stream: PeerStream,
+    readonly clock: Clock,
+    /**
+     * The process's download limit: reading pauses until the bytes read fit
+     * it, so the peer's TCP window (or our uTP window) closes and it sends
+     * no faster than the limit.
+     */
+    readonly readLimiter?: RateLimiter,
+  ) {
     this.downloaded = new RateMeter(clock.now);
     this.uploaded = new RateMeter(clock.now);
     this.#lastReceivedAt = this.#lastSentAt = this.#queueMovedAt = clock.now();
@@ -114,7 +131,14 @@ export class PeerConnection {
 
   async #readLoop(leftover: Uint8Array): Promise<void> {
     if (leftover.length > 0) this.#deliver(leftover);
-    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    const limiter = this.readLimiter;
+    const size = limiter
+      ? Math.max(
+        MIN_LIMITED_READ,
+        Math.min(READ_BUFFER_SIZE, Math.floor(limiter.bytesPerSecond * LIMITED_READ_SHARE)),
+      )
+      : READ_BUFFER_SIZE;
+    const buffer = new Uint8Array(size);
     while (!this.closed) {
       const count = await this.stream.read(buffer);
       if (count === null) {
@@ -122,6 +146,7 @@ export class PeerConnection {
         return;
       }
       this.#deliver(buffer.subarray(0, count));
+      await limiter?.take(count);
     }
   }
 

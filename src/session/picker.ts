@@ -1,5 +1,5 @@
 import { pieceSize, type TorrentGeometry } from "../metainfo/mod.ts";
-import { type Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
+import { Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
 
 /**
  * Blocks in flight per peer: 128 × 16 KiB = 2 MiB. Clients use 16 to 250+;
@@ -13,6 +13,11 @@ export const DEFAULT_PIPELINE_DEPTH = 128;
  * pipeline. More would strand pieces on a slow peer.
  */
 export const MIN_DEALT_PIECES = 2;
+/**
+ * Pieces from a reader's position whose requests stay where they are when
+ * it jumps (at least two per peer): the ones it reads next.
+ */
+export const FOCUS_AHEAD = 4;
 /** In endgame, how many peers may be asked for the same block. */
 export const ENDGAME_REQUESTERS = 2;
 /**
@@ -135,11 +140,20 @@ export class PiecePicker {
    * from one peer (no endgame sharing), so the good copy tells who lied.
    */
   readonly #singleSource = new Set<number>();
+  /**
+   * Per peer, blocks a reader's jump cancelled there whose answer (the
+   * block or, from a Fast peer, its reject) has not come: not asked of that
+   * peer again until it has, or its answer to the old request would be
+   * taken for an answer to the new one.
+   */
+  readonly #cancelled = new Map<number, Set<number>>();
   /** Per peer, pieces it rejected a block of: asked of others first (see {@link rejected}). */
   readonly #refused = new Map<number, Set<number>>();
   readonly #rotation: number[] = [];
   #turn = 0;
   #dealCursor = 0;
+  /** Where the dealing order starts: the first piece, until a reader moves it ({@link focus}). */
+  #start: number;
   readonly #dealtPerPeer: number;
 
   /**
@@ -157,8 +171,15 @@ export class PiecePicker {
      * of downloaders over different pieces, so they have pieces to trade
      * instead of all asking the seed for the same ones.
      */
-    readonly firstPiece: number = 0,
+    firstPiece: number = 0,
+    /**
+     * The pieces to download (the selected files' pieces; the session owns
+     * it and may change it, then calls {@link wantedChanged}); all of them
+     * by default.
+     */
+    readonly wanted: Bitfield = Bitfield.full(geometry.pieceCount),
   ) {
+    this.#start = firstPiece;
     const blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
     this.#dealtPerPeer = Math.max(MIN_DEALT_PIECES, Math.ceil(pipelineDepth / blocksPerPiece) + 1);
   }
@@ -198,6 +219,7 @@ export class PiecePicker {
     this.#contributors.delete(id);
     this.#excused.delete(id);
     this.#refused.delete(id);
+    this.#cancelled.delete(id);
     const position = this.#rotation.indexOf(id);
     if (position >= 0) {
       this.#rotation.splice(position, 1);
@@ -242,6 +264,7 @@ export class PiecePicker {
    */
   rejected(id: number, index: number, begin: number, length: number): RejectOutcome {
     const block = begin / BLOCK_SIZE;
+    this.#answered(id, index, block);
     const expectedLength = Math.min(BLOCK_SIZE, pieceSize(this.geometry, index) - begin);
     const outstanding = this.#outstanding.get(id);
     if (
@@ -293,6 +316,19 @@ export class PiecePicker {
     return this.#nextUndealt(() => true) === undefined;
   }
 
+  /** True while a block cancelled at the peer by a jump awaits its answer there. */
+  #awaitsAnswer(id: number, index: number, block: number): boolean {
+    return this.#cancelled.get(id)?.has(this.#blockKey(index, block)) ?? false;
+  }
+
+  /** The peer answered (sent or rejected) a block: a cancelled one may be asked of it again. */
+  #answered(id: number, index: number, block: number): void {
+    const pending = this.#cancelled.get(id);
+    if (!pending || !Number.isInteger(block)) return;
+    pending.delete(this.#blockKey(index, block));
+    if (pending.size === 0) this.#cancelled.delete(id);
+  }
+
   #excuse(id: number, blocks: number): void {
     if (blocks > 0) this.#excused.set(id, (this.#excused.get(id) ?? 0) + blocks);
   }
@@ -312,16 +348,59 @@ export class PiecePicker {
   /** Where a piece comes in the dealing order. */
   #position(index: number): number {
     const count = this.geometry.pieceCount;
-    return (index - this.firstPiece + count) % count;
+    return (index - this.#start + count) % count;
   }
 
   /** The piece at a position of the dealing order. */
   #pieceAt(position: number): number {
-    return (this.firstPiece + position) % this.geometry.pieceCount;
+    return (this.#start + position) % this.geometry.pieceCount;
+  }
+
+  /**
+   * A reader waits at piece `index` (a stream): dealing goes on in piece
+   * order from there, wrapping around, so the pieces it reads next come
+   * first and the peers' round-robin keeps ahead of it. A jump (a seek, or
+   * a reader that passed the pieces dealt) takes back every request but
+   * those of the next few pieces: a peer serves requests in order, and the
+   * piece must not wait behind a full pipeline of others.
+   *
+   * @returns the requests taken back: cancel them at their peers.
+   */
+  focus(
+    index: number,
+    /** Whether a peer answers a cancel (a Fast peer rejects the block, BEP 6). */
+    answersCancels: (peer: number) => boolean = () => false,
+  ): RequestPlan["cancels"] {
+    const cancels: { peer: number; request: BlockRequest }[] = [];
+    const ahead = Math.max(FOCUS_AHEAD, MIN_DEALT_PIECES * this.#rotation.length);
+    const jumped = this.#position(index) >= ahead;
+    this.#start = index;
+    this.#dealCursor = 0;
+    if (!jumped || this.verified.has(index)) return cancels;
+    const near = (piece: number) => this.#position(piece) < ahead;
+    for (const [peer, outstanding] of this.#outstanding) {
+      const pending = answersCancels(peer) ? this.#cancelled.get(peer) ?? new Set() : undefined;
+      if (pending) this.#cancelled.set(peer, pending);
+      for (const key of outstanding) {
+        const piece = Math.floor(key / 65536);
+        if (near(piece)) continue;
+        pending?.add(key);
+        const begin = (key % 65536) * BLOCK_SIZE;
+        const length = Math.min(BLOCK_SIZE, pieceSize(this.geometry, piece) - begin);
+        cancels.push({ peer, request: { index: piece, begin, length } });
+      }
+      this.release(peer, near);
+    }
+    return cancels;
+  }
+
+  /** The wanted pieces changed: dealing looks at every piece again. */
+  wantedChanged(): void {
+    this.#dealCursor = 0;
   }
 
   #isUndealt(index: number): boolean {
-    if (this.verified.has(index)) return false;
+    if (this.verified.has(index) || !this.wanted.has(index)) return false;
     const progress = this.#progress.get(index);
     return !progress ||
       (progress.owner === undefined && progress.receivedCount < progress.blockCount);
@@ -366,7 +445,8 @@ export class PiecePicker {
    * peer to unchoke does not take the whole of a small torrent.
    */
   #dealLimit(): number {
-    const missing = this.geometry.pieceCount - this.verified.count;
+    // At most this many: the count of wanted pieces not verified is not kept.
+    const missing = Math.min(this.geometry.pieceCount - this.verified.count, this.wanted.count);
     const fairShare = Math.ceil(missing / Math.max(1, this.#rotation.length));
     return Math.min(this.#dealtPerPeer, Math.max(MIN_DEALT_PIECES, fairShare));
   }
@@ -433,7 +513,10 @@ export class PiecePicker {
       for (const index of this.#dealt.get(id)!) {
         const progress = this.#progress.get(index)!;
         for (let block = 0; block < progress.blockCount && room > requests.length; block++) {
-          if (progress.received[block] === 0 && progress.requesters[block].length === 0) {
+          if (
+            progress.received[block] === 0 && progress.requesters[block].length === 0 &&
+            !this.#awaitsAnswer(id, index, block)
+          ) {
             this.#ask(id, progress, block, requests);
           }
         }
@@ -513,7 +596,8 @@ export class PiecePicker {
         const requesters = progress.requesters[block];
         if (
           progress.received[block] === 0 && requesters.length < ENDGAME_REQUESTERS &&
-          !requesters.includes(id) && requesters.every(slow)
+          !requesters.includes(id) && requesters.every(slow) &&
+          !this.#awaitsAnswer(id, progress.index, block)
         ) {
           this.#ask(id, progress, block, into);
         }
@@ -539,6 +623,7 @@ export class PiecePicker {
       return { accepted: false, unrequested: true, cancelAt: [], pieceComplete: false };
     }
     const key = this.#blockKey(index, block);
+    this.#answered(id, index, block);
     const asked = this.#outstanding.get(id)?.delete(key) ?? false;
     if (!asked) {
       // Not (or no longer) asked of this peer: a late copy of a block we took back, or a lie.

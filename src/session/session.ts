@@ -96,6 +96,8 @@ export interface SessionOptions {
   readonly maxStrikes?: number;
   /** The process's upload limit, shared by every torrent. */
   readonly uploadLimiter?: RateLimiter;
+  /** The process's download limit, shared by every torrent: reads from peers pause to keep it. */
+  readonly downloadLimiter?: RateLimiter;
   /** BEP 10 extensions this session speaks. */
   readonly extensions?: readonly ExtensionFactory[];
   /** Base-protocol features beside the session (the DHT's PORT message). */
@@ -112,6 +114,11 @@ export interface SessionOptions {
   readonly log?: (line: string) => void;
   /** Called after each verified downloaded piece, with the addresses of the peers that sent it. */
   readonly onPiece?: (index: number, from: string[]) => void;
+  /**
+   * Deal pieces in order from the first wanted one (for playing while
+   * downloading), not from a random piece.
+   */
+  readonly sequential?: boolean;
 }
 
 /** A session's figures for status lines and summaries. */
@@ -134,6 +141,8 @@ interface Parts {
   readonly info: TorrentInfo;
   readonly store: PieceStore;
   readonly have: Bitfield;
+  /** The pieces to download: those of the selected files (every piece by default). */
+  readonly wanted: Bitfield;
   readonly scheduler: DownloadScheduler;
   readonly uploads: UploadSide;
 }
@@ -168,6 +177,8 @@ export class TorrentSession {
   readonly #redials: Redials;
   readonly #bytesFrom = new Map<string, number>();
   readonly #timers: Timer[] = [];
+  /** Readers waiting for pieces ({@link whenPieces}), by piece. */
+  readonly #pieceWaiters = new Map<number, PromiseWithResolvers<void>[]>();
   #parts: Parts | undefined;
   #connecting = 0;
   #uploadedBefore = 0;
@@ -175,8 +186,11 @@ export class TorrentSession {
   #failedPieces = 0;
   #lastPeerTrouble: string | undefined;
   #verifiedBytes = 0;
+  /** Wanted pieces not yet verified, and their bytes. */
+  #missing = 0;
+  #missingBytes = 0;
   #closed = false;
-  readonly #completion = Promise.withResolvers<void>();
+  #completion = Promise.withResolvers<void>();
   readonly #failure = Promise.withResolvers<never>();
 
   /**
@@ -251,9 +265,19 @@ export class TorrentSession {
     return this.#parts?.info.name ?? this.infoHash.hex;
   }
 
-  /** True when every piece is verified. */
+  /** True when every wanted piece (every piece, unless files were selected) is verified. */
   get complete(): boolean {
-    return this.#parts?.have.complete ?? false;
+    return this.#parts !== undefined && this.#missing === 0;
+  }
+
+  /** The pieces to download, once the metadata is known. */
+  get wanted(): Bitfield | undefined {
+    return this.#parts?.wanted;
+  }
+
+  /** Bytes of wanted pieces not yet verified: what announces report as `left`. */
+  get bytesLeft(): number | undefined {
+    return this.#parts && this.#missingBytes;
   }
 
   /** True once closed. */
@@ -261,7 +285,7 @@ export class TorrentSession {
     return this.#closed;
   }
 
-  /** Resolves when every piece is verified; rejects if storage fails (disk full, ...). */
+  /** Resolves when every wanted piece is verified; rejects if storage fails (disk full, ...). */
   whenComplete(): Promise<void> {
     return Promise.race([this.#completion.promise, this.#failure.promise]);
   }
@@ -308,10 +332,17 @@ export class TorrentSession {
    * (`verified`: one byte per piece, non-zero when the piece on disk
    * matched). Peers that connected before it are checked against it now:
    * bitfields and haves that do not fit the torrent close their connection.
+   * `wanted` (one byte per piece, non-zero: download it) limits the
+   * download to the pieces of the selected files.
    *
    * @throws {Error} when the metadata is for another torrent or already set.
    */
-  setMetadata(info: TorrentInfo, store: PieceStore, verified: Uint8Array): void {
+  setMetadata(
+    info: TorrentInfo,
+    store: PieceStore,
+    verified: Uint8Array,
+    wanted?: Uint8Array,
+  ): void {
     if (this.#parts) throw new Error("the session already has its metadata");
     if (!info.infoHash.equals(this.infoHash)) {
       throw new Error(`metadata of ${info.infoHash.hex} for session ${this.infoHash.hex}`);
@@ -322,6 +353,7 @@ export class TorrentSession {
       have.set(index);
       this.#verifiedBytes += pieceSize(info, index);
     });
+    const wantedPieces = wantedBitfield(info.pieceCount, wanted);
     const writer = new PieceWriter(info, store);
     const scheduler = new DownloadScheduler(
       info,
@@ -340,7 +372,10 @@ export class TorrentSession {
         onError: (error) => this.#fail(error),
         log: (line) => this.#log(line),
       },
-      Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
+      this.options.sequential
+        ? Math.max(0, firstSet(wantedPieces))
+        : Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
+      wantedPieces,
     );
     const uploads = new UploadSide(
       info,
@@ -350,13 +385,9 @@ export class TorrentSession {
       (error) => this.#fail(error),
       () => this.#now(),
     );
-    this.#parts = { info, store, have, scheduler, uploads };
-    if (have.complete) {
-      (store.complete?.() ?? Promise.resolve()).then(
-        () => this.#completion.resolve(),
-        (error) => this.#fail(error),
-      );
-    }
+    this.#parts = { info, store, have, wanted: wantedPieces, scheduler, uploads };
+    this.#countMissing(this.#parts);
+    if (this.complete) this.#completed(this.#parts);
     for (const peer of [...this.peers.values()]) this.#welcome(peer, this.#parts, "late");
     this.#extensions.metadataKnown(info);
   }
@@ -402,6 +433,80 @@ export class TorrentSession {
     this.#updateInterest(peer);
   }
 
+  /**
+   * Changes which pieces to download, on a running torrent (a new file
+   * selection): peers are told our interest anew and asked for the pieces
+   * now wanted; a selection that is already here completes at once, and one
+   * that widens a completed download makes {@link whenComplete} wait again.
+   *
+   * @throws {Error} before the metadata is known.
+   */
+  setWanted(wanted: Uint8Array): void {
+    const parts = this.#parts;
+    if (!parts) throw new Error("the session does not know its torrent's pieces yet");
+    const wasComplete = this.complete;
+    for (let index = 0; index < parts.wanted.size; index++) {
+      if (wanted[index]) parts.wanted.set(index);
+      else parts.wanted.clear(index);
+    }
+    this.#countMissing(parts);
+    if (wasComplete && !this.complete) this.#completion = Promise.withResolvers<void>();
+    for (const peer of this.peers.values()) {
+      if (!peer.have) continue;
+      this.#countWanted(peer, parts.have);
+      this.#updateInterest(peer);
+    }
+    if (this.complete && !wasComplete) this.#completed(parts);
+    else parts.scheduler.wantedChanged();
+  }
+
+  /**
+   * Resolves once pieces `first` to `last` are all verified, asking for
+   * the first missing one before anything else and dealing on in order
+   * from there (a stream's reader). Rejects if a piece is not wanted (not
+   * in the selection), or the session fails or closes.
+   *
+   * @example
+   * ```ts
+   * await session.whenPieces(10, 12);
+   * ```
+   */
+  async whenPieces(first: number, last: number): Promise<void> {
+    const parts = this.#parts;
+    if (!parts) throw new Error("the session does not know its torrent's pieces yet");
+    for (let index = first; index <= last; index++) {
+      if (parts.have.has(index)) continue;
+      if (!parts.wanted.has(index)) throw new Error(`piece ${index} is not selected`);
+      if (this.#closed) throw new Error("the session is closed");
+      const waiter = Promise.withResolvers<void>();
+      const waiters = this.#pieceWaiters.get(index) ?? [];
+      waiters.push(waiter);
+      this.#pieceWaiters.set(index, waiters);
+      parts.scheduler.focus(index);
+      await Promise.race([waiter.promise, this.#failure.promise]);
+    }
+  }
+
+  #countMissing({ info, have, wanted }: Parts): void {
+    this.#missing = 0;
+    this.#missingBytes = 0;
+    for (let index = 0; index < info.pieceCount; index++) {
+      if (!wanted.has(index) || have.has(index)) continue;
+      this.#missing++;
+      this.#missingBytes += pieceSize(info, index);
+    }
+  }
+
+  /** Every wanted piece is here: the files take their final names, then completion is told. */
+  #completed(parts: Parts): void {
+    const completion = this.#completion;
+    parts.store.sync().then(() => parts.store.complete?.()).then(
+      () => completion.resolve(),
+      (error) => this.#fail(error),
+    );
+    for (const peer of this.peers.values()) this.#setInterest(peer, false);
+  }
+
   // ---- peers ----
 
   /**
@@ -442,7 +547,7 @@ export class TorrentSession {
     if (this.peers.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS) && !this.#makeRoom()) {
       return reject("too many peers");
     }
-    const connection = new PeerConnection(stream, this.#clock);
+    const connection = new PeerConnection(stream, this.#clock, this.options.downloadLimiter);
     const peer = new Peer(
       connection,
       stream.remote,
@@ -663,7 +768,10 @@ export class TorrentSession {
         peer.peerInterested = false;
         break;
       case "have":
-        if (!peer.have!.has(message.index) && !have.has(message.index)) peer.wanted++;
+        if (
+          !peer.have!.has(message.index) && !have.has(message.index) &&
+          parts.wanted.has(message.index)
+        ) peer.wanted++;
         peer.have!.set(message.index);
         this.#updateInterest(peer);
         break;
@@ -732,11 +840,14 @@ export class TorrentSession {
     peer.send({ type: interested ? "interested" : "not-interested" });
   }
 
-  /** Counts the pieces a peer has that we lack: once per bitfield, then kept up to date. */
+  /** Counts the wanted pieces a peer has that we lack: once per bitfield, then kept up to date. */
   #countWanted(peer: Peer, have: Bitfield): void {
+    const wantedPieces = this.#parts?.wanted;
     let wanted = 0;
     for (let index = 0; index < have.size; index++) {
-      if (peer.have!.has(index) && !have.has(index)) wanted++;
+      if (peer.have!.has(index) && !have.has(index) && wantedPieces?.has(index) !== false) {
+        wanted++;
+      }
     }
     peer.wanted = wanted;
   }
@@ -811,27 +922,28 @@ export class TorrentSession {
     parts.have.set(index);
     const size = pieceSize(parts.info, index);
     this.#verifiedBytes += size;
+    const wanted = parts.wanted.has(index);
+    if (wanted) {
+      this.#missing--;
+      this.#missingBytes -= size;
+    }
     const share = size / Math.max(1, from.length);
     for (const { address } of from) {
       this.#bytesFrom.set(address, (this.#bytesFrom.get(address) ?? 0) + share);
     }
     this.options.onPiece?.(index, from.map((contributor) => contributor.address));
+    for (const waiter of this.#pieceWaiters.get(index) ?? []) waiter.resolve();
+    this.#pieceWaiters.delete(index);
     for (const peer of this.peers.values()) {
       peer.send({ type: "have", index });
       offerAllowedFast(peer, index, parts.have);
-      if (peer.have?.has(index)) {
+      if (wanted && peer.have?.has(index)) {
         peer.wanted--;
         this.#updateInterest(peer);
       }
       parts.scheduler.fill(peer);
     }
-    if (parts.have.complete) {
-      parts.store.sync().then(() => parts.store.complete?.()).then(
-        () => this.#completion.resolve(),
-        (error) => this.#fail(error),
-      );
-      for (const peer of this.peers.values()) this.#setInterest(peer, false);
-    }
+    if (wanted && this.#missing === 0) this.#completed(parts);
   }
 
   #pieceFailed(index: number, culprits: Contributor[]): void {
@@ -872,8 +984,26 @@ export class TorrentSession {
     this.#redials.close();
     this.#extensions.stop();
     for (const peer of [...this.peers.values()]) peer.close("session closed");
+    for (const waiters of this.#pieceWaiters.values()) {
+      for (const waiter of waiters) waiter.reject(new Error("the session is closed"));
+    }
+    this.#pieceWaiters.clear();
     await this.#parts?.store.close();
   }
+}
+
+/** The first piece set in a bitfield, or -1. */
+function firstSet(bitfield: Bitfield): number {
+  for (let index = 0; index < bitfield.size; index++) if (bitfield.has(index)) return index;
+  return -1;
+}
+
+/** The wanted pieces as a bitfield: every piece when no mask is given. */
+function wantedBitfield(pieceCount: number, wanted: Uint8Array | undefined): Bitfield {
+  if (!wanted) return Bitfield.full(pieceCount);
+  const bitfield = new Bitfield(pieceCount);
+  wanted.forEach((on, index) => on && bitfield.set(index));
+  return bitfield;
 }
 
 /** Byte-wise order of two byte strings: negative, zero or positive. */

@@ -21,3 +21,4 @@ export {
   TorrentStorage,
 } from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";
+export { PartsFile, partsFileName } from "./parts_file.ts";

@@ -17,7 +17,12 @@ export interface PieceStore {
   writePiece(index: number, piece: Uint8Array): Promise<void>;
   /** Flushes written data. */
   sync(): Promise<void>;
-  /** Every piece is verified: data kept under working names takes its final names. */
+  /**
+   * The files wanted changed (one flag per file): newly selected files are
+   * made ready for their pieces.
+   */
+  select?(selected: readonly boolean[]): Promise<void>;
+  /** Every wanted piece is verified: data kept under working names takes its final names. */
   complete?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -69,7 +69,7 @@ Deno.test("make-torrent writes a single-file torrent that info reads back", asyn
         "trackers    http://127.0.0.1:6969/announce",
         "            http://127.0.0.2:6969/announce",
         "files       1",
-        "    97.7 KiB  eBook.txt",
+        "  1    97.7 KiB  eBook.txt",
       ]
     ) assert.ok(shown.stdout.includes(line + "\n"), `missing "${line}" in:\n${shown.stdout}`);
     const magnetRow = /^magnet {6}(\S+)$/m.exec(shown.stdout);

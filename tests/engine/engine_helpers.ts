@@ -57,6 +57,33 @@ export function testTorrent(
   return { metainfo: parseMetainfo(bytes), data };
 }
 
+/**
+ * A multi-file torrent named `album` of files of the given sizes (in that
+ * order), their bytes one after another in `data`.
+ */
+export function multiFileTorrent(
+  files: readonly (readonly [string, number])[],
+  pieceLength: number,
+  seed = 1,
+): TestTorrent {
+  const length = files.reduce((sum, [, size]) => sum + size, 0);
+  const data = testBytes(length, seed);
+  const hashes = new Uint8Array(Math.ceil(length / pieceLength) * 20);
+  for (let offset = 0, at = 0; offset < length; offset += pieceLength, at += 20) {
+    hashes.set(createHash("sha1").update(data.subarray(offset, offset + pieceLength)).digest(), at);
+  }
+  const bytes = createMetainfo({
+    name: "album",
+    layout: {
+      kind: "multi",
+      files: files.map(([path, size]) => ({ path: path.split("/"), length: size })),
+    },
+    pieceLength,
+    pieceHashes: hashes,
+  });
+  return { metainfo: parseMetainfo(bytes), data };
+}
+
 /** A torrent's data in memory: what a Client writes, a test reads back. */
 export class MemoryStore implements PieceStore {
   constructor(readonly info: TorrentInfo, readonly bytes: Uint8Array) {}

@@ -276,3 +276,60 @@ Deno.test("a release keeps the pieces it is told to keep, with their requests", 
   const block = ofOne.find((r) => r.index === kept)!;
   assert.equal(picker.received(1, block.index, block.begin, block.length).accepted, true);
 });
+
+Deno.test("unwanted pieces are never dealt; a wider wanted set is dealt after wantedChanged", () => {
+  const wanted = only(10, [3, 4, 5]);
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 16, 0, wanted);
+  picker.addPeer(1, peer(1));
+  const haves = new Map([[1, full(10)]]);
+  assert.deepEqual(simulate(picker, haves).get(1), [3, 4, 5]);
+  assert.equal(picker.endgame, true, "nothing wanted is left to deal");
+  wanted.set(0);
+  wanted.set(9);
+  picker.wantedChanged();
+  assert.deepEqual(simulate(picker, haves).get(1), [0, 9]);
+});
+
+Deno.test("a reader's jump takes back the requests queued behind other pieces, keeping the next ones", () => {
+  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0);
+  for (const id of [1, 2]) picker.addPeer(id, peer(id));
+  const haves = new Map([[1, full(40)], [2, full(40)]]);
+  const ask = (id: number) => haves.get(id);
+  const before = [1, 2].flatMap((id) => picker.requestsFor(id, ask).requests.map((r) => r.index));
+  assert.ok(!before.includes(30), "sequential dealing is far from piece 30");
+  // A small step ahead is no jump: nothing is taken back.
+  assert.deepEqual(picker.focus(2), []);
+  const cancels = picker.focus(30);
+  assert.ok(cancels.length > 0);
+  assert.ok(cancels.every(({ request }) => request.index < 30 || request.index >= 34));
+  // Refilled, the first blocks each peer is asked for are of piece 30 and those after it.
+  const first = picker.requestsFor(1, ask).requests[0];
+  const second = picker.requestsFor(2, ask).requests[0];
+  assert.deepEqual([first.index, second.index].sort(), [30, 31]);
+});
+
+Deno.test("after a jump a Fast peer is not asked again for a block it was told to cancel until it answers", () => {
+  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0);
+  picker.addPeer(1, peer(1));
+  const haves = new Map([[1, full(40)]]);
+  const ask = (id: number) => haves.get(id);
+  picker.requestsFor(1, ask);
+  const cancels = picker.focus(20, () => true);
+  const cancelled = cancels.map(({ request }) => `${request.index}/${request.begin}`);
+  // Dealing wraps from 20 to the cancelled pieces: none of their blocks is asked again yet.
+  for (let round = 0; round < 3; round++) {
+    for (const request of picker.requestsFor(1, ask).requests) {
+      assert.ok(
+        !cancelled.includes(`${request.index}/${request.begin}`),
+        "asked before its reject",
+      );
+      picker.received(1, request.index, request.begin, request.length);
+    }
+  }
+  // Its reject of the old request is excused, and frees the block to be asked again.
+  const [first] = cancels;
+  const { index, begin, length } = first.request;
+  assert.equal(picker.rejected(1, index, begin, length), "excused");
+  const again = picker.requestsFor(1, ask).requests;
+  assert.ok(again.some((r) => r.index === index && r.begin === begin), "asked again");
+});

@@ -128,6 +128,7 @@ export interface GetSummary {
   alreadyPresent: number;
   totalLength: number;
   failedPieces: number;
+  seconds: number;
   peers: Record<string, number>;
   /** Seconds to the metadata, for a magnet link. */
   metadataSeconds?: number;
