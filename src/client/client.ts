@@ -84,10 +84,11 @@ export const openFiles: StoreOpener = async (info, directory, mode, check, selec
 export type DatagramOpener = (host: string, port: number) => DatagramSocket;
 
 /**
- * The download limit's bucket holds a tenth of a second: a second's burst
- * would let a download run 10 % over its limit for its first ten seconds.
+ * The rate limits' buckets hold a tenth of a second: a second's burst would
+ * let a transfer run 10 % over its limit for its first ten seconds (an
+ * upload limit of 400K measured 444 KiB/s that way).
  */
-const DOWNLOAD_BURST_SECONDS = 0.1;
+const LIMIT_BURST_SECONDS = 0.1;
 
 /** Tries at binding TCP and UDP on one free port number before giving up. */
 const PORT_PAIR_ATTEMPTS = 20;
@@ -365,13 +366,17 @@ export class Client {
       new DhtNode(routerTransport(this.datagrams), { clock: this.#clock, ...options.dht });
     this.dht?.start().catch(() => {});
     if (options.maxUploadRate) {
-      this.#uploadLimiter = new RateLimiter(options.maxUploadRate, this.#clock);
+      this.#uploadLimiter = new RateLimiter(
+        options.maxUploadRate,
+        this.#clock,
+        LIMIT_BURST_SECONDS,
+      );
     }
     if (options.maxDownloadRate) {
       this.#downloadLimiter = new RateLimiter(
         options.maxDownloadRate,
         this.#clock,
-        DOWNLOAD_BURST_SECONDS,
+        LIMIT_BURST_SECONDS,
       );
     }
     // With TCP off the port number stays ours through the UDP socket; a TCP
