@@ -69,8 +69,8 @@ export function apiRoutes(options: ApiOptions): Hono {
   api.get("/session", (c) => c.json({ ...options.session(), ...registry.totals() }));
   api.get("/torrents", (c) => c.json({ torrents: registry.list() }));
   api.post("/torrents", async (c) => {
-    const { source, directory } = await addRequest(c, options);
-    const added = await registry.add(source, directory);
+    const { source, directory, files } = await addRequest(c, options);
+    const added = await registry.add(source, directory, files);
     return c.json(added, added.existing ? 200 : 201);
   });
   api.get("/torrents/:hash", (c) => c.json({ torrent: registry.get(c.req.param("hash")) }));
@@ -83,6 +83,10 @@ export function apiRoutes(options: ApiOptions): Hono {
     "/torrents/:hash/resume",
     async (c) => c.json({ torrent: await registry.resume(c.req.param("hash")) }),
   );
+  api.put("/torrents/:hash/files", async (c) => {
+    const { files } = await jsonBody(c);
+    return c.json({ torrent: await registry.select(c.req.param("hash"), files) });
+  });
   api.delete("/torrents/:hash", async (c) => {
     const deleteData = c.req.query("deleteData");
     if (deleteData !== undefined && deleteData !== "true" && deleteData !== "false") {
@@ -132,7 +136,7 @@ export function apiRoutes(options: ApiOptions): Hono {
 async function addRequest(
   c: Context,
   options: ApiOptions,
-): Promise<{ source: TorrentSource; directory: string }> {
+): Promise<{ source: TorrentSource; directory: string; files?: unknown }> {
   const type = c.req.header("Content-Type") ?? "";
   if (/^multipart\/form-data/i.test(type)) {
     let form: FormData;
@@ -160,8 +164,9 @@ async function addRequest(
   }
   const body = await jsonBody(c);
   const directory = directoryOf(options, body.directory);
+  const files = body.files;
   if (typeof body.source === "string") {
-    return { source: await sourceFromText(options.env, body.source), directory };
+    return { source: await sourceFromText(options.env, body.source), directory, files };
   }
   if (typeof body.name === "string") {
     const source = await sourceFromCatalog(
@@ -169,7 +174,7 @@ async function addRequest(
       requiredText(body, "tracker"),
       optionalText(body, "infoHash"),
     );
-    return { source, directory };
+    return { source, directory, files };
   }
   throw new DaemonError(
     400,

@@ -8,6 +8,10 @@ import {
   metainfoAround,
   parseMagnet,
   parseMetainfo,
+  pieceSize,
+  selectionMask,
+  type TorrentInfo,
+  wantedPieces,
 } from "../metainfo/mod.ts";
 import { deleteTorrentData } from "./data_files.ts";
 import { DaemonError } from "./errors.ts";
@@ -47,6 +51,8 @@ interface Entry {
   unlock?: () => Promise<void>;
   /** Counts starts and stops, so a start that finishes after a pause changes nothing. */
   generation: number;
+  /** The files it downloads, by index from 0, in order; every file when undefined. */
+  files?: readonly number[];
 }
 
 /** What the registry needs of its surroundings. */
@@ -94,6 +100,7 @@ export class TorrentRegistry {
           : { kind: "magnet", link: parseMagnet(torrent.magnet ?? ""), text: torrent.magnet ?? "" };
         const entry = this.#hold(source, torrent.directory, torrent.paused, torrent.addedAt);
         entry.stoppedAt = { ...torrent.verified };
+        entry.files = torrent.files;
         if (!entry.paused) this.#start(entry);
       } catch (error) {
         this.#options.log(`left out saved torrent ${torrent.infoHash}: ${messageOf(error)}`);
@@ -111,11 +118,17 @@ export class TorrentRegistry {
   async add(
     source: TorrentSource,
     directory: string,
+    files?: unknown,
   ): Promise<{ torrent: TorrentView; existing: boolean }> {
     const infoHash = source.kind === "metainfo" ? source.metainfo.infoHash : source.link.infoHash;
     const held = this.#entries.get(infoHash.hex);
     if (held) return { torrent: this.#view(held), existing: true };
+    // A magnet link's file count is known with its metadata: its selection is checked then.
+    const chosen = files === undefined
+      ? undefined
+      : checkedFiles(files, source.kind === "metainfo" ? source.metainfo.files.length : Infinity);
     const entry = this.#hold(source, resolve(directory), false, Date.now());
+    entry.files = chosen;
     await this.#save();
     this.#start(entry);
     return { torrent: this.#view(entry), existing: false };
@@ -131,13 +144,38 @@ export class TorrentRegistry {
    *
    * @throws {DaemonError} 404 when it is not held.
    */
-  get(hash: string): TorrentView & { files: { path: string; length: number }[] } {
+  get(
+    hash: string,
+  ): TorrentView & { files: { path: string; length: number; selected: boolean }[] } {
     const entry = this.#find(hash);
-    const files = entry.metainfo?.files.map((file) => ({
+    const selected = entry.metainfo &&
+      selectionMask(entry.metainfo.files.length, entry.files);
+    const files = entry.metainfo?.files.map((file, index) => ({
       path: entry.metainfo!.multiFile ? file.path.join("/") : entry.metainfo!.name,
       length: file.length,
+      selected: selected![index],
     }));
     return { ...this.#view(entry), files: files ?? [] };
+  }
+
+  /**
+   * Chooses the files a torrent downloads (by index from 0, as `files`
+   * lists them): a running one fetches what the new ones lack at once, and
+   * the choice is kept for later runs.
+   *
+   * @throws {DaemonError} 404 when it is not held; 409 before its metadata is known; 400 for
+   * indexes that are not its files, or none.
+   */
+  async select(hash: string, files: unknown): Promise<TorrentView> {
+    const entry = this.#find(hash);
+    const info = entry.metainfo;
+    if (!info) throw new DaemonError(409, "its files are not known yet (fetching its metadata)");
+    const chosen = checkedFiles(files, info.files.length);
+    entry.files = chosen.length === info.files.length ? undefined : chosen;
+    // A stopped torrent takes it when it starts; a running one now.
+    if (entry.torrent?.info) await entry.torrent.select(chosen);
+    await this.#save();
+    return this.#view(entry);
   }
 
   /**
@@ -277,6 +315,8 @@ export class TorrentRegistry {
       inlineRecheck: false,
       onCheckProgress: (bytes: number) => entry.checkedBytes += bytes,
       onPiece: (index: number, from: string[]) => entry.pieceMap?.record(index, from),
+      // Every file unless a selection was made (before a pause or restart).
+      select: entry.files && ((info: TorrentInfo) => checkedFiles(entry.files, info.files.length)),
     };
     let torrent: ClientTorrent;
     if (entry.metainfo) {
@@ -346,6 +386,13 @@ export class TorrentRegistry {
       if (peer.hasAll || peer.have?.complete) seeders++;
     }
     const verifiedPieces = stats?.verifiedPieces ?? entry.stoppedAt.pieces;
+    let selectedSize: number | undefined;
+    if (entry.files && entry.metainfo) {
+      const info = entry.metainfo;
+      const wanted = wantedPieces(info, info.files, selectionMask(info.files.length, entry.files));
+      selectedSize = 0;
+      wanted.forEach((flag, index) => selectedSize! += flag ? pieceSize(info, index) : 0);
+    }
     return describeTorrent({
       infoHash: entry.infoHash.hex,
       name: entry.metainfo?.name ?? entry.magnet?.link.name,
@@ -356,11 +403,15 @@ export class TorrentRegistry {
       paused: entry.paused,
       error: entry.error,
       size: entry.metainfo?.totalLength,
+      selectedSize,
+      left: session?.bytesLeft,
       pieceCount: entry.metainfo?.pieceCount ?? 0,
       verifiedPieces,
       verifiedBytes: stats?.verifiedBytes ?? entry.stoppedAt.bytes,
       checkedBytes: entry.checkedBytes,
-      complete: entry.metainfo !== undefined && verifiedPieces === entry.metainfo.pieceCount,
+      complete: session?.info
+        ? session.complete
+        : entry.metainfo !== undefined && verifiedPieces === entry.metainfo.pieceCount,
       downloaded: entry.totals.downloaded + (stats?.downloaded ?? 0),
       uploaded: entry.totals.uploaded + (stats?.uploaded ?? 0),
       downloadRate: stats?.downloadRate ?? 0,
@@ -388,6 +439,7 @@ export class TorrentRegistry {
         verified: stats
           ? { pieces: stats.verifiedPieces, bytes: stats.verifiedBytes }
           : entry.stoppedAt,
+        files: entry.files,
       };
     });
     try {
@@ -396,6 +448,25 @@ export class TorrentRegistry {
       this.#options.log(`cannot save ${this.#options.store.path}: ${messageOf(error)}`);
     }
   }
+}
+
+/**
+ * File indexes (from 0) as asked for, checked against a torrent of
+ * `fileCount` files: one or more, each a file of it, sorted and without
+ * repeats.
+ *
+ * @throws {DaemonError} 400 otherwise.
+ */
+function checkedFiles(files: unknown, fileCount: number): number[] {
+  if (!Array.isArray(files) || files.length === 0) {
+    throw new DaemonError(400, "files must be a list of one or more file indexes (from 0)");
+  }
+  for (const index of files) {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= fileCount) {
+      throw new DaemonError(400, `file ${JSON.stringify(index)} is not one of 0-${fileCount - 1}`);
+    }
+  }
+  return [...new Set(files as number[])].sort((a, b) => a - b);
 }
 
 function messageOf(error: unknown): string {

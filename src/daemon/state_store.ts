@@ -25,6 +25,8 @@ export interface SavedTorrent {
   readonly addedAt: number;
   /** Verified pieces and their bytes when saved: what a paused torrent shows after a restart. */
   readonly verified: { readonly pieces: number; readonly bytes: number };
+  /** The files it downloads, by index from 0; every file when absent. */
+  readonly files?: readonly number[];
 }
 
 /**
@@ -95,6 +97,7 @@ function formatState(torrents: readonly SavedTorrent[]) {
       paused: saved.paused,
       addedAt: saved.addedAt,
       verified: saved.verified,
+      files: saved.files,
     })),
   };
 }
@@ -106,7 +109,7 @@ function parseState(value: unknown): SavedTorrent[] {
   return value.torrents.map((entry, index) => {
     const where = `torrent ${index + 1}`;
     if (!isRecord(entry)) throw new Error(`${where} is not an object`);
-    const { infoHash, torrent, magnet, directory, paused, addedAt, verified } = entry;
+    const { infoHash, torrent, magnet, directory, paused, addedAt, verified, files } = entry;
     if (typeof infoHash !== "string" || !/^[0-9a-f]{40}$/.test(infoHash)) {
       throw new Error(`${where} has no info hash`);
     }
@@ -115,6 +118,9 @@ function parseState(value: unknown): SavedTorrent[] {
     }
     if (typeof torrent !== "string" && typeof magnet !== "string") {
       throw new Error(`${where} has neither a torrent nor a magnet link`);
+    }
+    if (files !== undefined && !(Array.isArray(files) && files.every(isCount))) {
+      throw new Error(`${where} has files that are not indexes`);
     }
     return {
       infoHash,
@@ -129,6 +135,7 @@ function parseState(value: unknown): SavedTorrent[] {
         pieces: isRecord(verified) && isCount(verified.pieces) ? verified.pieces : 0,
         bytes: isRecord(verified) && isCount(verified.bytes) ? verified.bytes : 0,
       },
+      files: files as number[] | undefined,
     };
   });
 }

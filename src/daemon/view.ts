@@ -20,6 +20,10 @@ export interface TorrentSnapshot {
   readonly error?: string;
   /** Total size; undefined while the metadata is unknown. */
   readonly size: number | undefined;
+  /** Bytes of the pieces its file selection needs, when only some files are selected. */
+  readonly selectedSize?: number;
+  /** Bytes of those pieces not yet verified, while running. */
+  readonly left?: number;
   readonly pieceCount: number;
   readonly verifiedPieces: number;
   readonly verifiedBytes: number;
@@ -46,6 +50,8 @@ export interface TorrentView {
   /** Why it stopped, in state `error`. */
   readonly error?: string;
   readonly size: number | null;
+  /** Bytes its file selection needs; null when every file is selected. */
+  readonly selectedSize: number | null;
   readonly pieceCount: number;
   readonly verifiedPieces: number;
   readonly verifiedBytes: number;
@@ -74,10 +80,15 @@ export interface TorrentView {
 export function describeTorrent(snapshot: TorrentSnapshot): TorrentView {
   const state = stateOf(snapshot);
   const size = snapshot.size ?? null;
-  const left = size === null ? 0 : size - snapshot.verifiedBytes;
-  const progress = size === null || size === 0
-    ? 0
-    : (state === "checking" ? snapshot.checkedBytes : snapshot.verifiedBytes) / size;
+  // Progress and ETA are of what was selected: a torrent of which one file is wanted is done
+  // when that file is.
+  const wanted = snapshot.selectedSize ?? size;
+  const left = wanted === null ? 0 : snapshot.left ?? Math.max(0, wanted - snapshot.verifiedBytes);
+  const progress = wanted === null || wanted === 0
+    ? (state === "seeding" ? 1 : 0)
+    : state === "checking"
+    ? snapshot.checkedBytes / (size ?? wanted)
+    : (wanted - left) / wanted;
   return {
     infoHash: snapshot.infoHash,
     name: snapshot.name ?? snapshot.infoHash,
@@ -87,6 +98,7 @@ export function describeTorrent(snapshot: TorrentSnapshot): TorrentView {
     state,
     error: state === "error" ? snapshot.error : undefined,
     size,
+    selectedSize: snapshot.selectedSize ?? null,
     pieceCount: snapshot.pieceCount,
     verifiedPieces: snapshot.verifiedPieces,
     verifiedBytes: snapshot.verifiedBytes,

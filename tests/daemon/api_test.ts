@@ -180,7 +180,7 @@ Deno.test("daemon API: download by magnet, by catalog name and by upload; pause,
         const detail = await daemon.call("GET", `/torrents/${hash.toUpperCase()}`);
         assert.equal(detail.status, 200);
         assert.deepEqual((detail.json.torrent as { files: unknown }).files, [
-          { path: "one.bin", length: 200_000 },
+          { path: "one.bin", length: 200_000, selected: true },
         ]);
         const pieces = (await daemon.call("GET", `/torrents/${hash}/pieces`)).json as {
           pieceCount: number;
@@ -349,5 +349,70 @@ Deno.test("daemon API: a torrent that cannot start shows state error with its re
     await daemon.call("POST", `/torrents/${hash}/resume`);
     await waitFor("seeding after the retry", async () => (await view()).state === "seeding");
     assert.equal((await view()).error, undefined);
+  });
+});
+
+Deno.test("daemon API: choose files at add and later: only those are written, widening fetches the rest", async () => {
+  await withTracker({}, async (tracker) => {
+    await withDaemon(async (daemon, dir) => {
+      const origin = join(dir, "origin");
+      // 30,000-byte files in 16 KiB pieces: each shares a piece with its neighbour.
+      const contents = [testBytes(30_000, 5), testBytes(30_000, 6), testBytes(30_000, 7)];
+      const pack = await makeTorrent(origin, "pack", {
+        "a.bin": contents[0],
+        "b.bin": contents[1],
+        "c.bin": contents[2],
+      }, [tracker.announceUrl]);
+      const seed = await startSeed(pack.metainfo, origin);
+      try {
+        const hash = pack.metainfo.infoHash.hex;
+        const source = `magnet:?xt=urn:btih:${hash}&tr=${encodeURIComponent(tracker.announceUrl)}`;
+        const bad = await daemon.call("POST", "/torrents", { source, files: [] });
+        assert.equal(bad.status, 400, JSON.stringify(bad.json));
+        const added = await daemon.call("POST", "/torrents", { source, files: [1] });
+        assert.equal(added.status, 201, JSON.stringify(added.json));
+        const detail = async () =>
+          (await daemon.call("GET", `/torrents/${hash}`)).json.torrent as {
+            state: string;
+            progress: number;
+            selectedSize: number | null;
+            files: { path: string; selected: boolean }[];
+          };
+        await waitFor("the middle file complete", async () => (await detail()).state === "seeding");
+        const chosen = await detail();
+        assert.equal(chosen.progress, 1);
+        // The pieces b.bin (bytes 30,000 to 59,999) touches: 1, 2 and 3, of 16 KiB each.
+        assert.equal(chosen.selectedSize, 3 * 16 * 1024);
+        assert.deepEqual(chosen.files.map((file) => file.selected), [false, true, false]);
+        const folder = join(dir, "downloads", "pack");
+        const names = async () => {
+          const found = [];
+          for await (const entry of Deno.readDir(folder)) found.push(entry.name);
+          return found.sort();
+        };
+        assert.deepEqual((await names()).filter((name) => !name.startsWith(".")), ["b.bin"]);
+        assert.deepEqual(await Deno.readFile(join(folder, "b.bin")), contents[1]);
+
+        for (const files of [[], [3], [-1], "all", [0.5]]) {
+          const refused = await daemon.call("PUT", `/torrents/${hash}/files`, { files });
+          assert.equal(refused.status, 400, `${JSON.stringify(files)}: ${refused.status}`);
+        }
+        const unknown = await daemon.call("PUT", `/torrents/${UNKNOWN}/files`, { files: [0] });
+        assert.equal(unknown.status, 404);
+        const widened = await daemon.call("PUT", `/torrents/${hash}/files`, { files: [0, 1, 2] });
+        assert.equal(widened.status, 200, JSON.stringify(widened.json));
+        await waitFor("every file complete", async () => {
+          const now = await detail();
+          const all = (await names()).filter((name) => !name.startsWith("."));
+          return now.state === "seeding" && all.join() === "a.bin,b.bin,c.bin";
+        });
+        assert.equal((await detail()).selectedSize, null);
+        for (const [index, name] of ["a.bin", "b.bin", "c.bin"].entries()) {
+          assert.deepEqual(await Deno.readFile(join(folder, name)), contents[index]);
+        }
+      } finally {
+        await seed.close();
+      }
+    });
   });
 });

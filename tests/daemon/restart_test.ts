@@ -199,3 +199,27 @@ Deno.test("p2p daemon: a taken web port is one line and exit code 1; no --data-d
     );
   });
 });
+
+Deno.test("daemon state: a torrent's chosen files are kept, and indexes that are not are refused", async () => {
+  await withTempDir(async (dir) => {
+    const store = new StateStore(join(dir, "state"));
+    const saved = {
+      infoHash: "0123456789abcdef0123456789abcdef01234567",
+      magnet: "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567",
+      directory: dir,
+      paused: true,
+      addedAt: 1,
+      verified: { pieces: 0, bytes: 0 },
+      files: [1, 3],
+    };
+    await store.save([saved]);
+    assert.deepEqual((await store.load())[0].files, [1, 3]);
+    await store.save([{ ...saved, files: undefined }]);
+    assert.equal((await store.load())[0].files, undefined);
+    const path = join(dir, "state", "torrents.json");
+    const state = JSON.parse(await Deno.readTextFile(path));
+    state.torrents[0].files = [1, "x"];
+    await Deno.writeTextFile(path, JSON.stringify(state));
+    await assert.rejects(() => store.load(), /torrent 1 has files that are not indexes/);
+  });
+});
