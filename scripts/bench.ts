@@ -13,13 +13,14 @@ import { benchMakeTorrent } from "./bench/make_torrent.ts";
 import { benchManyTorrents } from "./bench/many_torrents.ts";
 import { benchFlood } from "./bench/flood.ts";
 import { benchGet, benchMagnet, benchSeed } from "./bench/peers.ts";
-import { benchTracker, benchUdpTracker } from "./bench/tracker.ts";
+import { benchTracker, benchTrackerMemory, benchUdpTracker } from "./bench/tracker.ts";
 import { benchUtp } from "./bench/utp.ts";
 
 const SECTIONS: Record<string, (dir: string, sizeMiB: number, runs: number) => Promise<void>> = {
   "make-torrent": (dir, sizeMiB, runs) => benchMakeTorrent(dir, sizeMiB, runs),
   tracker: (dir, _sizeMiB, runs) => benchTracker(dir, 10, runs),
   "tracker-udp": (dir, _sizeMiB, runs) => benchUdpTracker(dir, 10, runs),
+  "tracker-memory": (dir, _sizeMiB, _runs) => benchTrackerMemory(dir),
   seed: benchSeed,
   get: benchGet,
   magnet: benchMagnet,

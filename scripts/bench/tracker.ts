@@ -444,6 +444,16 @@ interface MillionResult {
   peak: number;
   /** The rested RSS's part in anonymous memory: the process's own, less its mapped code. */
   anonymous: number;
+  /** p2p tracker's JavaScript heap at rest, by its /metrics (opentracker has none). */
+  heap?: number;
+}
+
+/** The JavaScript heap V8 holds, from p2p tracker's /metrics; undefined for other trackers. */
+async function heapHeld(port: number): Promise<number | undefined> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+  const text = response?.ok ? await response.text() : await response?.body?.cancel();
+  const found = text && /^p2p_tracker_heap_total_bytes (\d+)$/m.exec(text);
+  return found ? Number(found[1]) : undefined;
 }
 
 /** Peers in swarms 0, 100, ..., 9900 by scrape, times 100: what the tracker holds. */
@@ -483,6 +493,7 @@ async function fillMillion(dir: string, start: () => Promise<Server>): Promise<M
       rested: await rssBytes(tracker.pid),
       peak: await rssBytes(tracker.pid, "VmHWM"),
       anonymous: await rssBytes(tracker.pid, "RssAnon"),
+      heap: await heapHeld(tracker.port),
     };
   } finally {
     await tracker.stop();
@@ -612,34 +623,7 @@ export async function benchTracker(dir: string, seconds: number, repeats: number
     "  (opentracker closes the connection after every reply: wrk counts those as socket errors)",
   );
 
-  const million = [
-    await fillMillion(dir, () => startP2pTracker(dir, "--max-peers", String(2 * MILLION_PEERS))),
-    await fillMillion(dir, () => startOpentracker(dir, MEMORY_SWARMS)),
-  ];
-  console.log(
-    `\ntracker memory: ${MILLION_PEERS.toLocaleString("en")} peers in ` +
-      `${MEMORY_SWARMS.toLocaleString("en")} swarms (wrk -t2 -c64, distinct announces; ` +
-      `p2p tracker with --max-peers ${(2 * MILLION_PEERS).toLocaleString("en")})`,
-  );
-  console.log(
-    `  ${"tracker".padEnd(16)}${"fill".padStart(9)}${"holds".padStart(12)}` +
-      `${"RSS at fill end".padStart(18)}${`after ${REST_MS / 1000} s idle`.padStart(18)}` +
-      `${"peak".padStart(10)}${"of it anonymous".padStart(17)}`,
-  );
-  for (const m of million) {
-    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-    console.log(
-      `  ${m.label.padEnd(16)}${m.seconds.toFixed(1).padStart(8)}s` +
-        `${m.held.toLocaleString("en").padStart(12)}${mib(m.rss).padStart(18)}` +
-        `${mib(m.rested).padStart(18)}${mib(m.peak).padStart(10)}${mib(m.anonymous).padStart(17)}`,
-    );
-  }
-  printTarget(
-    `p2p tracker under 100 MB holding ${MILLION_PEERS.toLocaleString("en")} peers, at rest`,
-    million[0].rested < MILLION_TARGET_BYTES && million[0].held === MILLION_PEERS,
-    `${formatMemory(million[0].rested)} (${formatMemory(million[0].rss)} as the fill ends; ` +
-      `opentracker ${formatMemory(million[1].rested)})`,
-  );
+  await benchTrackerMemory(dir);
 
   await benchUdpTracker(dir, seconds, repeats);
 
@@ -659,5 +643,42 @@ export async function benchTracker(dir: string, seconds: number, repeats: number
     /^(\d+) swarms/.test(flooded.holds) &&
       Number(/^(\d+) swarms/.exec(flooded.holds)![1]) <= DEFAULT_MAX_SWARMS,
     flooded.holds,
+  );
+}
+
+/**
+ * The tracker's memory: MILLION_PEERS peers in MEMORY_SWARMS swarms, p2p
+ * tracker against opentracker (`deno task bench tracker-memory` runs it
+ * alone).
+ */
+export async function benchTrackerMemory(dir: string): Promise<void> {
+  const million = [
+    await fillMillion(dir, () => startP2pTracker(dir, "--max-peers", String(2 * MILLION_PEERS))),
+    await fillMillion(dir, () => startOpentracker(dir, MEMORY_SWARMS)),
+  ];
+  console.log(
+    `\ntracker memory: ${MILLION_PEERS.toLocaleString("en")} peers in ` +
+      `${MEMORY_SWARMS.toLocaleString("en")} swarms (wrk -t2 -c64, distinct announces; ` +
+      `p2p tracker with --max-peers ${(2 * MILLION_PEERS).toLocaleString("en")})`,
+  );
+  console.log(
+    `  ${"tracker".padEnd(16)}${"fill".padStart(9)}${"holds".padStart(12)}` +
+      `${"RSS at fill end".padStart(18)}${`after ${REST_MS / 1000} s idle`.padStart(18)}` +
+      `${"peak".padStart(10)}${"of it anonymous".padStart(17)}${"JS heap".padStart(9)}`,
+  );
+  for (const m of million) {
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+    console.log(
+      `  ${m.label.padEnd(16)}${m.seconds.toFixed(1).padStart(8)}s` +
+        `${m.held.toLocaleString("en").padStart(12)}${mib(m.rss).padStart(18)}` +
+        `${mib(m.rested).padStart(18)}${mib(m.peak).padStart(10)}${mib(m.anonymous).padStart(17)}` +
+        (m.heap === undefined ? "        -" : mib(m.heap).padStart(9)),
+    );
+  }
+  printTarget(
+    `p2p tracker under 100 MB holding ${MILLION_PEERS.toLocaleString("en")} peers, at rest`,
+    million[0].rested < MILLION_TARGET_BYTES && million[0].held === MILLION_PEERS,
+    `${formatMemory(million[0].rested)} (${formatMemory(million[0].rss)} as the fill ends; ` +
+      `opentracker ${formatMemory(million[1].rested)})`,
   );
 }

@@ -374,7 +374,7 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
         ...registry.size,
         ...registry.roles(),
         published: catalog.size,
-        residentBytes: Deno.memoryUsage().rss,
+        ...memory(),
       };
     },
     publish: publishBytes,
@@ -530,4 +530,14 @@ async function listenBoth(
     await bound.finished;
     throw error;
   }
+}
+
+/** The process's memory as the stats report it (one call: each reads /proc). */
+function memory(): { residentBytes: number; heapUsedBytes: number; heapTotalBytes: number } {
+  const usage = Deno.memoryUsage();
+  return {
+    residentBytes: usage.rss,
+    heapUsedBytes: usage.heapUsed,
+    heapTotalBytes: usage.heapTotal,
+  };
 }

@@ -61,5 +61,11 @@ export function metricsText(stats: TrackerStats): string {
     family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [
       ["", stats.residentBytes],
     ]),
+    family("p2p_tracker_heap_used_bytes", "gauge", "JavaScript heap in use, in bytes.", [
+      ["", stats.heapUsedBytes],
+    ]),
+    family("p2p_tracker_heap_total_bytes", "gauge", "JavaScript heap V8 holds, in bytes.", [
+      ["", stats.heapTotalBytes],
+    ]),
   ].join("\n") + "\n";
 }

@@ -16,6 +16,9 @@ export interface TrackerStats {
   readonly published: number;
   /** The process's resident set size. */
   readonly residentBytes: number;
+  /** The JavaScript heap in use, and the share of it V8 holds from the system. */
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
 }
 
 /** A swarm's counts, as the pages and their JSON name them. */
