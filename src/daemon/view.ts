@@ -105,7 +105,8 @@ export function describeTorrent(snapshot: TorrentSnapshot): TorrentView {
     progress: Math.min(1, progress),
     downloaded: snapshot.downloaded,
     uploaded: snapshot.uploaded,
-    downloadRate: snapshot.downloadRate,
+    // A seeding torrent downloads nothing: the rate of its last pieces would only mislead.
+    downloadRate: state === "seeding" ? 0 : snapshot.downloadRate,
     uploadRate: snapshot.uploadRate,
     peers: snapshot.peers,
     seeders: snapshot.seeders,

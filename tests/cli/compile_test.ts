@@ -49,6 +49,11 @@ Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker a
     assert.ok(binary.includes("figure[data-history]"));
     // The daemon's page assets, imported as text, are embedded with the program.
     assert.ok(binary.includes("The daemon's live page"), "ui.js embedded");
+    // The npm packages p2p imports, and not the tests' own.
+    assert.match(run.stderr, /cli-progress\/3/, "a package imported dynamically is embedded");
+    for (const testOnly of ["puppeteer-core", "fast-check", "@xterm/headless"]) {
+      assert.doesNotMatch(run.stderr, new RegExp(`${testOnly}/`), `${testOnly} left out`);
+    }
     // The shipped V8 settings are in the binary's metadata.
     for (const flag of V8_FLAGS.replace("--v8-flags=", "").split(",")) {
       assert.ok(binary.includes(`"${flag}"`), `${flag} baked in`);
