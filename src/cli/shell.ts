@@ -8,6 +8,7 @@ import {
   type MagnetLink,
   type Metainfo,
   parseMetainfo,
+  pieceSize,
 } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent, EncryptionPolicy } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
@@ -96,14 +97,27 @@ const SHELL_COMMANDS = ["exit", "fetch", "help", "publish", "quit", "search", "s
 /** "downloading 42%: 1.3 MiB of 3.2 MiB, 612 KiB/s, ETA 3 s, 2 peers" */
 function downloadProgress(session: ClientTorrent["session"], totalLength: number): string {
   const stats = session.stats();
+  const done = totalLength - (session.bytesLeft ?? totalLength - stats.verifiedBytes);
   const eta = stats.downloadRate > 0
-    ? `${Math.ceil((totalLength - stats.verifiedBytes) / stats.downloadRate)} s`
+    ? `${Math.ceil((totalLength - done) / stats.downloadRate)} s`
     : "?";
-  return `downloading ${Math.floor((stats.verifiedBytes / Math.max(1, totalLength)) * 100)}%: ${
-    formatBytes(stats.verifiedBytes)
+  return `downloading ${Math.floor((done / Math.max(1, totalLength)) * 100)}%: ${
+    formatBytes(done)
   } of ${formatBytes(totalLength)}, ${formatBytes(stats.downloadRate)}/s, ETA ${eta}, ${
     counted(stats.peers, "peer")
   }`;
+}
+
+/** Bytes of the pieces a session downloads: of its selection (a magnet link's so=), or all. */
+function wantedBytes(session: ClientTorrent["session"]): number {
+  const info = session.info!;
+  const wanted = session.wanted;
+  if (!wanted) return info.totalLength;
+  let bytes = 0;
+  for (let index = 0; index < info.pieceCount; index++) {
+    if (wanted.has(index)) bytes += pieceSize(info, index);
+  }
+  return bytes;
 }
 
 class Shell {
@@ -333,7 +347,7 @@ class Shell {
       const info = torrent.info!;
       this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);
       return this.#whenDone(
-        { session: torrent.session, name: info.name, totalLength: info.totalLength },
+        { session: torrent.session, name: info.name, totalLength: wantedBytes(torrent.session) },
         unlock,
       );
     } catch (error) {
@@ -474,7 +488,7 @@ class Shell {
     }
     for (const { session } of torrents) {
       const stats = session.stats();
-      const total = session.info?.totalLength ?? 0;
+      const total = session.info ? wantedBytes(session) : 0;
       // A finished torrent downloads nothing: its last rate would only mislead.
       const role = session.complete ? "seeding" : downloadProgress(session, total);
       this.#say(
