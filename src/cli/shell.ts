@@ -51,6 +51,8 @@ interface ShellOptions extends DiscoveryOptions {
   tcp?: boolean;
   maxUploadRate?: number;
   maxDownloadRate?: number;
+  /** One JSON object a line on stdout for each result, instead of the lines for people. */
+  json?: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export function shellCommand(env: CliEnv): Command {
     .option("--max-upload-rate <rate>", "upload limit in bytes per second (500K, 2M)", rateOption)
     .option("--no-utp", "no uTP (peers over UDP), in or out")
     .option("--no-tcp", "no TCP peer connections, in or out (uTP only)")
+    .option("--json", "one JSON object a line on stdout for each result, for scripts")
     .action((options: ShellOptions) => new Shell(env, options).run());
   return downloadRateOption(discoveryOptions(command));
 }
@@ -136,7 +139,13 @@ class Shell {
   }
 
   #say(line: string): void {
-    this.env.stdout.write(`${line}\n`);
+    if (!this.options.json) this.env.stdout.write(`${line}\n`);
+  }
+
+  /** A result: `line` for people, or `json` as one line with --json. */
+  #tell(line: string, json: Record<string, unknown>): void {
+    if (this.options.json) this.env.stdout.write(`${JSON.stringify(json)}\n`);
+    else this.env.stdout.write(`${line}\n`);
   }
 
   async run(): Promise<void> {
@@ -144,9 +153,15 @@ class Shell {
     const stop = this.env.stopRequested();
     await Deno.mkdir(this.#directory, { recursive: true });
     this.#client = await startClient(this.env, this.options, undefined, () => {});
-    this.#say(
+    this.#tell(
       `p2p shell: client ${this.options.name ?? "(no name)"} in ${this.#directory}, ` +
         `tracker ${this.#tracker}, peers on port ${this.#client.port}. Type help for the commands.`,
+      {
+        shell: this.options.name ?? null,
+        directory: this.#directory,
+        tracker: this.#tracker,
+        port: this.#client.port,
+      },
     );
     const lines = readline.createInterface({
       input: process.stdin,
@@ -205,7 +220,7 @@ class Shell {
         case "quit":
           return false;
         case "help":
-          this.#say(HELP);
+          this.#tell(HELP, { help: HELP });
           return true;
         case "status":
           this.#status();
@@ -226,7 +241,8 @@ class Shell {
     } catch (error) {
       const known = error instanceof CommandError || error instanceof TrackerError ||
         (error instanceof Error && /Error$/.test(error.name));
-      this.#say(`error: ${known ? (error as Error).message : String(error)}`);
+      const message = known ? (error as Error).message : String(error);
+      this.#tell(`error: ${message}`, { error: message });
       return true;
     }
   }
@@ -264,14 +280,19 @@ class Shell {
     });
     const { session } = await this.#start(torrent, dirname(target), "read");
     if (!session.complete) throw new CommandError(`${file} does not match its torrent`);
-    this.#say(
+    this.#tell(
       `${added ? "published" : "already published:"} ${torrent.name} ` +
         `(${torrent.infoHash.hex}); seeding it in the background`,
+      { published: torrent.name, infoHash: torrent.infoHash.hex, added },
     );
   }
 
   async #search(text: string): Promise<void> {
     const results = await searchCatalog(this.#tracker, text);
+    if (this.options.json) {
+      this.#tell("", { results });
+      return;
+    }
     if (results.length === 0) {
       this.#say(
         text ? `nothing on the tracker matches "${text}"` : "the tracker's catalog is empty",
@@ -317,7 +338,11 @@ class Shell {
       const what = held.session.complete ? "seeding it already" : "fetching it already";
       throw new CommandError(`${torrent.name}: ${what} (status shows it)`);
     }
-    this.#say(`fetching ${torrent.name} (${formatBytes(torrent.totalLength)})`);
+    this.#tell(`fetching ${torrent.name} (${formatBytes(torrent.totalLength)})`, {
+      fetching: torrent.name,
+      infoHash: torrent.infoHash.hex,
+      size: torrent.totalLength,
+    });
     const unlock = await this.#lock(torrent.infoHash, torrent.name);
     try {
       const { session } = await this.#start(torrent, this.#directory, "write");
@@ -345,7 +370,11 @@ class Shell {
         select: link.selectOnly && ((info) => checkSelectOnly(link.selectOnly!, info.files)),
       });
       const info = torrent.info!;
-      this.#say(`fetching ${info.name} (${formatBytes(info.totalLength)})`);
+      this.#tell(`fetching ${info.name} (${formatBytes(info.totalLength)})`, {
+        fetching: info.name,
+        infoHash: info.infoHash.hex,
+        size: wantedBytes(torrent.session),
+      });
       return this.#whenDone(
         { session: torrent.session, name: info.name, totalLength: wantedBytes(torrent.session) },
         unlock,
@@ -366,9 +395,8 @@ class Shell {
     download.session.whenComplete().then(
       async () => {
         await this.#unlock(unlock);
-        this.#notify(
-          `fetched ${join(this.#directory, download.name)}: every piece verified; seeding it now`,
-        );
+        const path = join(this.#directory, download.name);
+        this.#notify(`fetched ${path}: every piece verified; seeding it now`, { fetched: path });
       },
       () => this.#unlock(unlock),
     );
@@ -429,7 +457,9 @@ class Shell {
         ]);
         if (woke === "detached") {
           stopLive?.();
-          this.#say(`${download.name} goes on downloading in the background (status shows it)`);
+          this.#tell(`${download.name} goes on downloading in the background (status shows it)`, {
+            background: download.name,
+          });
           return;
         }
       }
@@ -445,15 +475,15 @@ class Shell {
    * A line about something that happened in the background: above the
    * prompt, which is drawn again with what was being typed.
    */
-  #notify(line: string): void {
+  #notify(line: string, json: Record<string, unknown>): void {
     if (this.#following && this.env.interactive) {
       terminal(this.env).line(line);
     } else if (this.#lines && Deno.stdin.isTerminal() && !this.#following) {
       this.env.stderr.write("\r\x1b[2K");
-      this.#say(line);
+      this.#tell(line, json);
       this.#lines.prompt(true);
     } else {
-      this.#say(line);
+      this.#tell(line, json);
     }
   }
 
@@ -482,6 +512,26 @@ class Shell {
 
   #status(): void {
     const torrents = [...this.#client!.torrents];
+    if (this.options.json) {
+      this.#tell("", {
+        torrents: torrents.map(({ session }) => {
+          const stats = session.stats();
+          const total = session.info ? wantedBytes(session) : null;
+          return {
+            name: session.name,
+            infoHash: session.infoHash.hex,
+            state: session.complete ? "seeding" : "downloading",
+            size: total,
+            left: session.bytesLeft ?? total,
+            downloadRate: session.complete ? 0 : stats.downloadRate,
+            uploadRate: stats.uploadRate,
+            uploaded: stats.uploaded,
+            peers: stats.peers,
+          };
+        }),
+      });
+      return;
+    }
     if (torrents.length === 0) {
       this.#say("nothing shared yet");
       return;
@@ -502,6 +552,6 @@ class Shell {
   async #leave(): Promise<void> {
     await this.#client?.close();
     for (const unlock of [...this.#locks]) await this.#unlock(unlock);
-    this.#say("bye: every torrent announced stopped");
+    this.#tell("bye: every torrent announced stopped", { bye: "every torrent announced stopped" });
   }
 }

@@ -265,3 +265,43 @@ Deno.test({
     });
   },
 });
+
+Deno.test("shell --json: one JSON object a line for each result, errors included", async () => {
+  await withTempDir(async (dir) => {
+    const { tracker, announceUrl } = await spawnTracker(dir, join(dir, "tracker"));
+    const url = announceUrl.replace(/\/announce$/, "");
+    await Deno.mkdir(join(dir, "a"));
+    await Deno.mkdir(join(dir, "b"));
+    await Deno.writeTextFile(join(dir, "a", "notes.txt"), "notes\n".repeat(5000));
+    const a = spawnInteractive(dir, "shell", "-t", url, "-d", "a", "--json");
+    const b = spawnInteractive(dir, "shell", "-t", url, "-d", "b", "--json");
+    const object = async (shell: InteractiveP2p, key: string) =>
+      JSON.parse((await shell.waitForLine(new RegExp(`^\\{"${key}":.*\\}$`), 20_000))[0]);
+    try {
+      assert.equal((await object(a, "shell")).tracker, url);
+      await a.send("publish notes.txt");
+      const published = await object(a, "published");
+      assert.deepEqual(Object.keys(published), ["published", "infoHash", "added"]);
+      await b.send("search notes");
+      const { results } = await object(b, "results");
+      assert.equal(results[0].infoHash, published.infoHash);
+      await b.send("fetch notes.txt");
+      assert.equal((await object(b, "fetching")).size, 30_000);
+      assert.equal((await object(b, "fetched")).fetched, join(dir, "b", "notes.txt"));
+      await b.send("status");
+      const { torrents } = await object(b, "torrents");
+      assert.equal(torrents[0].state, "seeding");
+      assert.equal(torrents[0].left, 0);
+      await b.send("frobnicate");
+      assert.equal((await object(b, "error")).error, 'unknown command "frobnicate" (try help)');
+      await b.send("exit");
+      await object(b, "bye");
+      // Nothing on stdout but JSON.
+      for (const line of b.stdoutLines().filter((text) => text !== "")) JSON.parse(line);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await tracker.stop();
+    }
+  });
+});
