@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseRange } from "../../src/stream/mod.ts";
-import { hasCommand, runP2p, withTempDir } from "../helpers.ts";
+import { needsTools, runP2p, withTempDir } from "../helpers.ts";
 import { type P2pProcess, spawnP2p, spawnTracker } from "../process_helpers.ts";
 import { startSwarm, waitForSeeders } from "../session/swarm_helpers.ts";
 
@@ -110,7 +110,7 @@ Deno.test("p2p stream serves ranges of a file while it downloads from rate-limit
 
 Deno.test({
   name: "ffprobe and ffmpeg play the first seconds of a video through p2p stream",
-  ignore: !hasCommand("ffmpeg") || !hasCommand("ffprobe"),
+  ignore: !needsTools("ffmpeg", "ffprobe"),
   async fn() {
     await withTempDir(async (dir) => {
       const media = join(dir, "media");
