@@ -99,6 +99,7 @@ function DaemonPage(props: { csrf: string; version: string }) {
             <canvas id="piece-map" width="720" height="120"></canvas>
             <ul id="legend"></ul>
             <h2>Files</h2>
+            <p>Unchecked files are not downloaded.</p>
             <ul id="files"></ul>
           </section>
         </main>

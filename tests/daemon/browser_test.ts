@@ -206,3 +206,69 @@ Deno.test({
 function magnetOf(hex: string, tracker: string): string {
   return `magnet:?xt=urn:btih:${hex}&tr=${encodeURIComponent(tracker)}`;
 }
+
+Deno.test({
+  name: "daemon page: the files' boxes choose what downloads; checking more fetches the rest",
+  ignore: !hasChromium(),
+  async fn() {
+    await withTracker({}, async (tracker) => {
+      await withDaemon(async (daemon, dir) => {
+        const origin = join(dir, "origin");
+        const contents = [testBytes(30_000, 21), testBytes(30_000, 22), testBytes(30_000, 23)];
+        const pack = await makeTorrent(origin, "pack", {
+          "a.bin": contents[0],
+          "b.bin": contents[1],
+          "c.bin": contents[2],
+        }, [tracker.announceUrl]);
+        const seed = await startSeed(pack.metainfo, origin);
+        try {
+          const hash = pack.metainfo.infoHash.hex;
+          const added = await daemon.call("POST", "/torrents", {
+            source: magnetOf(hash, tracker.announceUrl),
+            files: [1],
+          });
+          assert.equal(added.status, 201, JSON.stringify(added.json));
+          await withBrowser(async (browser) => {
+            const page = await browser.newPage();
+            await page.goto(daemon.url);
+            await waitForState(page, hash, "seeding");
+            await clickIn(page, hash, "Pieces");
+            const boxes = `[...document.querySelectorAll("#files input[type=checkbox]")]`;
+            await until(page, `${boxes}.length === 3`);
+            assert.deepEqual(await inPage(page, `${boxes}.map((box) => box.checked)`), [
+              false,
+              true,
+              false,
+            ]);
+            // Unchecking the only file is refused, and the box comes back.
+            await inPage(page, `${boxes}[1].click()`);
+            await until(page, `document.getElementById("message").className === "error"`);
+            await until(page, `${boxes}[1].checked`);
+            await inPage(page, `${boxes}[0].click()`);
+            await until(
+              page,
+              `/^downloading 2 of 3 files/.test(document.getElementById("message").textContent)`,
+            );
+            await inPage(page, `${boxes}[2].click()`);
+            await until(
+              page,
+              `/^downloading 3 of 3 files/.test(document.getElementById("message").textContent)`,
+            );
+            await waitForState(page, hash, "seeding");
+            await saveScreenshot(page, "daemon-files");
+          });
+          const folder = join(dir, "downloads", "pack");
+          for (const [index, name] of ["a.bin", "b.bin", "c.bin"].entries()) {
+            for (let i = 0; i < 100; i++) {
+              if (await Deno.stat(join(folder, name)).then(() => true, () => false)) break;
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            assert.deepEqual(await Deno.readFile(join(folder, name)), contents[index]);
+          }
+        } finally {
+          await seed.close();
+        }
+      });
+    });
+  },
+});

@@ -193,12 +193,44 @@ function drawLegend(map, owners) {
   );
 }
 
+let shownFiles = "";
+
+/**
+ * The files, each with a box that says whether it is downloaded: changing
+ * one sends the new choice at once. Drawn again only when the files or the
+ * choice change, so a box is not reset under the pointer every second.
+ */
 function listFiles(files) {
-  document.getElementById("files").replaceChildren(...files.map((file) => {
+  const shown = JSON.stringify([selected, files]);
+  if (shown === shownFiles) return;
+  shownFiles = shown;
+  const hash = selected;
+  const list = document.getElementById("files");
+  list.replaceChildren(...files.map((file, index) => {
     const item = document.createElement("li");
-    item.textContent = `${file.path} (${bytes(file.length)})`;
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = file.selected;
+    box.dataset.index = String(index);
+    box.addEventListener("change", () => chooseFiles(hash, list));
+    label.append(box, ` ${file.path} (${bytes(file.length)})`);
+    item.append(label);
     return item;
   }));
+}
+
+async function chooseFiles(hash, list) {
+  const boxes = [...list.querySelectorAll("input[type=checkbox]")];
+  const files = boxes.filter((box) => box.checked).map((box) => Number(box.dataset.index));
+  try {
+    await api("PUT", `/torrents/${hash}/files`, { files });
+    say(`downloading ${files.length} of ${boxes.length} files`);
+  } catch (error) {
+    say(error.message, true);
+    shownFiles = "";
+  }
+  await drawPieces();
 }
 
 document.getElementById("add-form").addEventListener("submit", async (event) => {
