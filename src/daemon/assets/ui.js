@@ -214,7 +214,9 @@ function listFiles(files) {
     box.checked = file.selected;
     box.dataset.index = String(index);
     box.addEventListener("change", () => chooseFiles(hash, list));
-    label.append(box, ` ${file.path} (${bytes(file.length)})`);
+    const text = document.createElement("span");
+    text.textContent = `${file.path} (${bytes(file.length)})`;
+    label.append(box, text);
     item.append(label);
     return item;
   }));
