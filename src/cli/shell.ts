@@ -8,7 +8,6 @@ import {
   type MagnetLink,
   type Metainfo,
   parseMetainfo,
-  pieceSize,
 } from "../metainfo/mod.ts";
 import type { Client, ClientTorrent, EncryptionPolicy } from "../client/mod.ts";
 import { catalogUrl, downloadCatalogTorrent, searchCatalog, TrackerError } from "../tracker/mod.ts";
@@ -19,6 +18,7 @@ import { lockDownload } from "./download_lock.ts";
 import { terminal } from "./terminal.ts";
 import { counted, formatBytes } from "../format.ts";
 import { describeResult, matchesOf } from "./fetch.ts";
+import { downloadProgress } from "./get.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import { downloadRateOption, encryptionOption, integerOption, rateOption } from "./options.ts";
@@ -91,37 +91,10 @@ export function shellCommand(env: CliEnv): Command {
 interface ShellDownload {
   readonly session: ClientTorrent["session"];
   readonly name: string;
-  readonly totalLength: number;
 }
 
 /** The words the shell knows, for tab completion. */
 const SHELL_COMMANDS = ["exit", "fetch", "help", "publish", "quit", "search", "status"];
-
-/** "downloading 42%: 1.3 MiB of 3.2 MiB, 612 KiB/s, ETA 3 s, 2 peers" */
-function downloadProgress(session: ClientTorrent["session"], totalLength: number): string {
-  const stats = session.stats();
-  const done = totalLength - (session.bytesLeft ?? totalLength - stats.verifiedBytes);
-  const eta = stats.downloadRate > 0
-    ? `${Math.ceil((totalLength - done) / stats.downloadRate)} s`
-    : "?";
-  return `downloading ${Math.floor((done / Math.max(1, totalLength)) * 100)}%: ${
-    formatBytes(done)
-  } of ${formatBytes(totalLength)}, ${formatBytes(stats.downloadRate)}/s, ETA ${eta}, ${
-    counted(stats.peers, "peer")
-  }`;
-}
-
-/** Bytes of the pieces a session downloads: of its selection (a magnet link's so=), or all. */
-function wantedBytes(session: ClientTorrent["session"]): number {
-  const info = session.info!;
-  const wanted = session.wanted;
-  if (!wanted) return info.totalLength;
-  let bytes = 0;
-  for (let index = 0; index < info.pieceCount; index++) {
-    if (wanted.has(index)) bytes += pieceSize(info, index);
-  }
-  return bytes;
-}
 
 class Shell {
   readonly #directory: string;
@@ -347,7 +320,7 @@ class Shell {
     try {
       const { session } = await this.#start(torrent, this.#directory, "write");
       return this.#whenDone(
-        { session, name: torrent.name, totalLength: torrent.totalLength },
+        { session, name: torrent.name },
         unlock,
       );
     } catch (error) {
@@ -373,10 +346,10 @@ class Shell {
       this.#tell(`fetching ${info.name} (${formatBytes(info.totalLength)})`, {
         fetching: info.name,
         infoHash: info.infoHash.hex,
-        size: wantedBytes(torrent.session),
+        size: torrent.session.wantedBytes!,
       });
       return this.#whenDone(
-        { session: torrent.session, name: info.name, totalLength: wantedBytes(torrent.session) },
+        { session: torrent.session, name: info.name },
         unlock,
       );
     } catch (error) {
@@ -426,7 +399,7 @@ class Shell {
     const detached = new Promise<"detached">((resolve) =>
       following.signal.addEventListener("abort", () => resolve("detached"), { once: true })
     );
-    const render = () => `  ${downloadProgress(session, download.totalLength)}`;
+    const render = () => `  ${downloadProgress(session)}`;
     const stopLive = this.env.interactive
       ? terminal(this.env).status(() => `${render()} (Ctrl-C: on in the background)`, false)
       : undefined;
@@ -516,7 +489,7 @@ class Shell {
       this.#tell("", {
         torrents: torrents.map(({ session }) => {
           const stats = session.stats();
-          const total = session.info ? wantedBytes(session) : null;
+          const total = session.wantedBytes ?? null;
           return {
             name: session.name,
             infoHash: session.infoHash.hex,
@@ -538,9 +511,8 @@ class Shell {
     }
     for (const { session } of torrents) {
       const stats = session.stats();
-      const total = session.info ? wantedBytes(session) : 0;
       // A finished torrent downloads nothing: its last rate would only mislead.
-      const role = session.complete ? "seeding" : downloadProgress(session, total);
+      const role = session.complete ? "seeding" : downloadProgress(session);
       this.#say(
         `${session.name}: ${role}${
           session.complete ? `, ${counted(stats.peers, "peer")}` : ""

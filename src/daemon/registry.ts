@@ -386,8 +386,9 @@ export class TorrentRegistry {
       if (peer.hasAll || peer.have?.complete) seeders++;
     }
     const verifiedPieces = stats?.verifiedPieces ?? entry.stoppedAt.pieces;
-    let selectedSize: number | undefined;
-    if (entry.files && entry.metainfo) {
+    // A running session counts its selection's bytes; a stopped torrent's are counted here.
+    let selectedSize = entry.files && session?.wantedBytes;
+    if (entry.files && selectedSize === undefined && entry.metainfo) {
       const info = entry.metainfo;
       const wanted = wantedPieces(info, info.files, selectionMask(info.files.length, entry.files));
       selectedSize = 0;

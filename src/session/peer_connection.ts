@@ -146,7 +146,8 @@ export class PeerConnection {
         return;
       }
       this.#deliver(buffer.subarray(0, count));
-      await limiter?.take(count);
+      // Unlimited reads go straight on: no await (and no turn of the event loop) per read.
+      if (limiter) await limiter.take(count);
     }
   }
 

@@ -189,6 +189,7 @@ export class TorrentSession {
   /** Wanted pieces not yet verified, and their bytes. */
   #missing = 0;
   #missingBytes = 0;
+  #wantedBytes = 0;
   #closed = false;
   #completion = Promise.withResolvers<void>();
   readonly #failure = Promise.withResolvers<never>();
@@ -278,6 +279,11 @@ export class TorrentSession {
   /** Bytes of wanted pieces not yet verified: what announces report as `left`. */
   get bytesLeft(): number | undefined {
     return this.#parts && this.#missingBytes;
+  }
+
+  /** Bytes of the wanted pieces, verified or not: the size of the selection's download. */
+  get wantedBytes(): number | undefined {
+    return this.#parts && this.#wantedBytes;
   }
 
   /** True once closed. */
@@ -490,8 +496,11 @@ export class TorrentSession {
   #countMissing({ info, have, wanted }: Parts): void {
     this.#missing = 0;
     this.#missingBytes = 0;
+    this.#wantedBytes = 0;
     for (let index = 0; index < info.pieceCount; index++) {
-      if (!wanted.has(index) || have.has(index)) continue;
+      if (!wanted.has(index)) continue;
+      this.#wantedBytes += pieceSize(info, index);
+      if (have.has(index)) continue;
       this.#missing++;
       this.#missingBytes += pieceSize(info, index);
     }

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { publishTorrent } from "../../src/tracker/mod.ts";
 import { testBytes } from "../helpers.ts";
 import { withTracker } from "../tracker/tracker_helpers.ts";
-import { makeTorrent, startSeed, waitFor, withDaemon } from "./daemon_helpers.ts";
+import {
+  magnetOf,
+  makeTorrent,
+  seededPack,
+  startSeed,
+  waitFor,
+  withDaemon,
+} from "./daemon_helpers.ts";
 
 const UNKNOWN = "0123456789abcdef0123456789abcdef01234567";
 
@@ -137,9 +144,7 @@ Deno.test("daemon API: download by magnet, by catalog name and by upload; pause,
       );
       try {
         const added = await daemon.call("POST", "/torrents", {
-          source: `magnet:?xt=urn:btih:${one.metainfo.infoHash.hex}&tr=${
-            encodeURIComponent(tracker.announceUrl)
-          }`,
+          source: magnetOf(one.metainfo.infoHash.hex, tracker.announceUrl),
         });
         assert.equal(added.status, 201, JSON.stringify(added.json));
         const byName = await daemon.call("POST", "/torrents", {
@@ -355,18 +360,13 @@ Deno.test("daemon API: a torrent that cannot start shows state error with its re
 Deno.test("daemon API: choose files at add and later: only those are written, widening fetches the rest", async () => {
   await withTracker({}, async (tracker) => {
     await withDaemon(async (daemon, dir) => {
-      const origin = join(dir, "origin");
-      // 30,000-byte files in 16 KiB pieces: each shares a piece with its neighbour.
-      const contents = [testBytes(30_000, 5), testBytes(30_000, 6), testBytes(30_000, 7)];
-      const pack = await makeTorrent(origin, "pack", {
-        "a.bin": contents[0],
-        "b.bin": contents[1],
-        "c.bin": contents[2],
-      }, [tracker.announceUrl]);
-      const seed = await startSeed(pack.metainfo, origin);
+      const { contents, hash, client: seed } = await seededPack(
+        join(dir, "origin"),
+        tracker.announceUrl,
+        5,
+      );
       try {
-        const hash = pack.metainfo.infoHash.hex;
-        const source = `magnet:?xt=urn:btih:${hash}&tr=${encodeURIComponent(tracker.announceUrl)}`;
+        const source = magnetOf(hash, tracker.announceUrl);
         const bad = await daemon.call("POST", "/torrents", { source, files: [] });
         assert.equal(bad.status, 400, JSON.stringify(bad.json));
         const added = await daemon.call("POST", "/torrents", { source, files: [1] });

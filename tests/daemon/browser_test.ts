@@ -10,7 +10,7 @@ import { publishTorrent } from "../../src/tracker/mod.ts";
 import { hasChromium, saveScreenshot, withBrowser } from "../browser.ts";
 import { testBytes } from "../helpers.ts";
 import { withTracker } from "../tracker/tracker_helpers.ts";
-import { makeTorrent, startSeed, withDaemon } from "./daemon_helpers.ts";
+import { magnetOf, makeTorrent, seededPack, startSeed, withDaemon } from "./daemon_helpers.ts";
 
 // In-page code is written as expressions (strings): the test's own type check
 // has no DOM, and the page's values are plain data.
@@ -203,26 +203,18 @@ Deno.test({
   },
 });
 
-function magnetOf(hex: string, tracker: string): string {
-  return `magnet:?xt=urn:btih:${hex}&tr=${encodeURIComponent(tracker)}`;
-}
-
 Deno.test({
   name: "daemon page: the files' boxes choose what downloads; checking more fetches the rest",
   ignore: !hasChromium(),
   async fn() {
     await withTracker({}, async (tracker) => {
       await withDaemon(async (daemon, dir) => {
-        const origin = join(dir, "origin");
-        const contents = [testBytes(30_000, 21), testBytes(30_000, 22), testBytes(30_000, 23)];
-        const pack = await makeTorrent(origin, "pack", {
-          "a.bin": contents[0],
-          "b.bin": contents[1],
-          "c.bin": contents[2],
-        }, [tracker.announceUrl]);
-        const seed = await startSeed(pack.metainfo, origin);
+        const { contents, hash, client: seed } = await seededPack(
+          join(dir, "origin"),
+          tracker.announceUrl,
+          21,
+        );
         try {
-          const hash = pack.metainfo.infoHash.hex;
           const added = await daemon.call("POST", "/torrents", {
             source: magnetOf(hash, tracker.announceUrl),
             files: [1],

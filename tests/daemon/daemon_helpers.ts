@@ -10,7 +10,7 @@ import { Client, trackerSource } from "../../src/client/mod.ts";
 import type { CliEnv } from "../../src/cli/env.ts";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/mod.ts";
 import { createMetainfo, type Metainfo, parseMetainfo } from "../../src/metainfo/mod.ts";
-import { pieceHashesOf } from "../helpers.ts";
+import { pieceHashesOf, testBytes } from "../helpers.ts";
 
 /** A daemon for a test, and how to call its API. */
 export interface TestDaemon extends RunningDaemon {
@@ -170,4 +170,30 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A magnet link of `hex` with one tracker. */
+export function magnetOf(hex: string, tracker: string): string {
+  return `magnet:?xt=urn:btih:${hex}&tr=${encodeURIComponent(tracker)}`;
+}
+
+/**
+ * `pack/{a,b,c}.bin` under `origin`, three files of 30,000 bytes (`seed`
+ * picks their contents) in 16 KiB pieces, so each shares a piece with its
+ * neighbour, seeded by a Client of its own: what the file choice tests
+ * choose from.
+ */
+export async function seededPack(origin: string, tracker: string, seed: number) {
+  const contents = [
+    testBytes(30_000, seed),
+    testBytes(30_000, seed + 1),
+    testBytes(30_000, seed + 2),
+  ];
+  const pack = await makeTorrent(origin, "pack", {
+    "a.bin": contents[0],
+    "b.bin": contents[1],
+    "c.bin": contents[2],
+  }, [tracker]);
+  const client = await startSeed(pack.metainfo, origin);
+  return { contents, hash: pack.metainfo.infoHash.hex, client };
 }

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { StateStore } from "../../src/daemon/mod.ts";
 import { runP2p, testBytes, withTempDir } from "../helpers.ts";
 import { withTracker } from "../tracker/tracker_helpers.ts";
-import { makeTorrent, startSeed, startTestDaemon, waitFor, withDaemon } from "./daemon_helpers.ts";
+import {
+  magnetOf,
+  makeTorrent,
+  startSeed,
+  startTestDaemon,
+  waitFor,
+  withDaemon,
+} from "./daemon_helpers.ts";
 
 type Listed = { infoHash: string; name: string; state: string; progress: number };
 
@@ -26,9 +33,7 @@ Deno.test("daemon restart: the same torrents, paused ones still paused, the othe
         try {
           token = first.token;
           for (const { metainfo } of [kept, idle]) {
-            const magnet = `magnet:?xt=urn:btih:${metainfo.infoHash.hex}&tr=${
-              encodeURIComponent(tracker.announceUrl)
-            }`;
+            const magnet = magnetOf(metainfo.infoHash.hex, tracker.announceUrl);
             assert.equal((await first.call("POST", "/torrents", { source: magnet })).status, 201);
           }
           await waitFor(
