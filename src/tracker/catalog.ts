@@ -120,6 +120,32 @@ function migrate(db: DatabaseSync): void {
   db.exec("CREATE INDEX IF NOT EXISTS torrents_by_body ON torrents (body_sha256)");
 }
 
+/** The catalog's queries, prepared on `db`. */
+function prepareStatements(db: DatabaseSync) {
+  return {
+    byBody: db.prepare("SELECT info_hash, name FROM torrents WHERE body_sha256 = ?"),
+    insert: db.prepare(
+      `INSERT OR IGNORE INTO torrents
+         (info_hash, name, total_length, files, published_at, published_by, metainfo,
+          file_count, first_files, body_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    remove: db.prepare("DELETE FROM torrents WHERE info_hash = ?"),
+    search: db.prepare(
+      `SELECT ${ENTRY_COLUMNS} FROM torrents
+       WHERE name LIKE ? ESCAPE '\\' ORDER BY published_at DESC LIMIT ?`,
+    ),
+    entry: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM torrents WHERE info_hash = ?`),
+    files: db.prepare(
+      `SELECT json_extract(file.value, '$.path') AS path,
+              json_extract(file.value, '$.length') AS length
+       FROM torrents, json_each(torrents.files) AS file
+       WHERE torrents.info_hash = ? ORDER BY file.key LIMIT ?`,
+    ),
+    metainfo: db.prepare("SELECT metainfo FROM torrents WHERE info_hash = ?"),
+  };
+}
+
 /**
  * The tracker's persistent catalog of published torrents (the report's
  * `file_metadata` and `file_sharing`), in SQLite under the data directory.
@@ -129,6 +155,13 @@ function migrate(db: DatabaseSync): void {
 export class Catalog {
   readonly #db: DatabaseSync;
   /**
+   * Every query the catalog runs, prepared once: a statement holds native
+   * memory that V8 does not see, so one prepared per page view is freed
+   * only when a collection happens to come, and a burst of catalog views
+   * once took the tracker from 66 MB to 477 MB in eight seconds.
+   */
+  readonly #statements: ReturnType<typeof prepareStatements>;
+  /**
    * Names of published torrents by hex info hash, in memory: the closed-mode
    * check runs on every announce and the log names torrents on every event.
    */
@@ -136,6 +169,7 @@ export class Catalog {
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#statements = prepareStatements(db);
     for (const row of db.prepare("SELECT info_hash, name FROM torrents").all()) {
       this.#published.set(String(row.info_hash), String(row.name));
     }
@@ -197,8 +231,7 @@ export class Catalog {
    * ```
    */
   publishedAs(bytes: Uint8Array): { infoHash: string; name: string } | undefined {
-    const known = this.#db.prepare("SELECT info_hash, name FROM torrents WHERE body_sha256 = ?")
-      .get(sha256Hex(bytes));
+    const known = this.#statements.byBody.get(sha256Hex(bytes));
     return known ? { infoHash: String(known.info_hash), name: String(known.name) } : undefined;
   }
 
@@ -219,12 +252,7 @@ export class Catalog {
   ): { infoHash: string; name: string; added: boolean } {
     const { infoHash, name } = summary;
     if (this.#published.has(infoHash)) return { infoHash, name, added: false };
-    this.#db.prepare(
-      `INSERT OR IGNORE INTO torrents
-         (info_hash, name, total_length, files, published_at, published_by, metainfo,
-          file_count, first_files, body_sha256)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    this.#statements.insert.run(
       infoHash,
       name,
       summary.totalLength,
@@ -251,7 +279,7 @@ export class Catalog {
    */
   unpublish(infoHashHex: string): boolean {
     if (!this.#published.has(infoHashHex)) return false;
-    this.#db.prepare("DELETE FROM torrents WHERE info_hash = ?").run(infoHashHex);
+    this.#statements.remove.run(infoHashHex);
     this.#published.delete(infoHashHex);
     return true;
   }
@@ -280,10 +308,7 @@ export class Catalog {
    */
   search(text: string): CatalogEntry[] {
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = this.#db.prepare(
-      `SELECT ${ENTRY_COLUMNS} FROM torrents
-       WHERE name LIKE ? ESCAPE '\\' ORDER BY published_at DESC LIMIT ?`,
-    ).all(pattern, MAX_SEARCH_RESULTS) as unknown as Row[];
+    const rows = this.#statements.search.all(pattern, MAX_SEARCH_RESULTS) as unknown as Row[];
     return rows.map(toEntry);
   }
 
@@ -296,9 +321,7 @@ export class Catalog {
    * ```
    */
   entry(infoHashHex: string): CatalogEntry | null {
-    const row = this.#db.prepare(
-      `SELECT ${ENTRY_COLUMNS} FROM torrents WHERE info_hash = ?`,
-    ).get(infoHashHex) as unknown as Row | undefined;
+    const row = this.#statements.entry.get(infoHashHex) as unknown as Row | undefined;
     return row ? toEntry(row) : null;
   }
 
@@ -314,12 +337,7 @@ export class Catalog {
    * ```
    */
   files(infoHashHex: string, limit: number): CatalogFile[] {
-    const rows = this.#db.prepare(
-      `SELECT json_extract(file.value, '$.path') AS path,
-              json_extract(file.value, '$.length') AS length
-       FROM torrents, json_each(torrents.files) AS file
-       WHERE torrents.info_hash = ? ORDER BY file.key LIMIT ?`,
-    ).all(infoHashHex, limit);
+    const rows = this.#statements.files.all(infoHashHex, limit);
     return rows.map((row) => ({ path: String(row.path), length: Number(row.length) }));
   }
 
@@ -332,9 +350,7 @@ export class Catalog {
    * ```
    */
   metainfo(infoHashHex: string): Uint8Array | null {
-    const row = this.#db.prepare("SELECT metainfo FROM torrents WHERE info_hash = ?").get(
-      infoHashHex,
-    );
+    const row = this.#statements.metainfo.get(infoHashHex);
     return row ? (row.metainfo as Uint8Array) : null;
   }
 
