@@ -15,10 +15,10 @@ import { RequestCounters } from "./request_counters.ts";
 import { HISTORY_SAMPLE_MS, SwarmHistory } from "./swarm_history.ts";
 import { isWebPath, type TrackerView, webApp } from "./web/mod.ts";
 import { TrackerError, TrackerFullError } from "./errors.ts";
-import { binaryStringToHex, bytesToBinaryString } from "./binary_string.ts";
+import { binaryStringToHex, bytesToBinaryString, compactPeerString } from "./binary_string.ts";
 import { defaultMaxConnections, openFileLimit } from "./descriptors.ts";
 import { type HttpListener, type HttpListenerOptions, listenHttp } from "./http_listener.ts";
-import { compactAddress, compactPeer, unmapIpv4 } from "../transport/address.ts";
+import { compactAddress, unmapIpv4 } from "../transport/address.ts";
 import { MAX_QUERY_LENGTH, parseQuery } from "./query.ts";
 import { encodeScrapeAnswer, parseScrape } from "./scrape.ts";
 import {
@@ -241,10 +241,10 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     if (options.closed && !catalog.has(binaryStringToHex(request.infoHash))) {
       throw new TrackerError("unknown torrent: this tracker serves only published torrents");
     }
-    const compact = compactPeer(ip, request.port);
-    if (!compact) throw new TrackerError(`cannot use the address "${ip}"`);
+    const compact = compactPeerString(ip, request.port);
+    if (compact === null) throw new TrackerError(`cannot use the address "${ip}"`);
     try {
-      const { answer, events } = registry.announce(request, bytesToBinaryString(compact), family);
+      const { answer, events } = registry.announce(request, compact, family);
       if (events.length > 0) logEvents(events);
       return answer;
     } catch (error) {

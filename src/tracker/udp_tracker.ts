@@ -70,7 +70,10 @@ export interface UdpResponderOptions {
 /** The answer to one request of a source that showed a valid connection id. */
 type ActionHandler = (datagram: Uint8Array, address: string, family: UdpFamily) => Uint8Array;
 
-/** Answers one datagram from `address`:`port`; null means no answer at all. */
+/**
+ * Answers one datagram from `address`:`port`; null means no answer at all.
+ * An answer may be a view of a buffer the next call reuses: send it before.
+ */
 export type UdpResponder = (
   datagram: Uint8Array,
   address: string,
@@ -97,6 +100,8 @@ export type UdpResponder = (
  */
 export function udpResponder(options: UdpResponderOptions): UdpResponder {
   const { rules, connectionIds } = options;
+  // Announce answers are written here, one at a time (see UdpResponder).
+  const answerBuffer = new Uint8Array(UDP_MAX_ANSWER_BYTES);
 
   function announce(datagram: Uint8Array, address: string, family: UdpFamily): Uint8Array {
     const request = decodeAnnounceRequest(datagram);
@@ -120,13 +125,17 @@ export function udpResponder(options: UdpResponderOptions): UdpResponder {
       ip,
       family,
     );
-    return encodeAnnounceResponse({
-      transactionId: request.transactionId,
-      interval: answer.interval,
-      leechers: answer.incomplete,
-      seeders: answer.complete,
-      peers: family === "ipv4" ? answer.peers : answer.peers6,
-    }, family);
+    return encodeAnnounceResponse(
+      {
+        transactionId: request.transactionId,
+        interval: answer.interval,
+        leechers: answer.incomplete,
+        seeders: answer.complete,
+        peers: family === "ipv4" ? answer.peers : answer.peers6,
+      },
+      family,
+      answerBuffer,
+    );
   }
 
   function scrape(datagram: Uint8Array): Uint8Array {

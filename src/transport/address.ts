@@ -21,20 +21,71 @@ export const COMPACT_IPV6_LENGTH = 18;
  * ```
  */
 export function unmapIpv4(ip: string): string {
+  // Checked before lowering the case: a tracker unmaps every announce's source.
+  if (!ip.startsWith("::")) return ip;
   return ip.toLowerCase().startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }
 
-/** The four bytes of a dotted IPv4 address, or null if it is not one. */
+/**
+ * The four bytes of a dotted IPv4 address, or null if it is not one (see
+ * {@link ipv4Number}).
+ *
+ * @example
+ * ```ts
+ * parseIpv4("10.0.0.1"); // Uint8Array [10, 0, 0, 1]
+ * parseIpv4("10.0.0.256"); // null
+ * ```
+ */
 export function parseIpv4(ip: string): Uint8Array | null {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return null;
-  const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i]) || Number(parts[i]) > 255) return null;
-    bytes[i] = Number(parts[i]);
-  }
-  return bytes;
+  const address = ipv4Number(ip);
+  if (address < 0) return null;
+  return new Uint8Array([
+    address >>> 24,
+    (address >>> 16) & 0xff,
+    (address >>> 8) & 0xff,
+    address & 0xff,
+  ]);
 }
+
+/**
+ * A dotted IPv4 address (four parts of one to three ASCII digits, each at
+ * most 255) as an unsigned 32-bit number, or -1 if it is not one. Read
+ * character by character into a number: a tracker reads every announce's
+ * source, and a typed array costs about a microsecond to make in Deno.
+ *
+ * @example
+ * ```ts
+ * ipv4Number("127.0.0.1"); // 0x7f000001
+ * ipv4Number("localhost"); // -1
+ * ```
+ */
+export function ipv4Number(ip: string): number {
+  let address = 0;
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const code = ip.charCodeAt(i);
+    if (code === DOT) {
+      if (digits === 0 || parts === 3) return -1;
+      address = address * 256 + value;
+      parts++;
+      value = digits = 0;
+    } else if (code >= DIGIT_0 && code <= DIGIT_9 && digits < 3) {
+      value = value * 10 + code - DIGIT_0;
+      digits++;
+      if (value > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (digits === 0 || parts !== 3) return -1;
+  return address * 256 + value;
+}
+
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 
 /** The sixteen bytes of a textual IPv6 address (IPv4-mapped forms included), or null. */
 export function parseIpv6(ip: string): Uint8Array | null {

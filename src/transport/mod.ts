@@ -23,6 +23,7 @@ export {
   compactAddress,
   compactPeer,
   formatIp,
+  ipv4Number,
   parseCompactPeers,
   parseIpv4,
   parseIpv6,
