@@ -11,6 +11,7 @@ import {
 import { type Catalog, LISTED_FILES } from "./catalog.ts";
 import { attachment } from "./content_disposition.ts";
 import { readBody, torrentTooLarge } from "./request_body.ts";
+import { exposedCollection, QuietCollection } from "./quiet_collection.ts";
 import { RequestCounters } from "./request_counters.ts";
 import { HISTORY_SAMPLE_MS, SwarmHistory } from "./swarm_history.ts";
 import { isWebPath, type TrackerView, webApp } from "./web/mod.ts";
@@ -466,10 +467,12 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   };
   const listeners = await listenBoth(options.port, http, udp, stop);
   const address = listeners.http.addr;
+  const quiet = quietCollection(counters);
   const expiry = setInterval(() => {
     logEvents(registry.expire(Math.ceil(registry.size.peers / EXPIRY_ROUND_TICKS)));
     rearmFullLog();
     counters.sample(now());
+    quiet?.();
   }, EXPIRY_TICK_MS);
   counters.sample(now());
   sampleHistory();
@@ -489,6 +492,39 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
     udpAnnounceUrl: listeners.udp && `udp://${host}:${listeners.udp.port}/announce`,
     registry,
     finished: finished.then(() => {}),
+  };
+}
+
+/** Ticks (of the expiry timer) in one window of the quiet collection. */
+const QUIET_WINDOW_TICKS = 2;
+/** Requests in a window at most which the tracker counts as quiet: a few a second. */
+const QUIET_BELOW_REQUESTS = 20;
+/** Heap growth since the last collection worth collecting once quiet. */
+const QUIET_MIN_GROWTH_BYTES = 8 * 2 ** 20;
+
+/**
+ * A function for the expiry timer that runs one full collection once the
+ * tracker falls quiet after a burst (see `QuietCollection`), or undefined
+ * when V8's collection is not exposed to p2p.
+ */
+function quietCollection(counters: RequestCounters): (() => void) | undefined {
+  const collect = exposedCollection();
+  if (!collect) return undefined;
+  const requests = () =>
+    counters.http.announces + counters.http.scrapes + counters.udp.announces + counters.udp.scrapes;
+  const quiet = new QuietCollection({
+    collect,
+    heapUsed: () => Deno.memoryUsage().heapUsed,
+    quietBelow: QUIET_BELOW_REQUESTS,
+    minGrowthBytes: QUIET_MIN_GROWTH_BYTES,
+  });
+  let ticks = 0;
+  let seen = requests();
+  return () => {
+    if (++ticks % QUIET_WINDOW_TICKS !== 0) return;
+    const now = requests();
+    quiet.window(now - seen);
+    seen = now;
   };
 }
 
