@@ -36,8 +36,14 @@ import { MAX_QUEUED_REQUESTS, UploadSide } from "./upload_side.ts";
 
 /** Most peer connections per torrent. */
 export const DEFAULT_MAX_PEERS = 50;
-/** Outgoing connection attempts under way at once, per torrent. */
-export const MAX_CONNECTING = 10;
+/**
+ * Outgoing connection attempts under way at once, per torrent. Most of the
+ * addresses a tracker hands out are often dead, and a dead one that
+ * refuses TCP still holds its attempt for the uTP fallback's whole connect
+ * timeout (UDP says nothing): at 10, thirty dead addresses kept a live seed
+ * listed after them waiting 15 s. libtorrent sets no such limit at all.
+ */
+export const MAX_CONNECTING = 32;
 /**
  * Connections from one IP address at most (loopback excepted: every local
  * program shares it). More would let one host fill the peer table.
