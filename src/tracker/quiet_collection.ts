@@ -48,9 +48,10 @@ export class QuietCollection {
   window(work: number): boolean {
     const { collect, heapUsed, quietBelow, minGrowthBytes } = this.options;
     if (work >= quietBelow) return false;
-    if (heapUsed() - this.#heapAfterLast < minGrowthBytes) {
+    const used = heapUsed();
+    if (used - this.#heapAfterLast < minGrowthBytes) {
       // The heap may also shrink by itself: growth counts from its lowest point.
-      this.#heapAfterLast = Math.min(this.#heapAfterLast, heapUsed());
+      this.#heapAfterLast = Math.min(this.#heapAfterLast, used);
       return false;
     }
     collect();

@@ -18,6 +18,7 @@ import { TrackerError } from "./errors.ts";
 import {
   COMPACT_IPV4_LENGTH,
   COMPACT_IPV6_LENGTH,
+  ipv4Number,
   parseCompactPeers,
   type PeerAddress,
 } from "../transport/address.ts";
@@ -328,7 +329,7 @@ export function encodeAnnounceRequest(request: UdpAnnounceRequest): Uint8Array {
   const event = EVENTS.indexOf(request.event);
   if (event < 0) throw new RangeError(`unknown event "${request.event}"`);
   view.setUint32(80, event);
-  view.setUint32(84, request.ip === undefined ? 0 : ipv4Number(request.ip));
+  view.setUint32(84, request.ip === undefined ? 0 : ipFieldOf(request.ip));
   view.setUint32(88, unsigned(request.key, 32, "key"));
   view.setInt32(92, signed32(request.numWant, "numWant"));
   view.setUint16(96, unsigned(request.port, 16, "port"));
@@ -351,12 +352,11 @@ function urlDataOptions(data: string): number[] {
   return out;
 }
 
-function ipv4Number(ip: string): number {
-  const parts = ip.split(".");
-  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) {
-    throw new RangeError(`ip must be a dotted IPv4 address, got "${ip}"`);
-  }
-  return parts.reduce((value, part) => value * 256 + Number(part), 0);
+/** The announce's `IP address` field for `ip`. */
+function ipFieldOf(ip: string): number {
+  const address = ipv4Number(ip);
+  if (address < 0) throw new RangeError(`ip must be a dotted IPv4 address, got "${ip}"`);
+  return address;
 }
 
 /**

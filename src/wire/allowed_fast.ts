@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { InfoHash } from "../metainfo/mod.ts";
+import { parseIpv4, unmapIpv4 } from "../transport/mod.ts";
 
 /**
  * The canonical allowed-fast set of BEP 6: the pieces a peer at `ip` may
@@ -23,7 +24,8 @@ export function allowedFastSet(
   pieceCount: number,
   count: number,
 ): number[] {
-  const octets = ipv4Octets(ip);
+  // IPv4 only (plain or IPv4-mapped): BEP 6 gives no rule for IPv6.
+  const octets = parseIpv4(unmapIpv4(ip));
   const wanted = Math.min(count, pieceCount);
   const set: number[] = [];
   if (!octets || wanted <= 0) return set;
@@ -41,13 +43,4 @@ export function allowedFastSet(
     }
   }
   return set;
-}
-
-/** The four octets of a dotted IPv4 address (plain or IPv4-mapped), or undefined. */
-function ipv4Octets(ip: string): number[] | undefined {
-  const dotted = ip.toLowerCase().startsWith("::ffff:") ? ip.slice(7) : ip;
-  const parts = dotted.split(".");
-  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part))) return undefined;
-  const octets = parts.map(Number);
-  return octets.every((octet) => octet <= 255) ? octets : undefined;
 }
