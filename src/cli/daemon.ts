@@ -6,7 +6,8 @@ import { dataDirectory, dhtEnabled } from "./discovery.ts";
 import { terminal, verboseLog } from "./terminal.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { integerOption, peerOptions } from "./options.ts";
+import { peerOptions } from "./options.ts";
+import { integerOption } from "./value_parsers.ts";
 import { DEFAULT_PEER_PORT } from "./seed.ts";
 import { VERSION } from "./version.ts";
 

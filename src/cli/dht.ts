@@ -3,7 +3,7 @@ import { DhtNode, idHex, routerTransport } from "../dht/mod.ts";
 import { bindUdp, DatagramRouter } from "../transport/mod.ts";
 import { dhtSettings, type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
-import { integerOption } from "./options.ts";
+import { integerOption } from "./value_parsers.ts";
 import { DEFAULT_PEER_PORT } from "./seed.ts";
 import { terminal, verboseLog } from "./terminal.ts";
 

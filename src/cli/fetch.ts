@@ -5,7 +5,8 @@ import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { counted, formatBytes } from "../format.ts";
 import { download, type GetOptions } from "./get.ts";
-import { downloadRateOption, integerOption, peerOptions } from "./options.ts";
+import { downloadRateOption, peerOptions } from "./options.ts";
+import { integerOption } from "./value_parsers.ts";
 import { seedLimitOptions } from "./seed_limits.ts";
 import { terminal } from "./terminal.ts";
 

@@ -7,7 +7,7 @@ import { writeFileList } from "./file_list.ts";
 import { formatBytes, formatCount } from "../format.ts";
 import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
 import { fetchMetadata, magnetArgument, saveTorrent } from "./magnet_source.ts";
-import { integerOption } from "./options.ts";
+import { integerOption } from "./value_parsers.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { terminal, verboseLog } from "./terminal.ts";
 

@@ -1,28 +1,17 @@
 import { Argument, Command, CommanderError } from "commander";
-import { BencodeError } from "../bencode/mod.ts";
-import { MetainfoError } from "../metainfo/mod.ts";
-import { StorageError } from "../storage/mod.ts";
-import { TrackerError } from "../tracker/mod.ts";
-import { TransportError } from "../transport/mod.ts";
-import { DhtError } from "../dht/mod.ts";
+// The error classes come from their modules' errors.ts, not mod.ts: this file loads for every
+// command, and a mod.ts would load its whole layer (the engine, the web pages) with it.
+import { BencodeError } from "../bencode/errors.ts";
+import { MetainfoError } from "../metainfo/errors.ts";
+import { StorageError } from "../storage/errors.ts";
+import { TrackerError } from "../tracker/errors.ts";
+import { TransportError } from "../transport/stream.ts";
+import { DhtError } from "../dht/errors.ts";
+import { DaemonError } from "../daemon/errors.ts";
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from "./completions.ts";
-import { DaemonError } from "../daemon/mod.ts";
-import { daemonCommand } from "./daemon.ts";
-import { dhtCommand } from "./dht.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError, Interrupted } from "./errors.ts";
-import { infoCommand } from "./info.ts";
-import { makeTorrentCommand } from "./make_torrent.ts";
-import { manualOf } from "./manual.ts";
-import { fetchCommand } from "./fetch.ts";
-import { getCommand } from "./get.ts";
-import { publishCommand } from "./publish.ts";
-import { seedCommand } from "./seed.ts";
-import { shellCommand } from "./shell.ts";
-import { streamCommand } from "./stream.ts";
-import { trackerCommand } from "./tracker.ts";
 import { terminal } from "./terminal.ts";
-import { unpublishCommand } from "./unpublish.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be parsed (as getopt tools do). */
@@ -42,7 +31,45 @@ const USER_ERRORS = [
   DaemonError,
 ];
 
-function buildProgram(env: CliEnv): Command {
+/** Builds one command of the program for `env`. */
+type CommandFactory = (env: CliEnv) => Command;
+
+/**
+ * Every command's module, in the order of `p2p --help`, loaded on demand: a
+ * run loads only the command it names, so `p2p tracker` (which may hold a
+ * million peers for weeks) carries neither the engine nor the daemon's web
+ * UI in its memory, and `p2p get` no tracker web pages.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<CommandFactory>> = {
+  "make-torrent": async () => (await import("./make_torrent.ts")).makeTorrentCommand,
+  info: async () => (await import("./info.ts")).infoCommand,
+  tracker: async () => (await import("./tracker.ts")).trackerCommand,
+  seed: async () => (await import("./seed.ts")).seedCommand,
+  get: async () => (await import("./get.ts")).getCommand,
+  publish: async () => (await import("./publish.ts")).publishCommand,
+  unpublish: async () => (await import("./unpublish.ts")).unpublishCommand,
+  fetch: async () => (await import("./fetch.ts")).fetchCommand,
+  shell: async () => (await import("./shell.ts")).shellCommand,
+  stream: async () => (await import("./stream.ts")).streamCommand,
+  dht: async () => (await import("./dht.ts")).dhtCommand,
+  daemon: async () => (await import("./daemon.ts")).daemonCommand,
+};
+
+/**
+ * The commands a command line needs: the one it names, or all of them when
+ * it names none (help, completions, --version, a typo commander suggests a
+ * fix for).
+ */
+async function commandsFor(env: CliEnv): Promise<Command[]> {
+  const named = env.args[0];
+  const loaders = Object.hasOwn(COMMAND_MODULES, named ?? "")
+    ? [COMMAND_MODULES[named]]
+    : Object.values(COMMAND_MODULES);
+  const factories = await Promise.all(loaders.map((load) => load()));
+  return factories.map((factory) => factory(env));
+}
+
+function buildProgram(env: CliEnv, commands: Command[]): Command {
   const program = new Command("p2p")
     .description("peer-to-peer file sharing over the BitTorrent protocol")
     .version(VERSION, "-V, --version")
@@ -53,20 +80,6 @@ function buildProgram(env: CliEnv): Command {
       outputError: (text, write) => write(`p2p: ${text.replace(/^error: /, "")}`),
     })
     .exitOverride();
-  const commands = [
-    makeTorrentCommand(env),
-    infoCommand(env),
-    trackerCommand(env),
-    seedCommand(env),
-    getCommand(env),
-    publishCommand(env),
-    unpublishCommand(env),
-    fetchCommand(env),
-    shellCommand(env),
-    streamCommand(env),
-    dhtCommand(env),
-    daemonCommand(env),
-  ];
   for (const command of commands) {
     const name = `p2p ${command.name()}`;
     program.addCommand(
@@ -89,7 +102,7 @@ function helpCommand(env: CliEnv, program: Command): Command {
   return new Command("help")
     .description("the manual of a command: its usage and its section of the README")
     .argument("[command]", "a command (all of them are listed without)")
-    .action((name?: string) => {
+    .action(async (name?: string) => {
       if (name === undefined) {
         env.stdout.write(program.helpInformation());
         return;
@@ -100,7 +113,8 @@ function helpCommand(env: CliEnv, program: Command): Command {
           `no command "${name}": ${program.commands.map((known) => known.name()).join(", ")}`,
         );
       }
-      const section = manualOf(name);
+      // The README is 100 KB of text: loaded only for the manual.
+      const section = (await import("./manual.ts")).manualOf(name);
       env.stdout.write(`${command.helpInformation()}${section ? `\n${section}\n` : ""}`);
     });
 }
@@ -123,7 +137,7 @@ function completionsCommand(env: CliEnv, program: Command): Command {
  * ```
  */
 export async function runCli(env: CliEnv): Promise<number> {
-  const program = buildProgram(env);
+  const program = buildProgram(env, await commandsFor(env));
   if (env.args.length === 0) {
     program.outputHelp({ error: true });
     return EXIT_USAGE;

@@ -21,7 +21,8 @@ import { describeResult, matchesOf } from "./fetch.ts";
 import { downloadProgress } from "./get.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
 import { type DiscoveryOptions, discoveryOptions } from "./discovery.ts";
-import { downloadRateOption, encryptionOption, integerOption, rateOption } from "./options.ts";
+import { downloadRateOption, encryptionOption } from "./options.ts";
+import { integerOption, rateOption } from "./value_parsers.ts";
 import { makeAndPublish } from "./publish.ts";
 
 /** Seconds a fetch in the shell may go without data before it gives up. */

@@ -12,7 +12,8 @@ import { counted, formatBytes } from "../format.ts";
 import { DEFAULT_STALL_TIMEOUT } from "./get.ts";
 import { readTorrentFile } from "./read_torrent.ts";
 import { fetchMetadata, magnetArgument } from "./magnet_source.ts";
-import { downloadRateOption, encryptionOption, integerOption, rateOption } from "./options.ts";
+import { downloadRateOption, encryptionOption } from "./options.ts";
+import { integerOption, rateOption } from "./value_parsers.ts";
 import { terminal, verboseLog } from "./terminal.ts";
 import type { EncryptionPolicy } from "../client/mod.ts";
 

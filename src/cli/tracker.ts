@@ -13,7 +13,7 @@ import {
 } from "../tracker/mod.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
-import { integerOption } from "./options.ts";
+import { integerOption } from "./value_parsers.ts";
 
 interface TrackerCommandOptions {
   host: string;
