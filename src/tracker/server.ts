@@ -14,7 +14,8 @@ import { readBody, torrentTooLarge } from "./request_body.ts";
 import { exposedCollection, QuietCollection } from "./quiet_collection.ts";
 import { RequestCounters } from "./request_counters.ts";
 import { HISTORY_SAMPLE_MS, SwarmHistory } from "./swarm_history.ts";
-import { isWebPath, type TrackerView, webApp } from "./web/mod.ts";
+import { isWebPath } from "./web/paths.ts";
+import type { TrackerView } from "./web/tracker_view.ts";
 import { TrackerError, TrackerFullError } from "./errors.ts";
 import { binaryStringToHex, bytesToBinaryString, compactPeerString } from "./binary_string.ts";
 import { defaultMaxConnections, openFileLimit } from "./descriptors.ts";
@@ -387,7 +388,12 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
       return true;
     },
   };
-  const web = webApp(view);
+  // The pages (Hono, JSX, their assets) load on the first page request, not with the tracker.
+  let webPages: Promise<(request: Request, remote: Deno.NetAddr) => Promise<Response>> | undefined;
+  const web = async (request: Request, remote: Deno.NetAddr): Promise<Response> => {
+    webPages ??= import("./web/app.tsx").then(({ webApp }) => webApp(view));
+    return (await webPages)(request, remote);
+  };
 
   /** The answer to a request that threw: its reason if ours, a logged internal error if not. */
   function failure(error: unknown, path: string): Response {

@@ -1,3 +1,11 @@
+/**
+ * The tracker's web pages: the catalog, a page per torrent, the publish
+ * form, stats, `/metrics`, and the unpublish endpoint; server-rendered
+ * with Hono's JSX and enhanced by a small script. The tracker loads this
+ * module on the first page request (see paths.ts for which paths are pages).
+ *
+ * @module
+ */
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import { InfoHash, magnetOf, MetainfoError } from "../../metainfo/mod.ts";
@@ -258,20 +266,4 @@ export function webApp(
   });
 
   return async (request, remote) => await app.fetch(request, { remote });
-}
-
-/**
- * Whether a request path is one of the web pages' (the tracker routes only
- * these to the web app, after announce and scrape).
- *
- * @example
- * ```ts
- * isWebPath("/stats"); // true
- * isWebPath("/announce"); // false
- * ```
- */
-export function isWebPath(path: string): boolean {
-  return path === "/" || path === "/publish" || path === "/stats" || path === "/stats.json" ||
-    path === "/metrics" || path.startsWith("/torrent/") || path.startsWith("/static/") ||
-    /^\/torrents\/[0-9a-fA-F]{40}$/.test(path);
 }
