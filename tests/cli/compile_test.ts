@@ -41,6 +41,8 @@ Deno.test("compile hands DENORT_BIN to deno compile and embeds the hash worker a
     assert.match(run.stderr, /compile: wrote /);
     assert.ok((await Deno.stat(output)).size > (await Deno.stat(Deno.execPath())).size);
     const binary = new TextDecoder("latin1").decode(await Deno.readFile(output));
+    // The commands, which the program imports only when one is run, are embedded all the same.
+    assert.ok(binary.includes("function runTracker("), "a lazily imported command embedded");
     // The hash worker, which no import names, is embedded with its source.
     assert.ok(binary.includes("hash_worker.ts"));
     assert.ok(binary.includes("hashClaimedPieces(event.data"));
