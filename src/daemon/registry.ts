@@ -411,7 +411,7 @@ export class TorrentRegistry {
       verifiedBytes: stats?.verifiedBytes ?? entry.stoppedAt.bytes,
       checkedBytes: entry.checkedBytes,
       complete: session?.info
-        ? session.complete
+        ? session.finished
         : entry.metainfo !== undefined && verifiedPieces === entry.metainfo.pieceCount,
       downloaded: entry.totals.downloaded + (stats?.downloaded ?? 0),
       uploaded: entry.totals.uploaded + (stats?.uploaded ?? 0),

@@ -29,6 +29,7 @@ export interface TorrentSnapshot {
   readonly verifiedBytes: number;
   /** Bytes rechecked so far, while checking. */
   readonly checkedBytes: number;
+  /** Every wanted piece verified and the files under their final names (no `.part` left). */
   readonly complete: boolean;
   readonly downloaded: number;
   readonly uploaded: number;

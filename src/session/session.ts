@@ -198,6 +198,8 @@ export class TorrentSession {
   #wantedBytes = 0;
   #closed = false;
   #completion = Promise.withResolvers<void>();
+  /** The completion of the current selection has resolved: its files carry their final names. */
+  #finished = false;
   readonly #failure = Promise.withResolvers<never>();
 
   /**
@@ -275,6 +277,15 @@ export class TorrentSession {
   /** True when every wanted piece (every piece, unless files were selected) is verified. */
   get complete(): boolean {
     return this.#parts !== undefined && this.#missing === 0;
+  }
+
+  /**
+   * True once complete and the files have taken their final names (a
+   * `.part` file is renamed just after the last piece is verified): what a
+   * user is told is done.
+   */
+  get finished(): boolean {
+    return this.complete && this.#finished;
   }
 
   /** The pieces to download, once the metadata is known. */
@@ -462,7 +473,10 @@ export class TorrentSession {
       else parts.wanted.clear(index);
     }
     this.#countMissing(parts);
-    if (wasComplete && !this.complete) this.#completion = Promise.withResolvers<void>();
+    if (wasComplete && !this.complete) {
+      this.#completion = Promise.withResolvers<void>();
+      this.#finished = false;
+    }
     for (const peer of this.peers.values()) {
       if (!peer.have) continue;
       this.#countWanted(peer, parts.have);
@@ -516,7 +530,11 @@ export class TorrentSession {
   #completed(parts: Parts): void {
     const completion = this.#completion;
     parts.store.sync().then(() => parts.store.complete?.()).then(
-      () => completion.resolve(),
+      () => {
+        // A selection widened meanwhile has a completion of its own to wait for.
+        if (completion === this.#completion) this.#finished = true;
+        completion.resolve();
+      },
       (error) => this.#fail(error),
     );
     for (const peer of this.peers.values()) this.#setInterest(peer, false);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { BLOCK_SIZE } from "../../src/wire/mod.ts";
-import { EngineWorld, multiFileTorrent, settle } from "./engine_helpers.ts";
+import { EngineWorld, memoryStores, multiFileTorrent, settle } from "./engine_helpers.ts";
 
 const PIECE = 2 * BLOCK_SIZE;
 // a: pieces 0-2, b: pieces 2-5 (straddling both ends), c: pieces 5-8.
@@ -88,6 +88,47 @@ Deno.test("engine: --sequential deals the selection's pieces in order from its f
     getting.session.connect([seed.endpoint]);
     await settle(() => getting.session.complete);
     assert.deepEqual(order, [2, 3, 4, 5, 6, 7, 8]);
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("engine: a download is finished only once its files have taken their final names", async () => {
+  const world = new EngineWorld();
+  const { metainfo, data } = multiFileTorrent(FILES, PIECE);
+  try {
+    const seed = world.client("10.0.0.1", { seeded: new Map([[metainfo.infoHash.hex, data]]) });
+    await seed.client.add(metainfo, { directory: "/", mode: "read" });
+    // A store whose renames (`.part` to the final name, on disk) end when the test says.
+    const renamed = Promise.withResolvers<void>();
+    let completions = 0;
+    const stores = memoryStores();
+    const leech = world.client("10.0.0.2", {
+      openStore: async (...args) => {
+        const opened = await stores.open(...args);
+        opened.store.complete = () => (completions++, renamed.promise);
+        return opened;
+      },
+    });
+    const getting = await leech.client.add(metainfo, {
+      directory: "/",
+      mode: "write",
+      select: () => [1],
+    });
+    const session = getting.session;
+    session.connect([seed.endpoint]);
+    await settle(() => completions === 1);
+    assert.equal(session.complete, true, "every wanted piece is verified");
+    assert.equal(session.finished, false, "but the files are still being renamed");
+    renamed.resolve();
+    await session.whenComplete();
+    assert.equal(session.finished, true);
+
+    await getting.select([0, 1]);
+    assert.equal(session.finished, false, "a widened selection is not finished");
+    await settle(() => completions === 2);
+    await session.whenComplete();
+    assert.equal(session.finished, true);
   } finally {
     await world.close();
   }
