@@ -1,7 +1,7 @@
 /**
  * The session engine of one torrent, shared by every command: the peer
  * records and their connections, the download scheduler and its piece
- * picker, the upload side, the choker, the piece writer, the BEP 10
+ * picker (rarest first, from the pieces' availability), the upload side, the choker, the piece writer, the BEP 10
  * extension registry, the Fast extension (BEP 6), and the clock they all
  * keep time by.
  *
@@ -9,7 +9,13 @@
  */
 export { Choker, chooseUnchoked, DEFAULT_UPLOAD_SLOTS, pickOptimistic } from "./choker.ts";
 export { type Clock, sleep, systemClock, type Timer } from "./clock.ts";
-export { DownloadScheduler, STALL_TIMEOUT_MS } from "./download_scheduler.ts";
+export { PieceAvailability } from "./availability.ts";
+export {
+  DownloadScheduler,
+  MIN_PIPELINE_DEPTH,
+  PIPELINE_SECONDS,
+  STALL_TIMEOUT_MS,
+} from "./download_scheduler.ts";
 export {
   type Extension,
   type ExtensionFactory,
@@ -31,6 +37,7 @@ export {
   DEFAULT_PIPELINE_DEPTH,
   PiecePicker,
   type PieceSet,
+  RAREST_WINDOW,
   type RejectOutcome,
   type RequestPlan,
 } from "./picker.ts";

@@ -1,5 +1,6 @@
 import { pieceSize, type TorrentGeometry } from "../metainfo/mod.ts";
 import { Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
+import { PieceAvailability } from "./availability.ts";
 
 /**
  * Blocks in flight per peer: 128 × 16 KiB = 2 MiB. Clients use 16 to 250+;
@@ -18,6 +19,12 @@ export const MIN_DEALT_PIECES = 2;
  * it jumps (at least two per peer): the ones it reads next.
  */
 export const FOCUS_AHEAD = 4;
+/**
+ * Undealt pieces a peer has that a deal compares, from the dealing order's
+ * front: the rarest of them is dealt. A window, not the whole torrent, so a
+ * deal costs the same in a torrent of 100,000 pieces.
+ */
+export const RAREST_WINDOW = 128;
 /** In endgame, how many peers may be asked for the same block. */
 export const ENDGAME_REQUESTERS = 2;
 /**
@@ -105,10 +112,13 @@ interface PieceProgress {
  * - Dealing: when a peer runs short of work, a dealing round walks the
  *   rotation from where the last round stopped and gives each peer that
  *   holds too few dealt pieces (two, or enough to fill its pipeline when
- *   pieces are small) the next undealt piece it has, in piece order from a
- *   random starting piece (wrapping around). So
- *   pieces go out in turn among the peers that have them, and a fast peer,
- *   which runs short more often, simply gets more turns.
+ *   pieces are small) an undealt piece it has: a piece already partly
+ *   received, else one of those fewest connected peers have (at random)
+ *   among the next {@link RAREST_WINDOW} in piece order from a random
+ *   starting piece (wrapping around). So pieces go out in turn among the peers that have
+ *   them, a fast peer, which runs short more often, simply gets more turns,
+ *   and a crowd asks its one seed for pieces none of them has yet. Once a
+ *   reader focuses the picker (a stream), pieces go in piece order.
  * - Pipelining: a peer is asked for the unrequested blocks of its dealt
  *   pieces, up to the pipeline depth.
  * - Giving back: a peer that chokes us, stalls or leaves gives its dealt
@@ -154,7 +164,11 @@ export class PiecePicker {
   #dealCursor = 0;
   /** Where the dealing order starts: the first piece, until a reader moves it ({@link focus}). */
   #start: number;
-  readonly #dealtPerPeer: number;
+  readonly #blocksPerPiece: number;
+  /** Set by a reader's {@link focus}: pieces are dealt in order, not rarest first. */
+  #sequential = false;
+  /** Connected peers' pieces, counted: the session keeps it up to date. */
+  readonly availability: PieceAvailability;
 
   /**
    * @example
@@ -178,10 +192,12 @@ export class PiecePicker {
      * by default.
      */
     readonly wanted: Bitfield = Bitfield.full(geometry.pieceCount),
+    /** Random numbers in [0, 1): which of the equally rare pieces is dealt. */
+    readonly random: () => number = Math.random,
   ) {
     this.#start = firstPiece;
-    const blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
-    this.#dealtPerPeer = Math.max(MIN_DEALT_PIECES, Math.ceil(pipelineDepth / blocksPerPiece) + 1);
+    this.#blocksPerPiece = Math.ceil(geometry.pieceLength / BLOCK_SIZE);
+    this.availability = new PieceAvailability(geometry.pieceCount);
   }
 
   /** Blocks of a piece. */
@@ -203,11 +219,17 @@ export class PiecePicker {
   }
 
   /**
-   * Keeps a peer's pipeline at `depth` requests at most: the queue it says
-   * it keeps for us (BEP 10 `reqq`), when that is shorter than ours.
+   * Keeps a peer's pipeline at `depth` requests at most (never more than
+   * {@link pipelineDepth}): what its rate earns, or the queue it says it
+   * keeps for us (BEP 10 `reqq`). Its dealt pieces follow: no more than its
+   * pipeline holds, so a slow peer does not sit on pieces others could send.
    */
   limitPipeline(id: number, depth: number): void {
     this.#pipelineLimits.set(id, depth);
+  }
+
+  #depthOf(id: number): number {
+    return Math.min(this.pipelineDepth, this.#pipelineLimits.get(id) ?? Infinity);
   }
 
   /** Removes a peer, giving its work back. */
@@ -216,6 +238,7 @@ export class PiecePicker {
     this.#dealt.delete(id);
     this.#outstanding.delete(id);
     this.#pipelineLimits.delete(id);
+    this.availability.removePeer(id);
     this.#contributors.delete(id);
     this.#excused.delete(id);
     this.#refused.delete(id);
@@ -313,7 +336,7 @@ export class PiecePicker {
 
   /** True once nothing is left to deal: the last blocks may be asked of several peers. */
   get endgame(): boolean {
-    return this.#nextUndealt(() => true) === undefined;
+    return !this.#anyUndealt();
   }
 
   /** True while a block cancelled at the peer by a jump awaits its answer there. */
@@ -376,6 +399,7 @@ export class PiecePicker {
     const jumped = this.#position(index) >= ahead;
     this.#start = index;
     this.#dealCursor = 0;
+    this.#sequential = true;
     if (!jumped || this.verified.has(index)) return cancels;
     const near = (piece: number) => this.#position(piece) < ahead;
     for (const [peer, outstanding] of this.#outstanding) {
@@ -406,16 +430,49 @@ export class PiecePicker {
       (progress.owner === undefined && progress.receivedCount < progress.blockCount);
   }
 
-  #nextUndealt(wanted: (index: number) => boolean): number | undefined {
+  /** Moves the dealing cursor past the dealt and verified pieces at its front. */
+  #advanceCursor(): void {
     const count = this.geometry.pieceCount;
     while (this.#dealCursor < count && !this.#isUndealt(this.#pieceAt(this.#dealCursor))) {
       this.#dealCursor++;
     }
+  }
+
+  /** True while some wanted piece is neither verified nor dealt. */
+  #anyUndealt(): boolean {
+    this.#advanceCursor();
+    return this.#dealCursor < this.geometry.pieceCount;
+  }
+
+  /**
+   * The undealt piece to deal a peer that has `have`: see the dealing
+   * strategy on the class.
+   */
+  #pickUndealt(have: PieceSet): number | undefined {
+    const count = this.geometry.pieceCount;
+    let rarest: number | undefined;
+    let rarestCount = Infinity;
+    let ties = 0;
+    let compared = 0;
+    this.#advanceCursor();
     for (let position = this.#dealCursor; position < count; position++) {
       const index = this.#pieceAt(position);
-      if (this.#isUndealt(index) && wanted(index)) return index;
+      if (!this.#isUndealt(index) || !have.has(index)) continue;
+      if (this.#sequential || (this.#progress.get(index)?.receivedCount ?? 0) > 0) return index;
+      const peers = this.availability.of(index);
+      if (peers < rarestCount) {
+        rarest = index;
+        rarestCount = peers;
+        ties = 1;
+      } else if (peers === rarestCount && Math.floor(this.random() * ++ties) === ties - 1) {
+        // One of the equally rare at random: downloaders asking the same seed
+        // at once, each unaware of what the others asked, mostly ask for
+        // different pieces.
+        rarest = index;
+      }
+      if (++compared === RAREST_WINDOW) break;
     }
-    return undefined;
+    return rarest;
   }
 
   #deal(id: number, index: number): void {
@@ -437,29 +494,29 @@ export class PiecePicker {
     this.#dealt.get(id)!.push(index);
   }
 
-  /** One dealing round: each hungry peer, in turn, gets the lowest undealt piece it has. */
   /**
    * Pieces a peer may hold dealt: enough for its pipeline, but no more than
    * its fair share of what is missing among all connected peers (even those
    * still choking us: they usually unchoke within moments), so the first
    * peer to unchoke does not take the whole of a small torrent.
    */
-  #dealLimit(): number {
+  #dealLimit(id: number): number {
     // At most this many: the count of wanted pieces not verified is not kept.
     const missing = Math.min(this.geometry.pieceCount - this.verified.count, this.wanted.count);
     const fairShare = Math.ceil(missing / Math.max(1, this.#rotation.length));
-    return Math.min(this.#dealtPerPeer, Math.max(MIN_DEALT_PIECES, fairShare));
+    const forPipeline = Math.ceil(this.#depthOf(id) / this.#blocksPerPiece) + 1;
+    return Math.max(MIN_DEALT_PIECES, Math.min(forPipeline, fairShare));
   }
 
+  /** One dealing round: each hungry peer, in turn, gets the lowest undealt piece it has. */
   #dealingRound(haves: (id: number) => PieceSet | undefined): boolean {
     let dealtAny = false;
     const count = this.#rotation.length;
-    const limit = this.#dealLimit();
     for (let step = 0; step < count; step++) {
       const id = this.#rotation[(this.#turn + step) % count];
       const have = haves(id);
-      if (!have || this.#dealt.get(id)!.length >= limit) continue;
-      const index = this.#nextUndealt((i) => have.has(i));
+      if (!have || this.#dealt.get(id)!.length >= this.#dealLimit(id)) continue;
+      const index = this.#pickUndealt(have);
       if (index === undefined) continue;
       this.#deal(id, index);
       dealtAny = true;
@@ -507,8 +564,7 @@ export class PiecePicker {
     const plan: RequestPlan = { requests: [], cancels: [] };
     const requests = plan.requests;
     if (!have || !this.#dealt.has(id)) return plan;
-    const room = Math.min(this.pipelineDepth, this.#pipelineLimits.get(id) ?? Infinity) -
-      this.outstanding(id);
+    const room = this.#depthOf(id) - this.outstanding(id);
     while (room > requests.length) {
       for (const index of this.#dealt.get(id)!) {
         const progress = this.#progress.get(index)!;
@@ -522,10 +578,10 @@ export class PiecePicker {
         }
       }
       if (room <= requests.length) break;
-      if (this.#dealt.get(id)!.length < this.#dealLimit() && this.#dealingRound(haves)) {
+      if (this.#dealt.get(id)!.length < this.#dealLimit(id) && this.#dealingRound(haves)) {
         continue;
       }
-      if (this.#nextUndealt(() => true) === undefined && this.outstanding(id) < ENDGAME_PIPELINE) {
+      if (!this.#anyUndealt() && this.outstanding(id) < ENDGAME_PIPELINE) {
         if (!this.#steal(id, have, room, plan, mayTakeFrom)) {
           const idleSlots = ENDGAME_PIPELINE - this.outstanding(id);
           this.#duplicate(

@@ -24,6 +24,15 @@ export class RateMeter {
   }
 
   /**
+   * The rate counts from now if nothing has been recorded yet: bytes we
+   * asked for are measured from the asking, so a peer that takes a second
+   * over its first block does not look fast when the block comes.
+   */
+  begin(): void {
+    this.#firstAt ??= this.now();
+  }
+
+  /**
    * Records `bytes` now.
    *
    * @example

@@ -378,6 +378,7 @@ export class TorrentSession {
     });
     const wantedPieces = wantedBitfield(info.pieceCount, wanted);
     const writer = new PieceWriter(info, store);
+    const firstWanted = Math.max(0, firstSet(wantedPieces));
     const scheduler = new DownloadScheduler(
       info,
       have,
@@ -396,10 +397,13 @@ export class TorrentSession {
         log: (line) => this.#log(line),
       },
       this.options.sequential
-        ? Math.max(0, firstSet(wantedPieces))
+        ? firstWanted
         : Math.floor((this.options.random ?? Math.random)() * Math.max(1, info.pieceCount)),
       wantedPieces,
+      this.options.random,
     );
+    // In order from the first selected piece, as a reader there would be served.
+    if (this.options.sequential) scheduler.focus(firstWanted);
     const uploads = new UploadSide(
       info,
       store,
@@ -441,8 +445,6 @@ export class TorrentSession {
     peer.earlyHaves.clear();
     peer.connection.limitMessageLength(messageLengthLimit(info));
     scheduler.addPeer(peer);
-    const reqq = peer.extensions.maxQueuedRequests;
-    if (reqq) scheduler.limitPipeline(peer, reqq);
     if (when === "on connect") {
       const pieces = piecesMessage(peer, have);
       if (pieces) peer.send(pieces);
@@ -805,6 +807,7 @@ export class TorrentSession {
           !peer.have!.has(message.index) && !have.has(message.index) &&
           parts.wanted.has(message.index)
         ) peer.wanted++;
+        scheduler.peerHas(peer, message.index);
         peer.have!.set(message.index);
         this.#updateInterest(peer);
         break;
@@ -816,6 +819,7 @@ export class TorrentSession {
           : message.type === "have-all"
           ? Bitfield.full(have.size)
           : new Bitfield(have.size);
+        scheduler.peerBitfield(peer, peer.have);
         this.#countWanted(peer, have);
         this.#updateInterest(peer);
         break;
@@ -836,9 +840,6 @@ export class TorrentSession {
         break;
       case "extended":
         this.#extensions.receive(peer, message.extendedId, message.payload);
-        if (message.extendedId === 0 && peer.extensions.maxQueuedRequests) {
-          scheduler.limitPipeline(peer, peer.extensions.maxQueuedRequests);
-        }
         break;
       default:
         // Suggestions (BEP 6, advisory: kept nowhere), BEP 52 hashes; DHT ports go to plugins.

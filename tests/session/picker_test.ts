@@ -36,6 +36,9 @@ function simulate(
   return piecesBy;
 }
 
+/** Random numbers that keep the first of equally rare pieces: dealing in piece order. */
+const inOrder = () => 0;
+
 /** A contributor record named after the peer's id. */
 const peer = (id: number) => ({ identity: `peer ${id}`, address: `10.0.0.${id}:6881` });
 
@@ -54,7 +57,14 @@ Deno.test("one peer gets every piece of a torrent with small pieces", () => {
 });
 
 Deno.test("pieces are dealt round-robin among peers that have them", () => {
-  const picker = new PiecePicker(geometry(9, 4 * BLOCK_SIZE), new Bitfield(9), 4);
+  const picker = new PiecePicker(
+    geometry(9, 4 * BLOCK_SIZE),
+    new Bitfield(9),
+    4,
+    0,
+    undefined,
+    inOrder,
+  );
   for (const id of [1, 2, 3]) picker.addPeer(id, peer(id));
   const haves = new Map([[1, full(9)], [2, full(9)], [3, full(9)]]);
   const first = [1, 2, 3].map((id) => picker.requestsFor(id, (p) => haves.get(p)).requests);
@@ -185,7 +195,7 @@ Deno.test("in endgame an idle peer takes over a busy peer's blocks instead of do
 });
 
 Deno.test("dealing starts at the given piece and wraps around", () => {
-  const picker = new PiecePicker(geometry(10), new Bitfield(10), 2, 7);
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 2, 7, undefined, inOrder);
   picker.addPeer(1, peer(1));
   const by = simulate(picker, new Map([[1, full(10)]]));
   assert.deepEqual(by.get(1), [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]);
@@ -279,7 +289,7 @@ Deno.test("a release keeps the pieces it is told to keep, with their requests", 
 
 Deno.test("unwanted pieces are never dealt; a wider wanted set is dealt after wantedChanged", () => {
   const wanted = only(10, [3, 4, 5]);
-  const picker = new PiecePicker(geometry(10), new Bitfield(10), 16, 0, wanted);
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 16, 0, wanted, inOrder);
   picker.addPeer(1, peer(1));
   const haves = new Map([[1, full(10)]]);
   assert.deepEqual(simulate(picker, haves).get(1), [3, 4, 5]);
@@ -291,7 +301,7 @@ Deno.test("unwanted pieces are never dealt; a wider wanted set is dealt after wa
 });
 
 Deno.test("a reader's jump takes back the requests queued behind other pieces, keeping the next ones", () => {
-  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0);
+  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0, undefined, inOrder);
   for (const id of [1, 2]) picker.addPeer(id, peer(id));
   const haves = new Map([[1, full(40)], [2, full(40)]]);
   const ask = (id: number) => haves.get(id);
@@ -309,7 +319,7 @@ Deno.test("a reader's jump takes back the requests queued behind other pieces, k
 });
 
 Deno.test("after a jump a Fast peer is not asked again for a block it was told to cancel until it answers", () => {
-  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0);
+  const picker = new PiecePicker(geometry(40), new Bitfield(40), 16, 0, undefined, inOrder);
   picker.addPeer(1, peer(1));
   const haves = new Map([[1, full(40)]]);
   const ask = (id: number) => haves.get(id);
@@ -332,4 +342,73 @@ Deno.test("after a jump a Fast peer is not asked again for a block it was told t
   assert.equal(picker.rejected(1, index, begin, length), "excused");
   const again = picker.requestsFor(1, ask).requests;
   assert.ok(again.some((r) => r.index === index && r.begin === begin), "asked again");
+});
+
+Deno.test("a peer is dealt the pieces fewest connected peers have first", () => {
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 4, 0, undefined, inOrder);
+  for (const id of [1, 2, 3]) picker.addPeer(id, peer(id));
+  // Peers 2 and 3 have pieces 0 to 5; only peer 1 (a seed) has 6 to 9.
+  picker.availability.setPeer(1, full(10));
+  picker.availability.setPeer(2, only(10, [0, 1, 2, 3, 4, 5]));
+  picker.availability.setPeer(3, only(10, [0, 1, 2, 3, 4, 5]));
+  const dealt = picker.requestsFor(1, (id) => (id === 1 ? full(10) : undefined)).requests;
+  assert.deepEqual([...new Set(dealt.map((r) => r.index))], [6, 7]);
+});
+
+Deno.test("of equally rare pieces one is dealt at random, so a crowd asks its seed for different ones", () => {
+  const firstDealt = (random: () => number) => {
+    const picker = new PiecePicker(geometry(10), new Bitfield(10), 2, 0, undefined, random);
+    picker.addPeer(1, peer(1));
+    picker.availability.setPeer(1, full(10));
+    return picker.requestsFor(1, () => full(10)).requests[0].index;
+  };
+  assert.equal(firstDealt(() => 0), 0);
+  assert.equal(firstDealt(() => 0.999), 9);
+  const dealt = new Set(Array.from({ length: 50 }, () => firstDealt(Math.random)));
+  assert.ok(dealt.size >= 5, `50 pickers dealt ${[...dealt]} first`);
+});
+
+Deno.test("a piece already partly received is dealt before rarer ones", () => {
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 1, 0, undefined, inOrder);
+  for (const id of [1, 2]) picker.addPeer(id, peer(id));
+  picker.availability.setPeer(1, full(10));
+  picker.availability.setPeer(2, full(10));
+  const haves = (id: number) => (id === 1 || id === 2 ? full(10) : undefined);
+  // Peer 1 sends one block of its first piece and leaves: that piece goes back half done.
+  const [asked] = picker.requestsFor(1, (id) => (id === 1 ? full(10) : undefined)).requests;
+  picker.received(1, asked.index, asked.begin, asked.length);
+  picker.removePeer(1);
+  // Everything else is rarer now (peer 2 alone has it), and yet the half-done piece comes first.
+  assert.equal(picker.availability.of(5), 1);
+  assert.equal(picker.requestsFor(2, haves).requests[0].index, asked.index);
+});
+
+Deno.test("after a reader focuses the picker, pieces are dealt in order even where others are rarer", () => {
+  const picker = new PiecePicker(geometry(10), new Bitfield(10), 4, 0);
+  for (const id of [1, 2]) picker.addPeer(id, peer(id));
+  picker.availability.setPeer(1, full(10));
+  picker.availability.setPeer(2, only(10, [3, 4]));
+  picker.focus(3);
+  const dealt = picker.requestsFor(1, (id) => (id === 1 ? full(10) : undefined)).requests;
+  assert.deepEqual([...new Set(dealt.map((r) => r.index))], [3, 4]);
+});
+
+Deno.test("a peer whose pipeline is short holds only the pieces it covers: the rest go to others", () => {
+  // Pieces of two blocks: a pipeline of four covers two pieces, and one more is dealt ahead.
+  const picker = new PiecePicker(geometry(20), new Bitfield(20), 128, 0, undefined, inOrder);
+  for (const id of [1, 2]) picker.addPeer(id, peer(id));
+  picker.limitPipeline(1, 4);
+  const slow = picker.requestsFor(1, () => full(20)).requests;
+  assert.equal(slow.length, 4);
+  assert.equal(new Set(slow.map((r) => r.index)).size, 2);
+  // The fast peer answers at once; the slow one never does. The fast one gets every piece
+  // but the three dealt to the slow one until the endgame, then those too.
+  const fast = picker.requestsFor(2, () => full(20)).requests;
+  const pending = fast.map((request): [number, BlockRequest] => [2, request]);
+  const by = simulate(picker, new Map([[2, full(20)]]), pending);
+  const order = by.get(2)!;
+  assert.equal(order.length, 20);
+  const slowPieces = new Set(slow.map((r) => r.index));
+  assert.ok(order.slice(0, 17).every((index) => !slowPieces.has(index)));
+  assert.equal(picker.verified.count, 20);
 });
