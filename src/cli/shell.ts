@@ -254,6 +254,8 @@ class Shell {
     });
     const { session } = await this.#start(torrent, dirname(target), "read");
     if (!session.complete) throw new CommandError(`${file} does not match its torrent`);
+    // Seeding as `status` reports it: once the session has settled its files.
+    await session.whenComplete();
     this.#tell(
       `${added ? "published" : "already published:"} ${torrent.name} ` +
         `(${torrent.infoHash.hex}); seeding it in the background`,
@@ -494,7 +496,8 @@ class Shell {
           return {
             name: session.name,
             infoHash: session.infoHash.hex,
-            state: session.complete ? "seeding" : "downloading",
+            // Seeding once the files have their final names, not as the last piece checks.
+            state: session.finished ? "seeding" : "downloading",
             size: total,
             left: session.bytesLeft ?? total,
             downloadRate: session.complete ? 0 : stats.downloadRate,
@@ -513,10 +516,10 @@ class Shell {
     for (const { session } of torrents) {
       const stats = session.stats();
       // A finished torrent downloads nothing: its last rate would only mislead.
-      const role = session.complete ? "seeding" : downloadProgress(session);
+      const role = session.finished ? "seeding" : downloadProgress(session);
       this.#say(
         `${session.name}: ${role}${
-          session.complete ? `, ${counted(stats.peers, "peer")}` : ""
+          session.finished ? `, ${counted(stats.peers, "peer")}` : ""
         }, up ${formatBytes(stats.uploadRate)}/s (${formatBytes(stats.uploaded)} in all)`,
       );
     }
