@@ -48,7 +48,6 @@ export async function transmissionCli(
 export const LT_PEER = new URL("./interop/tools/lt_peer.py", import.meta.url).pathname;
 
 const ARIA2C_LOOPBACK = [
-  "--enable-dht=false",
   "--enable-dht6=false",
   "--bt-enable-lpd=false",
   "--enable-peer-exchange=false",
@@ -56,14 +55,31 @@ const ARIA2C_LOOPBACK = [
   "--console-log-level=warn",
 ];
 
-/** aria2c's options for encryption (MSE): RC4 only, both ways, when `require` is set. */
+/** aria2c's options for encryption (MSE) and UDP trackers. */
 export interface Aria2cOptions {
   /** `--bt-require-crypto=true --bt-min-crypto-level=arc4` (by default it starts plaintext). */
   requireCrypto?: boolean;
+  /**
+   * A fresh file for aria2c's DHT routing table: aria2c speaks to UDP
+   * trackers (BEP 15) only through its DHT socket, so the DHT is on, with
+   * no node to start from and no saved table, and it asks nobody but the
+   * trackers. Without it the DHT is off and `udp://` trackers are skipped.
+   */
+  udpTrackersWithDhtFile?: string;
 }
 
-function aria2cCrypto(options: Aria2cOptions): string[] {
-  return options.requireCrypto ? ["--bt-require-crypto=true", "--bt-min-crypto-level=arc4"] : [];
+function aria2cOptions(options: Aria2cOptions): string[] {
+  const crypto = options.requireCrypto
+    ? ["--bt-require-crypto=true", "--bt-min-crypto-level=arc4"]
+    : [];
+  const dht = options.udpTrackersWithDhtFile
+    ? [
+      "--enable-dht=true",
+      `--dht-listen-port=${freePort()}`,
+      `--dht-file-path=${options.udpTrackersWithDhtFile}`,
+    ]
+    : ["--enable-dht=false"];
+  return [...crypto, ...dht];
 }
 
 /** aria2c downloading `torrent` into `dir`, exiting 0 once complete. */
@@ -76,7 +92,7 @@ export function aria2cLeech(torrent: string, dir: string, options: Aria2cOptions
     "--bt-stop-timeout=60",
     `--listen-port=${freePort()}`,
     ...ARIA2C_LOOPBACK,
-    ...aria2cCrypto(options),
+    ...aria2cOptions(options),
     torrent,
   ];
 }
@@ -90,7 +106,7 @@ export function aria2cSeed(torrent: string, dir: string, options: Aria2cOptions 
     `--dir=${dir}`,
     `--listen-port=${freePort()}`,
     ...ARIA2C_LOOPBACK,
-    ...aria2cCrypto(options),
+    ...aria2cOptions(options),
     torrent,
   ];
 }

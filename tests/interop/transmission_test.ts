@@ -2,8 +2,10 @@
  * Interop with Transmission 3.00, which refuses loopback peers: it runs in a
  * network namespace of the test's own, p2p on our side of a veth pair. It
  * downloads from `p2p seed` given the .torrent or only the magnet link (the
- * metadata then comes from us, BEP 9), and `p2p get` downloads from it.
- * Transmission's µTP is off here (these are the TCP tests); with it on, at
+ * metadata then comes from us, BEP 9), and `p2p get` downloads from it;
+ * given a magnet link, it finds a python3-libtorrent seed through `p2p
+ * tracker`, though it announces `left` = 2^63 - 1 until it has the
+ * metadata. Transmission's µTP is off here (these are the TCP tests); with it on, at
  * its defaults, it is in utp_test.ts.
  */
 import assert from "node:assert/strict";
@@ -11,6 +13,7 @@ import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools } from "../helpers.ts";
 import { LOG_TIME } from "../process_helpers.ts";
+import { libtorrentPeer, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
 import { canMakeNetworkNamespaces } from "./network_namespace.ts";
 import {
   assertServed,
@@ -101,4 +104,33 @@ Deno.test({
         assert.equal(parseMetainfo(rebuilt).infoHash.hex, metainfo.infoHash.hex);
       },
     ),
+});
+
+Deno.test({
+  name:
+    "interop: Transmission given a magnet link finds a libtorrent seed through p2p tracker and fetches the metadata and the data",
+  ignore: !needsTools("transmission-cli", SYSTEM_PYTHON) || !canMakeNetworkNamespaces(),
+  fn: () =>
+    withTransmissionSwarm(async ({ dir, guest, torrent, original, startTransmission }) => {
+      const seed = spawn(
+        libtorrentPeer("seed", torrent, join(dir, "original"), 120, { listen: guest.hostAddress }),
+      );
+      try {
+        const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let said = "";
+        while (!said.includes("announced")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`libtorrent seed ended: ${said}`);
+          said += value;
+        }
+        reader.releaseLock();
+        const metainfo = parseMetainfo(await Deno.readFile(torrent));
+        await startTransmission(magnetOf(metainfo), "tr-magnet", "tr-config");
+        await waitForSameBytes(original, join(dir, "tr-magnet", "film.bin"));
+      } finally {
+        await stopProcess(seed);
+        await seed.stdout.cancel().catch(() => {});
+        await seed.stderr.cancel().catch(() => {});
+      }
+    }),
 });

@@ -1,15 +1,18 @@
 /**
- * Interop of `p2p tracker`'s UDP side (BEP 15) with a real client:
+ * Interop of `p2p tracker`'s UDP side (BEP 15) with real clients:
  * python3-libtorrent peers announce over UDP only, with the BEP 41 URLData
- * option libtorrent appends, and find each other. (aria2c speaks UDP to
- * trackers only through its DHT socket, which the loopback settings turn off.)
+ * option libtorrent appends, and find each other; aria2c, given a magnet
+ * link whose only tracker is ours over UDP, finds a libtorrent seed through
+ * it and fetches the metadata and the data (aria2c speaks UDP to trackers
+ * only through its DHT socket: its DHT is on for that, with no node to
+ * start from).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMetainfo } from "../../src/metainfo/mod.ts";
 import { scrape } from "../../src/tracker/mod.ts";
 import { needsTools, runP2p, testBytes, withTempDir } from "../helpers.ts";
-import { libtorrentPeer, run, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
+import { aria2cLeech, libtorrentPeer, run, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
 import { spawnTracker } from "../process_helpers.ts";
 
 Deno.test({
@@ -62,6 +65,66 @@ Deno.test({
         }
         const [counts] = (await scrape(announceUrl, [infoHash])).values();
         assert.equal(counts.downloaded, 1);
+        assert.doesNotMatch(tracker.stderr(), /internal error/);
+      } finally {
+        try {
+          seed.kill("SIGKILL");
+        } catch {
+          // already exited
+        }
+        await seed.status;
+        await seed.stderr.cancel();
+        await tracker.stop();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "interop: aria2c given a magnet link with only our UDP tracker fetches the metadata and the data from a libtorrent seed",
+  ignore: !needsTools("aria2c", SYSTEM_PYTHON),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const { tracker } = await spawnTracker(dir, join(dir, "tracker"));
+      const [, udpUrl] = await tracker.waitForLine(/^listening on (udp:\S+)$/);
+      const seedDir = join(dir, "seed");
+      await Deno.mkdir(seedDir);
+      const data = testBytes(2_000_000, 16);
+      await Deno.writeFile(join(seedDir, "payload.bin"), data);
+      const torrent = join(dir, "p.torrent");
+      const made = await runP2p(
+        seedDir,
+        "make-torrent",
+        "payload.bin",
+        "-t",
+        udpUrl,
+        "-o",
+        torrent,
+      );
+      assert.equal(made.code, 0, made.stderr);
+      const magnet = made.stdout.trim().split("\n").find((line) => line.startsWith("magnet:"))!;
+      assert.doesNotMatch(magnet, /x\.pe=/, "the tracker is the only way to the seed");
+      const seed = spawn(libtorrentPeer("seed", torrent, seedDir));
+      try {
+        const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let said = "";
+        while (!said.includes("announced")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`libtorrent seed ended: ${said}`);
+          said += value;
+        }
+        reader.releaseLock();
+        const leechDir = join(dir, "aria2c");
+        const aria = await run(
+          aria2cLeech(magnet, leechDir, { udpTrackersWithDhtFile: join(dir, "aria2c-dht.dat") }),
+        );
+        assert.equal(aria.code, 0, new TextDecoder().decode(aria.stdout));
+        assert.deepEqual(await Deno.readFile(join(leechDir, "payload.bin")), data);
+        // While it fetches the metadata aria2c says left=0: filed as a seeder, it still got
+        // the seeder (a seeder's answer leaves seeders out only when leechers fill it).
+        const joins = tracker.stderr().match(/joined \[[0-9a-f]{8}\] as seeder/g) ?? [];
+        assert.equal(joins.length, 2, tracker.stderr());
         assert.doesNotMatch(tracker.stderr(), /internal error/);
       } finally {
         try {
