@@ -56,12 +56,13 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandFactory>> = {
 };
 
 /**
- * The commands a command line needs: the one it names, or all of them when
- * it names none (help, completions, --version, a typo commander suggests a
- * fix for).
+ * The commands a command line needs: none for --version, the one it names,
+ * or all of them when it names none (help, completions, a typo commander
+ * suggests a fix for).
  */
 async function commandsFor(env: CliEnv): Promise<Command[]> {
   const named = env.args[0];
+  if (named === "--version" || named === "-V") return [];
   const loaders = Object.hasOwn(COMMAND_MODULES, named ?? "")
     ? [COMMAND_MODULES[named]]
     : Object.values(COMMAND_MODULES);
