@@ -3,7 +3,8 @@ import { Bitfield, BLOCK_SIZE } from "../wire/mod.ts";
 import { PieceAvailability } from "./availability.ts";
 
 /**
- * Blocks in flight per peer: 128 × 16 KiB = 2 MiB. Clients use 16 to 250+;
+ * Blocks in flight per peer at most (its rate sets it below, see the
+ * scheduler's PIPELINE_SECONDS): 128 × 16 KiB = 2 MiB. Clients use 16 to 250+;
  * on loopback from three libtorrent seeds (1 GiB, 1 MiB pieces) 64 took
  * 5.3 s, 96 to 192 took 3.3 to 3.5 s, 256 no better.
  */
