@@ -171,22 +171,22 @@ Deno.test("a publish over 4 MiB is refused by default; --max-torrent-size sets t
 });
 
 Deno.test("publishing bytes already published answers without parsing them again", async () => {
-  const torrent = manyFilesTorrent(60_000);
-  const started = performance.now();
+  const torrent = manyFilesTorrent(2_000);
   const { infoHash } = parseMetainfo(torrent);
-  const parseMs = performance.now() - started;
-  await withTracker({}, async ({ base }) => {
+  await withTracker({}, async ({ base, catalog }) => {
+    // The tracker parses a .torrent (in its worker) only to hand the summary to publish.
+    let published = 0;
+    const publish = catalog.publish.bind(catalog);
+    catalog.publish = (...args) => {
+      published++;
+      return publish(...args);
+    };
     assert.equal((await publishTorrent(base, torrent)).added, true);
     for (let i = 0; i < 3; i++) {
-      const before = performance.now();
       const again = await publishTorrent(base, torrent);
-      const ms = performance.now() - before;
       assert.deepEqual(again, { infoHash: infoHash.hex, name: "many", added: false });
-      assert.ok(
-        ms < parseMs / 4,
-        `republish took ${ms.toFixed(0)} ms, a parse ${parseMs.toFixed(0)} ms`,
-      );
     }
+    assert.equal(published, 1, "the same bytes were recognised, not parsed again");
   });
 });
 
