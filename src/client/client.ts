@@ -15,7 +15,14 @@ import {
   systemClock,
   TorrentSession,
 } from "../session/mod.ts";
-import { type PieceStore, type StorageMode, TorrentStorage } from "../storage/mod.ts";
+import {
+  dataStamps,
+  type PieceStore,
+  type ResumeData,
+  sameStamps,
+  type StorageMode,
+  TorrentStorage,
+} from "../storage/mod.ts";
 import {
   bindUdp,
   closeQuietly,
@@ -65,14 +72,30 @@ export type StoreOpener = (
   info: TorrentInfo,
   directory: string,
   mode: StorageMode,
-  check: { readonly onProgress?: (bytes: number) => void; readonly inline?: boolean },
+  check: {
+    readonly onProgress?: (bytes: number) => void;
+    readonly inline?: boolean;
+    /** What the data was when last stopped: trusted if no file changed since. */
+    readonly resume?: ResumeData;
+  },
   selected?: readonly boolean[],
 ) => Promise<OpenedStore>;
 
-/** The files below `directory`, rechecked on every core. */
+/**
+ * The files below `directory`, rechecked on every core, unless `resume`
+ * stamps them all as they are now (compared before opening, which may
+ * extend a file).
+ */
 export const openFiles: StoreOpener = async (info, directory, mode, check, selected) => {
+  const { resume } = check;
+  const unchanged = resume !== undefined && resume.verified.length === info.pieceCount &&
+    sameStamps(await dataStamps(info, directory), resume.stamps);
   const storage = await TorrentStorage.open(info, directory, mode, selected);
   try {
+    if (unchanged) {
+      check.onProgress?.(info.totalLength);
+      return { store: storage, verified: resume.verified.slice() };
+    }
     return { store: storage, verified: await storage.recheck(check.onProgress, check.inline) };
   } catch (error) {
     await storage.close();
@@ -146,6 +169,8 @@ export interface AddOptions {
   readonly onCheckProgress?: (bytes: number) => void;
   /** Recheck partly on this thread (quicker, lighter; blocks it meanwhile). */
   readonly inlineRecheck?: boolean;
+  /** The data as it was when this torrent last stopped: no recheck if no file changed since. */
+  readonly resume?: ResumeData;
   /** Called after each verified downloaded piece, with the addresses that sent it. */
   readonly onPiece?: (index: number, from: string[]) => void;
   /**
@@ -232,6 +257,7 @@ export class ClientTorrent {
       {
         onProgress: this.#options.onCheckProgress,
         inline: this.#options.inlineRecheck,
+        resume: this.#options.resume,
       },
       chosen && selected,
     );

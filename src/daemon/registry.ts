@@ -13,6 +13,7 @@ import {
   type TorrentInfo,
   wantedPieces,
 } from "../metainfo/mod.ts";
+import { dataStamps, type ResumeData } from "../storage/mod.ts";
 import { deleteTorrentData } from "./data_files.ts";
 import { DaemonError } from "./errors.ts";
 import { PieceMap, type PieceMapJson } from "./piece_map.ts";
@@ -53,6 +54,12 @@ interface Entry {
   generation: number;
   /** The files it downloads, by index from 0, in order; every file when undefined. */
   files?: readonly number[];
+  /**
+   * Its data as it was when it last stopped: the next start trusts those
+   * pieces if no file changed since, instead of rechecking them. Dropped
+   * once used, and when its selection changes.
+   */
+  resume?: ResumeData;
 }
 
 /** What the registry needs of its surroundings. */
@@ -70,8 +77,10 @@ export interface RegistryOptions {
  * resumed and removed, with its piece map, and the list saved at every
  * change. A paused torrent is out of the Client (its connections closed,
  * `stopped` announced, its files closed) but keeps its place here; resuming
- * adds it again, which rechecks its data, since its files may have changed
- * while nothing watched them.
+ * adds it again. What it had verified is kept with the stamps (size, last
+ * change) of its files as they were closed, at a pause and when the daemon
+ * stops: a start whose files all have those stamps still trusts those
+ * pieces; one whose files changed while nothing watched them rechecks them.
  */
 export class TorrentRegistry {
   readonly #entries = new Map<string, Entry>();
@@ -101,6 +110,7 @@ export class TorrentRegistry {
         const entry = this.#hold(source, torrent.directory, torrent.paused, torrent.addedAt);
         entry.stoppedAt = { ...torrent.verified };
         entry.files = torrent.files;
+        entry.resume = torrent.resume;
         if (!entry.paused) this.#start(entry);
       } catch (error) {
         this.#options.log(`left out saved torrent ${torrent.infoHash}: ${messageOf(error)}`);
@@ -172,6 +182,8 @@ export class TorrentRegistry {
     if (!info) throw new DaemonError(409, "its files are not known yet (fetching its metadata)");
     const chosen = checkedFiles(files, info.files.length);
     entry.files = chosen.length === info.files.length ? undefined : chosen;
+    // What was verified under another selection is rechecked under this one.
+    entry.resume = undefined;
     // A stopped torrent takes it when it starts; a running one now.
     if (entry.torrent?.info) await entry.torrent.select(chosen);
     await this.#save();
@@ -218,7 +230,7 @@ export class TorrentRegistry {
 
   /**
    * Resumes a paused torrent, or retries one that failed: added to the
-   * Client again, its data rechecked.
+   * Client again, its data rechecked unless its files are as it left them.
    *
    * @throws {DaemonError} 404 when it is not held.
    */
@@ -250,13 +262,36 @@ export class TorrentRegistry {
       : 0;
   }
 
-  /** Stops every torrent (their `stopped` announces) and the Client; the saved list stays as it is. */
+  /**
+   * Stops every torrent (their `stopped` announces) and the Client, then
+   * saves the list with what each running torrent had verified and its
+   * files' stamps, so that the next run need not recheck them.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const entries = [...this.#entries.values()];
     for (const entry of entries) entry.generation++;
     await this.#options.client.close();
+    for (const entry of entries) await this.#keepResume(entry);
+    await this.#save();
     await Promise.all(entries.map((entry) => entry.unlock?.()));
+  }
+
+  /**
+   * Keeps a stopped torrent's verified pieces with its files' stamps (see
+   * {@link ResumeData}); nothing for one that failed or never opened its data.
+   */
+  async #keepResume(entry: Entry): Promise<void> {
+    const have = entry.torrent?.session.have;
+    const info = entry.torrent?.info;
+    if (!have || !info || entry.phase === "error") return;
+    const verified = new Uint8Array(info.pieceCount);
+    for (let index = 0; index < verified.length; index++) verified[index] = have.has(index) ? 1 : 0;
+    try {
+      entry.resume = { verified, stamps: await dataStamps(info, entry.directory) };
+    } catch (error) {
+      this.#options.log(`${this.#nameOf(entry)}: no resume data (${messageOf(error)})`);
+    }
   }
 
   #find(hash: string): Entry {
@@ -313,6 +348,7 @@ export class TorrentRegistry {
       mode: "write" as const,
       // Other torrents are served meanwhile: the recheck stays off this thread.
       inlineRecheck: false,
+      resume: entry.resume,
       onCheckProgress: (bytes: number) => entry.checkedBytes += bytes,
       onPiece: (index: number, from: string[]) => entry.pieceMap?.record(index, from),
       // Every file unless a selection was made (before a pause or restart).
@@ -341,6 +377,8 @@ export class TorrentRegistry {
       entry.pieceMap = new PieceMap(info.pieceCount);
       await this.#save();
     }
+    // Used: the files change from now on, and a pause or shutdown stamps them again.
+    entry.resume = undefined;
     entry.pieceMap!.matchVerified(torrent.session.have!);
     entry.phase = "running";
     torrent.findPeers();
@@ -356,14 +394,16 @@ export class TorrentRegistry {
   async #stop(entry: Entry): Promise<void> {
     entry.generation++;
     const torrent = entry.torrent;
+    await this.#options.client.remove(entry.infoHash);
     if (torrent) {
       const stats = torrent.session.stats();
       entry.stoppedAt = { pieces: stats.verifiedPieces, bytes: stats.verifiedBytes };
       entry.totals.downloaded += stats.downloaded;
       entry.totals.uploaded += stats.uploaded;
+      // Its files are closed: their stamps now are what the next start compares.
+      await this.#keepResume(entry);
       entry.torrent = undefined;
     }
-    await this.#options.client.remove(entry.infoHash);
     if (entry.phase !== "error") entry.phase = "stopped";
     await this.#release(entry);
   }
@@ -441,6 +481,7 @@ export class TorrentRegistry {
           ? { pieces: stats.verifiedPieces, bytes: stats.verifiedBytes }
           : entry.stoppedAt,
         files: entry.files,
+        resume: entry.resume,
       };
     });
     try {

@@ -1,6 +1,8 @@
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { writeFileAtomically } from "../cli/atomic_write.ts";
+import type { FileStamp, ResumeData } from "../storage/mod.ts";
+import { Bitfield } from "../wire/mod.ts";
 import { DaemonError } from "./errors.ts";
 
 /** The daemon's state file, in its folder of the data directory. */
@@ -27,6 +29,8 @@ export interface SavedTorrent {
   readonly verified: { readonly pieces: number; readonly bytes: number };
   /** The files it downloads, by index from 0; every file when absent. */
   readonly files?: readonly number[];
+  /** What it had verified when it stopped, with its files' stamps then (fast resume). */
+  readonly resume?: ResumeData;
 }
 
 /**
@@ -98,8 +102,44 @@ function formatState(torrents: readonly SavedTorrent[]) {
       addedAt: saved.addedAt,
       verified: saved.verified,
       files: saved.files,
+      resume: saved.resume && formatResume(saved.resume),
     })),
   };
+}
+
+/** The verified pieces as a bitfield in base64 (an eighth of a byte a piece), and the stamps. */
+function formatResume({ verified, stamps }: ResumeData) {
+  const bits = new Bitfield(verified.length);
+  verified.forEach((flag, index) => flag && bits.set(index));
+  return {
+    pieceCount: verified.length,
+    verified: Buffer.from(bits.bytes).toString("base64"),
+    stamps: stamps.map(({ path, size, mtimeMs }) => [path, size, mtimeMs]),
+  };
+}
+
+/**
+ * Resume data as saved, or undefined for anything else: it only spares a
+ * recheck, so a record that does not read is dropped and the data rechecked.
+ */
+function parseResume(value: unknown): ResumeData | undefined {
+  if (!isRecord(value) || !isCount(value.pieceCount) || typeof value.verified !== "string") {
+    return undefined;
+  }
+  const { pieceCount, stamps } = value;
+  const bytes = new Uint8Array(Buffer.from(value.verified, "base64"));
+  if (bytes.length !== Math.ceil(pieceCount / 8) || !Array.isArray(stamps)) return undefined;
+  const read: FileStamp[] = [];
+  for (const stamp of stamps) {
+    if (!Array.isArray(stamp) || stamp.length !== 3) return undefined;
+    const [path, size, mtimeMs] = stamp;
+    if (typeof path !== "string" || !isCount(size) || !isCount(mtimeMs)) return undefined;
+    read.push({ path, size, mtimeMs });
+  }
+  const bits = new Bitfield(pieceCount, bytes);
+  const verified = new Uint8Array(pieceCount);
+  for (let index = 0; index < pieceCount; index++) verified[index] = bits.has(index) ? 1 : 0;
+  return { verified, stamps: read };
 }
 
 function parseState(value: unknown): SavedTorrent[] {
@@ -109,7 +149,8 @@ function parseState(value: unknown): SavedTorrent[] {
   return value.torrents.map((entry, index) => {
     const where = `torrent ${index + 1}`;
     if (!isRecord(entry)) throw new Error(`${where} is not an object`);
-    const { infoHash, torrent, magnet, directory, paused, addedAt, verified, files } = entry;
+    const { infoHash, torrent, magnet, directory, paused, addedAt, verified, files, resume } =
+      entry;
     if (typeof infoHash !== "string" || !/^[0-9a-f]{40}$/.test(infoHash)) {
       throw new Error(`${where} has no info hash`);
     }
@@ -136,6 +177,7 @@ function parseState(value: unknown): SavedTorrent[] {
         bytes: isRecord(verified) && isCount(verified.bytes) ? verified.bytes : 0,
       },
       files: files as number[] | undefined,
+      resume: parseResume(resume),
     };
   });
 }

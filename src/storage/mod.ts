@@ -1,6 +1,7 @@
 /**
  * Data on disk: finding the files of a new torrent, mapping pieces onto
- * files, and hashing pieces on every core.
+ * files, hashing pieces on every core, and the stamps that let a resume
+ * skip hashing files nobody changed.
  *
  * @module
  */
@@ -22,3 +23,4 @@ export {
 } from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";
 export { PartsFile, partsFileName } from "./parts_file.ts";
+export { dataStamps, type FileStamp, type ResumeData, sameStamps } from "./resume.ts";

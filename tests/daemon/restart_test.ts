@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { StateStore } from "../../src/daemon/mod.ts";
+import type { Metainfo } from "../../src/metainfo/mod.ts";
 import { runP2p, testBytes, withTempDir } from "../helpers.ts";
 import { withTracker } from "../tracker/tracker_helpers.ts";
 import {
@@ -9,13 +10,32 @@ import {
   makeTorrent,
   startSeed,
   startTestDaemon,
+  type TestDaemon,
   waitFor,
   withDaemon,
 } from "./daemon_helpers.ts";
 
 type Listed = { infoHash: string; name: string; state: string; progress: number };
 
-Deno.test("daemon restart: the same torrents, paused ones still paused, the others rechecked and seeding", async () => {
+/** Adds each torrent to `daemon` by its magnet link and waits until all of them seed. */
+async function addAndSeed(
+  daemon: TestDaemon,
+  tracker: string,
+  torrents: readonly { metainfo: Metainfo }[],
+): Promise<void> {
+  for (const { metainfo } of torrents) {
+    const magnet = magnetOf(metainfo.infoHash.hex, tracker);
+    assert.equal((await daemon.call("POST", "/torrents", { source: magnet })).status, 201);
+  }
+  await waitFor(
+    "all seeding",
+    async () =>
+      ((await daemon.call("GET", "/torrents")).json.torrents as Listed[])
+        .every((torrent) => torrent.state === "seeding"),
+  );
+}
+
+Deno.test("daemon restart: the same torrents, paused ones still paused, the others seeding from disk", async () => {
   await withTracker({}, async (tracker) => {
     await withTempDir(async (dir) => {
       const announce = [tracker.announceUrl];
@@ -32,16 +52,7 @@ Deno.test("daemon restart: the same torrents, paused ones still paused, the othe
         let token: string;
         try {
           token = first.token;
-          for (const { metainfo } of [kept, idle]) {
-            const magnet = magnetOf(metainfo.infoHash.hex, tracker.announceUrl);
-            assert.equal((await first.call("POST", "/torrents", { source: magnet })).status, 201);
-          }
-          await waitFor(
-            "both seeding",
-            async () =>
-              ((await first.call("GET", "/torrents")).json.torrents as Listed[])
-                .every((torrent) => torrent.state === "seeding"),
-          );
+          await addAndSeed(first, tracker.announceUrl, [kept, idle]);
           await first.call("POST", `/torrents/${idle.metainfo.infoHash.hex}/pause`);
           // Saved at every change: the magnet links now stand as .torrents, one paused.
           const saved = await new StateStore(state).load();
@@ -59,7 +70,7 @@ Deno.test("daemon restart: the same torrents, paused ones still paused, the othe
         try {
           assert.equal(second.token, token, "the token survives a restart");
           await waitFor(
-            "kept.bin rechecked",
+            "kept.bin seeding from disk",
             async () =>
               ((await second.call("GET", "/torrents")).json.torrents as Listed[])[0].state ===
                 "seeding",
@@ -83,6 +94,67 @@ Deno.test("daemon restart: the same torrents, paused ones still paused, the othe
               ((await second.call("GET", "/torrents")).json.torrents as Listed[])[1].state ===
                 "seeding",
           );
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await Promise.all(seeds.map((seed) => seed.close()));
+      }
+    });
+  });
+});
+
+Deno.test("daemon restart: files as they were closed are trusted without a recheck; a file changed meanwhile is rechecked", async () => {
+  await withTracker({}, async (tracker) => {
+    await withTempDir(async (dir) => {
+      const origin = join(dir, "origin");
+      const torrents = await Promise.all(
+        ["same.bin", "changed.bin"].map((name, i) =>
+          makeTorrent(origin, name, testBytes(100_000, 20 + i), [tracker.announceUrl])
+        ),
+      );
+      const seeds = await Promise.all(torrents.map(({ metainfo }) => startSeed(metainfo, origin)));
+      const state = join(dir, "state");
+      const downloads = join(dir, "downloads");
+      try {
+        const first = await startTestDaemon(state, downloads);
+        try {
+          await addAndSeed(first, tracker.announceUrl, torrents);
+        } finally {
+          await first.close();
+        }
+        await Promise.all(seeds.map((seed) => seed.close()));
+        // Shut down, it saved what each had verified with its file's size and time.
+        const saved = await new StateStore(state).load();
+        for (const [index, torrent] of saved.entries()) {
+          const { pieceCount, name } = torrents[index].metainfo;
+          assert.deepEqual([...torrent.resume!.verified], new Array(pieceCount).fill(1));
+          assert.deepEqual(torrent.resume!.stamps.map((stamp) => [stamp.path, stamp.size]), [
+            [join(downloads, name), 100_000],
+          ]);
+        }
+        // same.bin: other bytes, its size and time kept; changed.bin: one byte, and its time.
+        const same = join(downloads, "same.bin");
+        const stat = await Deno.stat(same);
+        await Deno.writeFile(same, new Uint8Array(100_000));
+        await Deno.utime(same, stat.atime!, stat.mtime!);
+        const changed = await Deno.open(join(downloads, "changed.bin"), { write: true });
+        await changed.write(new Uint8Array([~testBytes(1, 21)[0] & 0xff]));
+        changed.close();
+
+        const second = await startTestDaemon(state, downloads);
+        try {
+          const listed = async () =>
+            ((await second.call("GET", "/torrents")).json.torrents as Listed[]).map((
+              torrent,
+            ) => [torrent.name, torrent.state, Math.round(torrent.progress * 100)]);
+          await waitFor("changed.bin rechecked", async () => (await listed())[1][1] !== "checking");
+          // Its stamps matched: its pieces were trusted, not hashed (these bytes would not pass).
+          // The other's first piece no longer matches: the rest of it is still there.
+          assert.deepEqual(await listed(), [
+            ["same.bin", "seeding", 100],
+            ["changed.bin", "downloading", 84],
+          ]);
         } finally {
           await second.close();
         }
@@ -137,6 +209,41 @@ Deno.test("daemon state: a corrupt state file is refused in one line, naming it"
       () => startTestDaemon(join(dir, "state"), join(dir, "downloads")),
       /torrent 1 has no info hash/,
     );
+  });
+});
+
+Deno.test("daemon state: resume data round-trips, and a record that does not read is dropped, not refused", async () => {
+  await withTempDir(async (dir) => {
+    const store = new StateStore(dir);
+    const torrent = {
+      infoHash: "ab".repeat(20),
+      magnet: `magnet:?xt=urn:btih:${"ab".repeat(20)}`,
+      directory: "/data",
+      paused: true,
+      addedAt: 1,
+      verified: { pieces: 2, bytes: 2 },
+    };
+    const resume = {
+      verified: new Uint8Array([1, 0, 1, 1, 0, 0, 0, 0, 1]),
+      stamps: [{ path: "/data/a.bin", size: 9, mtimeMs: 1_700_000_000_123 }],
+    };
+    await store.save([{ ...torrent, resume }]);
+    assert.deepEqual((await store.load())[0].resume, resume);
+    for (
+      const bad of [
+        { pieceCount: 9, verified: "AA==", stamps: [] },
+        { pieceCount: 9, verified: "AAA=", stamps: [["/a", -1, 0]] },
+        "yes",
+      ]
+    ) {
+      await Deno.writeTextFile(
+        store.path,
+        JSON.stringify({ version: 1, torrents: [{ ...torrent, resume: bad }] }),
+      );
+      const [loaded] = await store.load();
+      assert.equal(loaded.resume, undefined, JSON.stringify(bad));
+      assert.equal(loaded.paused, true);
+    }
   });
 });
 
