@@ -37,6 +37,7 @@ export {
   DEFAULT_PIPELINE_DEPTH,
   PiecePicker,
   type PieceSet,
+  RAREST_TIES,
   RAREST_WINDOW,
   type RejectOutcome,
   type RequestPlan,

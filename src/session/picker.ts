@@ -26,6 +26,14 @@ export const FOCUS_AHEAD = 4;
  * deal costs the same in a torrent of 100,000 pieces.
  */
 export const RAREST_WINDOW = 128;
+/**
+ * Equally rare pieces a deal picks among at most: enough to spread a crowd
+ * over different pieces, while a deal among seeds (every piece as rare)
+ * compares this many, not the whole window. Picking 65,536 pieces from
+ * three seeds took 2.2 to 2.8 s with the whole window of ties, 0.96 to
+ * 1.05 s with eight, and 0.93 to 1.03 s dealing in piece order.
+ */
+export const RAREST_TIES = 8;
 /** In endgame, how many peers may be asked for the same block. */
 export const ENDGAME_REQUESTERS = 2;
 /**
@@ -114,8 +122,9 @@ interface PieceProgress {
  *   rotation from where the last round stopped and gives each peer that
  *   holds too few dealt pieces (two, or enough to fill its pipeline when
  *   pieces are small) an undealt piece it has: a piece already partly
- *   received, else one of those fewest connected peers have (at random)
- *   among the next {@link RAREST_WINDOW} in piece order from a random
+ *   received, else one of those fewest connected peers have (at random,
+ *   of the first {@link RAREST_TIES}) among the next {@link RAREST_WINDOW}
+ *   in piece order from a random
  *   starting piece (wrapping around). So pieces go out in turn among the peers that have
  *   them, a fast peer, which runs short more often, simply gets more turns,
  *   and a crowd asks its one seed for pieces none of them has yet. Once a
@@ -471,7 +480,7 @@ export class PiecePicker {
         // different pieces.
         rarest = index;
       }
-      if (++compared === RAREST_WINDOW) break;
+      if (++compared === RAREST_WINDOW || ties === RAREST_TIES) break;
     }
     return rarest;
   }
