@@ -12,6 +12,7 @@ import type { StorageMode } from "../storage/mod.ts";
 import { dhtSettings, type DiscoveryOptions, lsdEnabled } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
+import { loadResumeFile, saveResumeFile } from "./resume_file.ts";
 import { counted, formatBytes } from "../format.ts";
 import { terminal } from "./terminal.ts";
 import { VERSION } from "./version.ts";
@@ -102,6 +103,11 @@ export async function addTorrent(
     select?: (info: TorrentInfo) => readonly number[];
     /** Download pieces in order, to play while downloading. */
     sequential?: boolean;
+    /**
+     * Seeding: the data directory where what the recheck found is kept, so
+     * that the next seed of unchanged files skips it (see `resume_file.ts`).
+     */
+    resumeIn?: string;
   },
 ): Promise<AddedTorrent> {
   await refuseNonDirectory(resolve(env.cwd, directory), directory);
@@ -116,6 +122,10 @@ export async function addTorrent(
     clearOnStop: true,
   });
   const log = options.log;
+  const { resumeIn } = options;
+  const resume = resumeIn && mode === "read"
+    ? await loadResumeFile(resumeIn, metainfo.infoHash)
+    : undefined;
   const torrent = await client.add(metainfo, {
     directory: resolve(env.cwd, directory),
     mode,
@@ -123,8 +133,14 @@ export async function addTorrent(
     inlineRecheck: options.inlineRecheck ?? true,
     select: options.select,
     sequential: options.sequential,
+    resume,
     onPiece: log && ((index, from) => log(`piece ${index} from ${from.join(", ")}`)),
   }).finally(() => progress.stop());
+  if (resumeIn && torrent.resumeData) {
+    await saveResumeFile(resumeIn, metainfo.infoHash, torrent.resumeData).catch((error) =>
+      log?.(`cannot keep what the check found: ${error instanceof Error ? error.message : error}`)
+    );
+  }
   const stats = torrent.session.stats();
   return { torrent, verifiedPieces: stats.verifiedPieces, verifiedBytes: stats.verifiedBytes };
 }

@@ -4,7 +4,7 @@ import type { Client, ClientTorrent } from "../client/mod.ts";
 import type { TorrentInfo } from "../metainfo/mod.ts";
 import { torrentFilePaths } from "../storage/mod.ts";
 import { addTorrent, startClient } from "./client_setup.ts";
-import type { DiscoveryOptions } from "./discovery.ts";
+import { dataDirectory, type DiscoveryOptions } from "./discovery.ts";
 import type { CliEnv } from "./env.ts";
 import { CommandError } from "./errors.ts";
 import { counted, formatBytes, formatCount } from "../format.ts";
@@ -105,7 +105,7 @@ export async function runSeed(
         metainfo,
         options.dir,
         "read",
-        { quiet, log },
+        { quiet, log, resumeIn: dataDirectory(env, options) },
       );
       torrents.push(torrent);
       if (verifiedPieces < metainfo.pieceCount) {

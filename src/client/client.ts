@@ -62,6 +62,12 @@ export const BUSY_HANDSHAKE_TIMEOUT_MS = 3_000;
 export interface OpenedStore {
   readonly store: PieceStore;
   readonly verified: Uint8Array;
+  /**
+   * Opened for reading, the pieces found with the files' stamps from before
+   * the recheck: nothing of ours writes them, so they stand until someone
+   * else does (see {@link ResumeData}).
+   */
+  readonly resume?: ResumeData;
 }
 
 /**
@@ -88,15 +94,20 @@ export type StoreOpener = (
  */
 export const openFiles: StoreOpener = async (info, directory, mode, check, selected) => {
   const { resume } = check;
+  const stamps = resume || mode === "read" ? await dataStamps(info, directory) : undefined;
   const unchanged = resume !== undefined && resume.verified.length === info.pieceCount &&
-    sameStamps(await dataStamps(info, directory), resume.stamps);
+    sameStamps(stamps!, resume.stamps);
   const storage = await TorrentStorage.open(info, directory, mode, selected);
   try {
-    if (unchanged) {
-      check.onProgress?.(info.totalLength);
-      return { store: storage, verified: resume.verified.slice() };
-    }
-    return { store: storage, verified: await storage.recheck(check.onProgress, check.inline) };
+    if (unchanged) check.onProgress?.(info.totalLength);
+    const verified = unchanged
+      ? resume.verified.slice()
+      : await storage.recheck(check.onProgress, check.inline);
+    return {
+      store: storage,
+      verified,
+      resume: mode === "read" ? { verified: verified.slice(), stamps: stamps! } : undefined,
+    };
   } catch (error) {
     await storage.close();
     throw error;
@@ -201,6 +212,7 @@ export class ClientTorrent {
   readonly #openStore: StoreOpener;
   readonly #metadata = Promise.withResolvers<TorrentInfo>();
   #store: PieceStore | undefined;
+  #resume: ResumeData | undefined;
 
   constructor(
     readonly infoHash: InfoHash,
@@ -238,6 +250,15 @@ export class ClientTorrent {
   }
 
   /**
+   * Opened for reading (seeding), what its recheck found with its files'
+   * stamps: saved, it lets the next start skip the recheck while nobody
+   * changes them.
+   */
+  get resumeData(): ResumeData | undefined {
+    return this.#resume;
+  }
+
+  /**
    * The info dictionary of a torrent added by its info hash (from BEP 9
    * metadata exchange, say): its data is opened and rechecked, and the
    * session starts downloading.
@@ -250,7 +271,7 @@ export class ClientTorrent {
     }
     const chosen = this.#options.select?.(info);
     const selected = selectionMask(info.files.length, chosen);
-    const { store, verified } = await this.#openStore(
+    const { store, verified, resume } = await this.#openStore(
       info,
       this.#options.directory,
       this.#options.mode,
@@ -267,6 +288,7 @@ export class ClientTorrent {
       return;
     }
     this.#store = store;
+    this.#resume = resume;
     this.session.setMetadata(
       info,
       store,

@@ -1,8 +1,7 @@
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { writeFileAtomically } from "../cli/atomic_write.ts";
-import type { FileStamp, ResumeData } from "../storage/mod.ts";
-import { Bitfield } from "../wire/mod.ts";
+import { type ResumeData, resumeFromJson, resumeToJson } from "../storage/mod.ts";
 import { DaemonError } from "./errors.ts";
 
 /** The daemon's state file, in its folder of the data directory. */
@@ -102,44 +101,9 @@ function formatState(torrents: readonly SavedTorrent[]) {
       addedAt: saved.addedAt,
       verified: saved.verified,
       files: saved.files,
-      resume: saved.resume && formatResume(saved.resume),
+      resume: saved.resume && resumeToJson(saved.resume),
     })),
   };
-}
-
-/** The verified pieces as a bitfield in base64 (an eighth of a byte a piece), and the stamps. */
-function formatResume({ verified, stamps }: ResumeData) {
-  const bits = new Bitfield(verified.length);
-  verified.forEach((flag, index) => flag && bits.set(index));
-  return {
-    pieceCount: verified.length,
-    verified: Buffer.from(bits.bytes).toString("base64"),
-    stamps: stamps.map(({ path, size, mtimeMs }) => [path, size, mtimeMs]),
-  };
-}
-
-/**
- * Resume data as saved, or undefined for anything else: it only spares a
- * recheck, so a record that does not read is dropped and the data rechecked.
- */
-function parseResume(value: unknown): ResumeData | undefined {
-  if (!isRecord(value) || !isCount(value.pieceCount) || typeof value.verified !== "string") {
-    return undefined;
-  }
-  const { pieceCount, stamps } = value;
-  const bytes = new Uint8Array(Buffer.from(value.verified, "base64"));
-  if (bytes.length !== Math.ceil(pieceCount / 8) || !Array.isArray(stamps)) return undefined;
-  const read: FileStamp[] = [];
-  for (const stamp of stamps) {
-    if (!Array.isArray(stamp) || stamp.length !== 3) return undefined;
-    const [path, size, mtimeMs] = stamp;
-    if (typeof path !== "string" || !isCount(size) || !isCount(mtimeMs)) return undefined;
-    read.push({ path, size, mtimeMs });
-  }
-  const bits = new Bitfield(pieceCount, bytes);
-  const verified = new Uint8Array(pieceCount);
-  for (let index = 0; index < pieceCount; index++) verified[index] = bits.has(index) ? 1 : 0;
-  return { verified, stamps: read };
 }
 
 function parseState(value: unknown): SavedTorrent[] {
@@ -177,7 +141,7 @@ function parseState(value: unknown): SavedTorrent[] {
         bytes: isRecord(verified) && isCount(verified.bytes) ? verified.bytes : 0,
       },
       files: files as number[] | undefined,
-      resume: parseResume(resume),
+      resume: resumeFromJson(resume),
     };
   });
 }

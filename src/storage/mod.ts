@@ -23,4 +23,11 @@ export {
 } from "./torrent_storage.ts";
 export { type ScannedSource, type ScanOptions, scanSource, type SourceFile } from "./scan.ts";
 export { PartsFile, partsFileName } from "./parts_file.ts";
-export { dataStamps, type FileStamp, type ResumeData, sameStamps } from "./resume.ts";
+export {
+  dataStamps,
+  type FileStamp,
+  type ResumeData,
+  resumeFromJson,
+  resumeToJson,
+  sameStamps,
+} from "./resume.ts";

@@ -1,5 +1,7 @@
+import { Buffer } from "node:buffer";
 import { join, resolve } from "node:path";
 import type { TorrentInfo } from "../metainfo/mod.ts";
+import { Bitfield } from "../wire/mod.ts";
 import { partsFileName } from "./parts_file.ts";
 import { PART_SUFFIX, torrentFilePaths } from "./torrent_storage.ts";
 
@@ -60,4 +62,48 @@ export function sameStamps(a: readonly FileStamp[], b: readonly FileStamp[]): bo
       stamp.path === b[index].path && stamp.size === b[index].size &&
       stamp.mtimeMs === b[index].mtimeMs
     );
+}
+
+/**
+ * Resume data as JSON: the verified pieces as a bitfield in base64 (an
+ * eighth of a byte a piece), and the stamps as `[path, size, mtimeMs]`.
+ */
+export function resumeToJson({ verified, stamps }: ResumeData): unknown {
+  const bits = new Bitfield(verified.length);
+  verified.forEach((flag, index) => flag && bits.set(index));
+  return {
+    pieceCount: verified.length,
+    verified: Buffer.from(bits.bytes).toString("base64"),
+    stamps: stamps.map(({ path, size, mtimeMs }) => [path, size, mtimeMs]),
+  };
+}
+
+/**
+ * Resume data read back from {@link resumeToJson}'s JSON, or undefined for
+ * anything else: it only spares a recheck, so a record that does not read
+ * is dropped and the data rechecked.
+ */
+export function resumeFromJson(value: unknown): ResumeData | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { pieceCount, verified: encoded, stamps } = value as Record<string, unknown>;
+  if (!isCount(pieceCount) || typeof encoded !== "string" || !Array.isArray(stamps)) {
+    return undefined;
+  }
+  const bytes = new Uint8Array(Buffer.from(encoded, "base64"));
+  if (bytes.length !== Math.ceil(pieceCount / 8)) return undefined;
+  const read: FileStamp[] = [];
+  for (const stamp of stamps) {
+    if (!Array.isArray(stamp) || stamp.length !== 3) return undefined;
+    const [path, size, mtimeMs] = stamp;
+    if (typeof path !== "string" || !isCount(size) || !isCount(mtimeMs)) return undefined;
+    read.push({ path, size, mtimeMs });
+  }
+  const bits = new Bitfield(pieceCount, bytes);
+  const verified = new Uint8Array(pieceCount);
+  for (let index = 0; index < pieceCount; index++) verified[index] = bits.has(index) ? 1 : 0;
+  return { verified, stamps: read };
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
