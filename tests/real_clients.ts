@@ -257,6 +257,23 @@ export function run(command: string[]): Promise<Deno.CommandOutput> {
 }
 
 /** Starts a command line in the background with its output captured. */
+/**
+ * Reads a child's stdout until it has said `text` (a libtorrent seed's
+ * "seeding" or "announced"); the rest of its output is left unread.
+ *
+ * @throws {Error} with what it said, when it ends first.
+ */
+export async function waitForOutput(child: Deno.ChildProcess, text: string): Promise<void> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${text} never came; it said: ${said}`);
+    said += value;
+  }
+  reader.releaseLock();
+}
+
 export function spawn(command: string[]): Deno.ChildProcess {
   return new Deno.Command(command[0], { args: command.slice(1), stdout: "piped", stderr: "piped" })
     .spawn();

@@ -13,7 +13,7 @@ import {
   type TorrentInfo,
   wantedPieces,
 } from "../metainfo/mod.ts";
-import { dataStamps, type ResumeData } from "../storage/mod.ts";
+import { dataStamps, piecesOf, type ResumeData } from "../storage/mod.ts";
 import { deleteTorrentData } from "./data_files.ts";
 import { DaemonError } from "./errors.ts";
 import { PieceMap, type PieceMapJson } from "./piece_map.ts";
@@ -285,10 +285,8 @@ export class TorrentRegistry {
     const have = entry.torrent?.session.have;
     const info = entry.torrent?.info;
     if (!have || !info || entry.phase === "error") return;
-    const verified = new Uint8Array(info.pieceCount);
-    for (let index = 0; index < verified.length; index++) verified[index] = have.has(index) ? 1 : 0;
     try {
-      entry.resume = { verified, stamps: await dataStamps(info, entry.directory) };
+      entry.resume = { verified: piecesOf(have), stamps: await dataStamps(info, entry.directory) };
     } catch (error) {
       this.#options.log(`${this.#nameOf(entry)}: no resume data (${messageOf(error)})`);
     }

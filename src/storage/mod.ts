@@ -26,6 +26,7 @@ export { PartsFile, partsFileName } from "./parts_file.ts";
 export {
   dataStamps,
   type FileStamp,
+  piecesOf,
   type ResumeData,
   resumeFromJson,
   resumeToJson,

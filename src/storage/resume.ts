@@ -98,10 +98,14 @@ export function resumeFromJson(value: unknown): ResumeData | undefined {
     if (typeof path !== "string" || !isCount(size) || !isCount(mtimeMs)) return undefined;
     read.push({ path, size, mtimeMs });
   }
-  const bits = new Bitfield(pieceCount, bytes);
-  const verified = new Uint8Array(pieceCount);
-  for (let index = 0; index < pieceCount; index++) verified[index] = bits.has(index) ? 1 : 0;
-  return { verified, stamps: read };
+  return { verified: piecesOf(new Bitfield(pieceCount, bytes)), stamps: read };
+}
+
+/** A bitfield as one byte per piece (non-zero: set), the form {@link ResumeData} keeps. */
+export function piecesOf(bits: Bitfield): Uint8Array {
+  const pieces = new Uint8Array(bits.size);
+  for (let index = 0; index < pieces.length; index++) pieces[index] = bits.has(index) ? 1 : 0;
+  return pieces;
 }
 
 function isCount(value: unknown): value is number {

@@ -15,6 +15,7 @@ import {
   spawn,
   startOpentracker,
   SYSTEM_PYTHON,
+  waitForOutput,
 } from "../real_clients.ts";
 import { spawnP2p, spawnTracker } from "../process_helpers.ts";
 import { runGet } from "../session/swarm_helpers.ts";
@@ -44,14 +45,7 @@ Deno.test({
       assert.equal(made.code, 0, made.stderr);
       const seed = spawn(libtorrentPeer("seed", join(dir, "p.torrent"), seedDir));
       try {
-        const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let said = "";
-        while (!said.includes("seeding")) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`libtorrent seed ended: ${said}`);
-          said += value;
-        }
-        reader.releaseLock();
+        await waitForOutput(seed, "seeding");
         const leech = await run(aria2cLeech(join(dir, "p.torrent"), leechDir));
         assert.equal(leech.code, 0, new TextDecoder().decode(leech.stdout));
         assert.deepEqual(await Deno.readFile(join(leechDir, "payload.bin")), data);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { magnetOf, parseMetainfo } from "../../src/metainfo/mod.ts";
 import { needsTools } from "../helpers.ts";
 import { LOG_TIME } from "../process_helpers.ts";
-import { libtorrentPeer, spawn, SYSTEM_PYTHON } from "../real_clients.ts";
+import { libtorrentPeer, spawn, SYSTEM_PYTHON, waitForOutput } from "../real_clients.ts";
 import { canMakeNetworkNamespaces } from "./network_namespace.ts";
 import {
   assertServed,
@@ -116,20 +116,12 @@ Deno.test({
         libtorrentPeer("seed", torrent, join(dir, "original"), 120, { listen: guest.hostAddress }),
       );
       try {
-        const reader = seed.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let said = "";
-        while (!said.includes("announced")) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`libtorrent seed ended: ${said}`);
-          said += value;
-        }
-        reader.releaseLock();
+        await waitForOutput(seed, "announced");
         const metainfo = parseMetainfo(await Deno.readFile(torrent));
         await startTransmission(magnetOf(metainfo), "tr-magnet", "tr-config");
         await waitForSameBytes(original, join(dir, "tr-magnet", "film.bin"));
       } finally {
         await stopProcess(seed);
-        await seed.stdout.cancel().catch(() => {});
         await seed.stderr.cancel().catch(() => {});
       }
     }),
